@@ -1,0 +1,40 @@
+import pino from "pino";
+
+export type Logger = pino.Logger;
+
+/** Paths whose values never reach a log line, whatever object they sit in. */
+const REDACTED_PATHS = [
+  "token",
+  "*.token",
+  "authorization",
+  "*.authorization",
+  "headers.authorization",
+  "password",
+  "*.password",
+  "key",
+  "*.key",
+  "privateKey",
+  "*.privateKey",
+  "data",
+  "*.data",
+  "stringData",
+  "*.stringData",
+];
+
+export interface LoggerOptions {
+  level?: string;
+  name?: string;
+  /** Where JSON lines go; stdout by default. Tests pass their own sink. */
+  destination?: pino.DestinationStream;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const base = {
+    level: options.level ?? "info",
+    name: options.name ?? "vworkspace-operator",
+    redact: { paths: REDACTED_PATHS, censor: "[REDACTED]" },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  return options.destination ? pino(base, options.destination) : pino(base, pino.destination({ sync: true }));
+}
