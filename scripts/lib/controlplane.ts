@@ -1,0 +1,373 @@
+// A loopback Kubernetes control plane built from a state dir (testing.md §4.2, §4.3, §10): kine (or
+// etcd with VWS_STORE=etcd) + kube-apiserver + optional kube-controller-manager. Used by
+// scripts/local-cluster.ts (detached, with KCM) and by fault tests (private planes, no KCM).
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { stringify } from "yaml";
+import { ensurePlanePki, type PemPair, type PlanePki } from "./pki";
+import { freePorts, isAddressInUse, LOOPBACK, tcpAccepts } from "./ports";
+import { isRunning, ownOutput, pollUntil, spawnLogged, stopProc, type Proc } from "./procs";
+
+export type StoreKind = "kine" | "etcd";
+
+export interface PlaneBins {
+  kubeApiserver: string;
+  kcm?: string;
+  kine?: string;
+  etcd?: string;
+}
+
+export interface PlanePorts {
+  store: number;
+  /** etcd peer port; 0 for kine. */
+  storePeer: number;
+  apiserver: number;
+  /** 0 without KCM. */
+  kcm: number;
+}
+
+export interface PlaneOptions {
+  /** Holds pki/, kine/ or etcd/, logs/ and kubeconfig; created when missing, PKI reused when valid. */
+  stateDir: string;
+  bins: PlaneBins;
+  withKcm?: boolean;
+  /** Default: "etcd" iff VWS_STORE=etcd. */
+  store?: StoreKind;
+  /** Children in their own session that outlive this process (local cluster). */
+  detached?: boolean;
+  /** Fixed ports (e.g. to restart a plane in place); fresh free ports otherwise. */
+  ports?: PlanePorts;
+  /** Appended to each child's flags, e.g. kine compaction settings for 410 tests. */
+  extraArgs?: { store?: string[]; apiserver?: string[]; kcm?: string[] };
+  /** Bound for the whole start, default 120 s. */
+  readyTimeoutMs?: number;
+}
+
+/** What a client needs to reach the plane as the admin (system:masters). */
+export interface ApiConnection {
+  apiUrl: string;
+  caPem: string;
+  admin: PemPair;
+}
+
+export interface PlanePids {
+  store: number;
+  apiserver: number;
+  kcm?: number;
+}
+
+const KCM_CONTROLLERS = [
+  "garbage-collector-controller",
+  "namespace-controller",
+  "serviceaccount-controller",
+  "serviceaccount-token-controller",
+  "clusterrole-aggregation-controller",
+  "root-ca-certificate-publisher-controller",
+].join(",");
+const KINE_SQLITE_PARAMS = "_journal_mode=WAL&_busy_timeout=30000&_synchronous=NORMAL&_txlock=immediate";
+const PORT_ATTEMPTS = 3;
+const STOP_TIMEOUT_MS = 10_000;
+
+/** Starts a plane and waits until it is ready; on failure stops whatever it started. */
+export async function startPlane(opts: PlaneOptions): Promise<ControlPlane> {
+  const plane = await createPlane(opts);
+  await plane.start(opts.ports);
+  return plane;
+}
+
+/** Prepares state dir and PKI without starting anything, so callers can hook signals before start(). */
+export async function createPlane(opts: PlaneOptions): Promise<ControlPlane> {
+  return new ControlPlane(opts, ensureLayout(opts), await ensurePlanePki(join(resolve(opts.stateDir), "pki")));
+}
+
+export async function apiRequest(conn: ApiConnection, path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(new URL(path, conn.apiUrl), {
+    ...init,
+    signal: init.signal ?? AbortSignal.timeout(10_000),
+    tls: { ca: conn.caPem, cert: conn.admin.certPem, key: conn.admin.keyPem },
+  });
+}
+
+/** True when /readyz answers 200 (false on any transport error). */
+export async function apiserverReady(conn: ApiConnection): Promise<boolean> {
+  try {
+    const res = await apiRequest(conn, "/readyz", { signal: AbortSignal.timeout(3_000) });
+    await res.arrayBuffer();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+interface Layout {
+  stateDir: string;
+  logDir: string;
+  dataDir: string;
+  kubeconfigPath: string;
+}
+
+function ensureLayout(opts: PlaneOptions): Layout {
+  const stateDir = resolve(opts.stateDir);
+  const dataDir = join(stateDir, storeKind(opts));
+  const logDir = join(stateDir, "logs");
+  for (const dir of [stateDir, dataDir, logDir]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return { stateDir, logDir, dataDir, kubeconfigPath: join(stateDir, "kubeconfig") };
+}
+
+function storeKind(opts: PlaneOptions): StoreKind {
+  return opts.store ?? (process.env.VWS_STORE === "etcd" ? "etcd" : "kine");
+}
+
+export class ControlPlane implements ApiConnection {
+  readonly store: StoreKind;
+  readonly stateDir: string;
+  readonly kubeconfigPath: string;
+  readonly caPem: string;
+  readonly admin: PemPair;
+  private portsInUse: PlanePorts = { store: 0, storePeer: 0, apiserver: 0, kcm: 0 };
+  private storeProc?: Proc;
+  private apiserverProc?: Proc;
+  private kcmProc?: Proc;
+  private deadline = 0;
+
+  constructor(
+    private readonly opts: PlaneOptions,
+    private readonly layout: Layout,
+    private readonly pki: PlanePki,
+  ) {
+    this.store = storeKind(opts);
+    this.stateDir = layout.stateDir;
+    this.kubeconfigPath = layout.kubeconfigPath;
+    this.caPem = pki.ca.certPem;
+    this.admin = pki.admin;
+  }
+
+  get apiUrl(): string {
+    return `https://${LOOPBACK}:${this.portsInUse.apiserver}`;
+  }
+
+  get ports(): PlanePorts {
+    return { ...this.portsInUse };
+  }
+
+  get pids(): PlanePids {
+    return { store: this.storeProc?.pid ?? 0, apiserver: this.apiserverProc?.pid ?? 0, kcm: this.kcmProc?.pid };
+  }
+
+  /** Children still running, for callers that record or watch them. */
+  procs(): Proc[] {
+    return [this.storeProc, this.apiserverProc, this.kcmProc].filter((p): p is Proc => p !== undefined && isRunning(p));
+  }
+
+  async start(fixedPorts?: PlanePorts): Promise<void> {
+    this.deadline = Date.now() + (this.opts.readyTimeoutMs ?? 120_000);
+    this.portsInUse = fixedPorts ? { ...fixedPorts } : await this.allocatePorts();
+    try {
+      await this.startStore();
+      await this.startApiserver();
+      if (this.opts.withKcm) await this.startKcm();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /** SIGTERM KCM → apiserver → store, each bounded (10 s, then SIGKILL). */
+  async stop(): Promise<void> {
+    for (const proc of [this.kcmProc, this.apiserverProc, this.storeProc]) {
+      if (proc) await stopProc(proc, { timeoutMs: STOP_TIMEOUT_MS });
+    }
+  }
+
+  async stopApiserver(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    if (this.apiserverProc) await stopProc(this.apiserverProc, { signal, timeoutMs: STOP_TIMEOUT_MS });
+  }
+
+  /** Restarts the apiserver on the same port, PKI and store; resolves when /readyz is 200. */
+  async restartApiserver(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    await this.stopApiserver(signal);
+    this.deadline = Date.now() + (this.opts.readyTimeoutMs ?? 120_000);
+    await this.startApiserver();
+  }
+
+  async stopStore(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    if (this.storeProc) await stopProc(this.storeProc, { signal, timeoutMs: STOP_TIMEOUT_MS });
+  }
+
+  /** Starts the store again on the same port and data; resolves when it accepts connections. */
+  async startStore(): Promise<void> {
+    if (this.storeProc && isRunning(this.storeProc)) throw new Error(`${this.store} is already running (pid ${this.storeProc.pid})`);
+    if (this.deadline < Date.now()) this.deadline = Date.now() + (this.opts.readyTimeoutMs ?? 120_000);
+    this.storeProc = await this.spawnWithPortRetry(this.store, () => this.storeCommand(), "store", async (proc) => {
+      await pollUntil(() => this.storeResponds(), { what: `${this.store} on port ${this.portsInUse.store}`, timeoutMs: this.remainingMs(), watch: [proc] });
+    });
+  }
+
+  async startApiserver(): Promise<void> {
+    this.apiserverProc = await this.spawnWithPortRetry("kube-apiserver", () => this.apiserverCommand(), "apiserver", async (proc) => {
+      this.writeKubeconfig();
+      const watch = [proc, ...(this.storeProc ? [this.storeProc] : [])];
+      await pollUntil(() => apiserverReady(this), { what: `kube-apiserver ${this.apiUrl}/readyz`, timeoutMs: this.remainingMs(), watch });
+    });
+  }
+
+  private async startKcm(): Promise<void> {
+    this.kcmProc = await this.spawnWithPortRetry("kube-controller-manager", () => this.kcmCommand(), "kcm", async (proc) => {
+      const watch = [proc, ...this.procs()];
+      const healthz = `https://${LOOPBACK}:${this.portsInUse.kcm}/healthz`;
+      await pollUntil(() => httpOk(healthz, this.caPem), { what: `kube-controller-manager ${healthz}`, timeoutMs: this.remainingMs(), watch });
+      // The serviceaccount controller creating default/default proves the controllers really run.
+      await pollUntil(() => this.resourceExists("/api/v1/namespaces/default/serviceaccounts/default"), {
+        what: "ServiceAccount default/default (KCM controllers running)",
+        timeoutMs: this.remainingMs(),
+        watch,
+      });
+    });
+  }
+
+  /** Spawns a child and waits for it; when it lost a race for its port, retries on a fresh one. */
+  private async spawnWithPortRetry(
+    name: string,
+    command: () => { bin: string; args: string[] },
+    port: keyof PlanePorts,
+    waitReady: (proc: Proc) => Promise<void>,
+  ): Promise<Proc> {
+    for (let attempt = 1; ; attempt++) {
+      const { bin, args } = command();
+      const proc = spawnLogged({ name, bin, args, logPath: join(this.layout.logDir, `${name}.log`), cwd: this.stateDir, detached: this.opts.detached });
+      try {
+        await waitReady(proc);
+        return proc;
+      } catch (err) {
+        await stopProc(proc, { timeoutMs: STOP_TIMEOUT_MS });
+        const canRetry = !this.opts.ports && attempt < PORT_ATTEMPTS && isAddressInUse(ownOutput(proc));
+        if (!canRetry) throw err;
+        this.portsInUse = { ...this.portsInUse, [port]: (await freePorts(1))[0] ?? 0 };
+      }
+    }
+  }
+
+  private async allocatePorts(): Promise<PlanePorts> {
+    const [store = 0, storePeer = 0, apiserver = 0, kcm = 0] = await freePorts(4);
+    return { store, storePeer: this.store === "etcd" ? storePeer : 0, apiserver, kcm: this.opts.withKcm ? kcm : 0 };
+  }
+
+  private remainingMs(): number {
+    return Math.max(1_000, this.deadline - Date.now());
+  }
+
+  private async storeResponds(): Promise<boolean> {
+    if (this.store === "kine") return tcpAccepts(this.portsInUse.store);
+    const res = await fetch(`http://${LOOPBACK}:${this.portsInUse.store}/health`, { signal: AbortSignal.timeout(2_000) });
+    const body = (await res.json()) as { health?: unknown };
+    return res.ok && body.health === "true";
+  }
+
+  private async resourceExists(path: string): Promise<boolean> {
+    const res = await apiRequest(this, path);
+    await res.arrayBuffer();
+    return res.status === 200;
+  }
+
+  private storeCommand(): { bin: string; args: string[] } {
+    const extra = this.opts.extraArgs?.store ?? [];
+    const { store, storePeer } = this.portsInUse;
+    if (this.store === "etcd") {
+      const client = `http://${LOOPBACK}:${store}`;
+      const peer = `http://${LOOPBACK}:${storePeer}`;
+      const args = [
+        "--name=vws",
+        `--data-dir=${this.layout.dataDir}`,
+        "--unsafe-no-fsync",
+        `--listen-client-urls=${client}`,
+        `--advertise-client-urls=${client}`,
+        `--listen-peer-urls=${peer}`,
+        `--initial-advertise-peer-urls=${peer}`,
+        `--initial-cluster=vws=${peer}`,
+      ];
+      return { bin: requireBin(this.opts.bins.etcd, "etcd (VWS_STORE=etcd needs k8s-bins.sh --with-etcd)"), args: [...args, ...extra] };
+    }
+    const args = [
+      `--listen-address=${LOOPBACK}:${store}`,
+      "--metrics-bind-address=0",
+      `--endpoint=sqlite://${join(this.layout.dataDir, "kine.db")}?${KINE_SQLITE_PARAMS}`,
+      "--emulated-etcd-version=3.6.11",
+      "--watch-progress-notify-interval=5s",
+    ];
+    return { bin: requireBin(this.opts.bins.kine, "kine"), args: [...args, ...extra] };
+  }
+
+  private apiserverCommand(): { bin: string; args: string[] } {
+    const pki = this.pki.paths;
+    const { apiserver, store } = this.portsInUse;
+    const args = [
+      `--etcd-servers=http://${LOOPBACK}:${store}`,
+      `--bind-address=${LOOPBACK}`,
+      `--secure-port=${apiserver}`,
+      `--tls-cert-file=${pki.apiserverCert}`,
+      `--tls-private-key-file=${pki.apiserverKey}`,
+      `--client-ca-file=${pki.caCert}`,
+      "--authorization-mode=RBAC",
+      `--service-account-issuer=https://${LOOPBACK}:${apiserver}`,
+      `--service-account-key-file=${pki.saPub}`,
+      `--service-account-signing-key-file=${pki.saKey}`,
+      "--service-cluster-ip-range=10.0.0.0/24",
+      "--disable-admission-plugins=ServiceAccount",
+      "--endpoint-reconciler-type=none",
+      "--allow-privileged=true",
+      "--profiling=false",
+      "--v=1",
+    ];
+    return { bin: this.opts.bins.kubeApiserver, args: [...args, ...(this.opts.extraArgs?.apiserver ?? [])] };
+  }
+
+  private kcmCommand(): { bin: string; args: string[] } {
+    const pki = this.pki.paths;
+    const kubeconfig = this.kubeconfigPath;
+    const args = [
+      `--kubeconfig=${kubeconfig}`,
+      `--authentication-kubeconfig=${kubeconfig}`,
+      `--authorization-kubeconfig=${kubeconfig}`,
+      `--bind-address=${LOOPBACK}`,
+      `--secure-port=${this.portsInUse.kcm}`,
+      `--tls-cert-file=${pki.kcmCert}`,
+      `--tls-private-key-file=${pki.kcmKey}`,
+      "--leader-elect=false",
+      `--controllers=${KCM_CONTROLLERS}`,
+      "--use-service-account-credentials=false",
+      `--service-account-private-key-file=${pki.saKey}`,
+      `--root-ca-file=${pki.caCert}`,
+      "--profiling=false",
+      "--v=1",
+    ];
+    return { bin: requireBin(this.opts.bins.kcm, "kube-controller-manager"), args: [...args, ...(this.opts.extraArgs?.kcm ?? [])] };
+  }
+
+  private writeKubeconfig(): void {
+    writeFileSync(this.kubeconfigPath, kubeconfigYaml(this), { mode: 0o600 });
+  }
+}
+
+/** Admin kubeconfig with embedded CA, client certificate and key. */
+export function kubeconfigYaml(conn: ApiConnection, name = "vws-local"): string {
+  const b64 = (pem: string) => Buffer.from(pem).toString("base64");
+  return stringify({
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name, cluster: { server: conn.apiUrl, "certificate-authority-data": b64(conn.caPem) } }],
+    users: [{ name: "vws-admin", user: { "client-certificate-data": b64(conn.admin.certPem), "client-key-data": b64(conn.admin.keyPem) } }],
+    contexts: [{ name, context: { cluster: name, user: "vws-admin" } }],
+    "current-context": name,
+  });
+}
+
+async function httpOk(url: string, caPem: string): Promise<boolean> {
+  const res = await fetch(url, { tls: { ca: caPem }, signal: AbortSignal.timeout(3_000) });
+  await res.arrayBuffer();
+  return res.status === 200;
+}
+
+function requireBin(path: string | undefined, what: string): string {
+  if (!path) throw new Error(`no binary for ${what}: run bash scripts/k8s-bins.sh (see .local/k8s-bins.env)`);
+  return path;
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The whole `npm test` pipeline (testing.md §11): install, build the Kubernetes binaries, compile the
+# operator, start the local cluster when none is healthy, run bun's tests, print the summary line CI
+# reads, and stop what this script started. Arguments narrow the test paths (default: test).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export VWS_PIPELINE_START="${VWS_PIPELINE_START:-$(date +%s)}"
+BUN="node_modules/.bin/bun"
+mkdir -p .local/test-logs
+
+step() { echo "[test $(( $(date +%s) - VWS_PIPELINE_START ))s] $*"; }
+
+install_deps() {
+  if [ -f node_modules/.vws-lock ] && cmp -s node_modules/.vws-lock package-lock.json; then
+    step "npm dependencies up to date"
+    return
+  fi
+  step "npm ci"
+  npm ci --no-audit --no-fund
+  cp package-lock.json node_modules/.vws-lock
+}
+
+started_cluster=0
+on_exit() {
+  local rc=$?
+  if [ "$rc" -ne 0 ]; then
+    for f in .local/cluster/logs/*.log; do
+      [ -f "$f" ] && { echo "----- tail $f"; tail -n 50 "$f"; }
+    done
+    echo "----- test logs:"; ls -R .local/test-logs 2>/dev/null | head -50 || true
+  fi
+  if [ "$started_cluster" = 1 ] && [ "${VWS_KEEP_CLUSTER:-0}" != 1 ]; then
+    step "stopping the local cluster"
+    "$BUN" scripts/local-cluster.ts down || true
+  fi
+  exit "$rc"
+}
+trap on_exit EXIT
+trap 'exit 130' INT TERM
+
+install_deps
+command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ] || {
+  echo "test: Go is missing; integration, e2e and fault suites need the Kubernetes binaries built with it" >&2
+  echo "test: 'npm run test:unit' runs without Go" >&2
+  exit 1
+}
+step "Kubernetes binaries"
+bash scripts/k8s-bins.sh
+# shellcheck disable=SC1091
+set -a; . .local/k8s-bins.env; set +a
+
+step "typecheck"
+node_modules/.bin/tsc --noEmit -p .
+step "CRDs are current"
+"$BUN" scripts/gen-crds.ts --check
+step "compile operator"
+bash scripts/build.sh
+
+if "$BUN" scripts/local-cluster.ts status --quiet; then
+  step "reusing the healthy local cluster"
+else
+  step "starting the local cluster"
+  started_cluster=1
+  "$BUN" scripts/local-cluster.ts up
+fi
+
+step "bun test"
+set +e
+"$BUN" test --timeout=120000 "${@:-test}" 2>&1 | tee .local/test-output.log
+rc=${PIPESTATUS[0]}
+set -e
+summary() { grep -Eo "^ *[0-9]+ $1\$" .local/test-output.log | tail -1 | tr -dc '0-9'; }
+passed=$(summary pass); failed=$(summary fail); skipped=$(summary skip)
+echo "bun: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+if [ "$rc" -eq 0 ] && [ "${passed:-0}" -eq 0 ]; then
+  echo "test: bun ran no test" >&2
+  rc=1
+fi
+exit "$rc"

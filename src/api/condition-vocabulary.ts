@@ -1,0 +1,121 @@
+/**
+ * Condition types and the fixed reasons of our kinds (api.md §6.9, operations.md §2.4/§3.2, connectivity.md §1.5).
+ * Reasons passed through from Flux or from Operation templates are dynamic and not listed here.
+ */
+
+export const ApplicationInstanceConditionType = {
+  Ready: "Ready",
+  Reconciling: "Reconciling",
+  Degraded: "Degraded",
+  Suspended: "Suspended",
+  Blocked: "Blocked",
+  Deleting: "Deleting",
+} as const;
+
+export const ApplicationInstanceReason = {
+  Deleting: "Deleting",
+  WaitingForChildResources: "WaitingForChildResources",
+  UninstallTimeout: "UninstallTimeout",
+  NamespaceNotGated: "NamespaceNotGated",
+  ClusterMismatch: "ClusterMismatch",
+  ValidationFailed: "ValidationFailed",
+  MissingDependencies: "MissingDependencies",
+  Placeholder: "Placeholder",
+  HelmReleaseFailed: "HelmReleaseFailed",
+  HelmReleaseReady: "HelmReleaseReady",
+  HelmReleaseInstalling: "HelmReleaseInstalling",
+  ManuallySuspended: "ManuallySuspended",
+  Active: "Active",
+  Reconciling: "Reconciling",
+  Progressing: "Progressing",
+  Stable: "Stable",
+  Unblocked: "Unblocked",
+  Recovered: "Recovered",
+} as const;
+
+export const OperationConditionType = {
+  Accepted: "Accepted",
+  Running: "Running",
+  Succeeded: "Succeeded",
+  Failed: "Failed",
+  Cancelled: "Cancelled",
+  Blocked: "Blocked",
+  Degraded: "Degraded",
+} as const;
+
+export const OperationReason = {
+  AdmissionPassed: "AdmissionPassed",
+  Unblocked: "Unblocked",
+  EngineFinished: "EngineFinished",
+  EngineNotStarted: "EngineNotStarted",
+  EngineFailed: "EngineFailed",
+  Timeout: "Timeout",
+  WorkloadMissing: "WorkloadMissing",
+  WorkloadOwnershipConflict: "WorkloadOwnershipConflict",
+  UserCancelled: "UserCancelled",
+  PartialFailure: "PartialFailure",
+  // Blocked reasons of the preconditions (operations.md §3.2).
+  NamespaceNotGated: "NamespaceNotGated",
+  ClusterMismatch: "ClusterMismatch",
+  ValidationFailed: "ValidationFailed",
+  OperationTypeNotAllowed: "OperationTypeNotAllowed",
+  TemplateNotFound: "TemplateNotFound",
+  TargetNotReady: "TargetNotReady",
+  CapabilityMissing: "CapabilityMissing",
+  InvalidParameters: "InvalidParameters",
+  InlineSecretMaterialRejected: "InlineSecretMaterialRejected",
+  TargetIncompatible: "TargetIncompatible",
+  BackupNotOwned: "BackupNotOwned",
+  DependencyMissing: "DependencyMissing",
+  AwaitingApproval: "AwaitingApproval",
+  ConflictingOperation: "ConflictingOperation",
+} as const;
+
+export const ClusterConditionType = {
+  Connected: "Connected",
+  Disconnected: "Disconnected",
+  Authenticated: "Authenticated",
+  ControllersHealthy: "ControllersHealthy",
+  BufferOverflow: "BufferOverflow",
+  PayloadsVerified: "PayloadsVerified",
+  PayloadsEncrypted: "PayloadsEncrypted",
+  Ignored: "Ignored",
+} as const;
+
+export const ClusterReason = {
+  ControlPlaneReachable: "ControlPlaneReachable",
+  RoundTripOK: "RoundTripOK",
+  ControlPlaneUnreachable: "ControlPlaneUnreachable",
+  TLSHandshakeFailed: "TLSHandshakeFailed",
+  TLSConfigInvalid: "TLSConfigInvalid",
+  RegistrationPending: "RegistrationPending",
+  CredentialMissing: "CredentialMissing",
+  CredentialRejected: "CredentialRejected",
+  StatusChannelDisabled: "StatusChannelDisabled",
+  NoRecentRoundTrip: "NoRecentRoundTrip",
+  Connected: "Connected",
+  GitOpsMode: "GitOpsMode",
+  RegistrationComplete: "RegistrationComplete",
+  CredentialAccepted: "CredentialAccepted",
+  TokenSecretMissing: "TokenSecretMissing",
+  RegistrationFailed: "RegistrationFailed",
+  CredentialExpired: "CredentialExpired",
+  RotationFailed: "RotationFailed",
+  AllControllersReady: "AllControllersReady",
+  ControllerMissing: "ControllerMissing",
+  ControllerDegraded: "ControllerDegraded",
+  GitRepositoryStalled: "GitRepositoryStalled",
+  GitRepositoryNotReady: "GitRepositoryNotReady",
+  KustomizationNotReady: "KustomizationNotReady",
+  EventBufferFull: "EventBufferFull",
+  BufferDrained: "BufferDrained",
+  TrustedKeysLoaded: "TrustedKeysLoaded",
+  SignatureVerified: "SignatureVerified",
+  JobPayloadSignatureInvalid: "JobPayloadSignatureInvalid",
+  TrustedKeysUnavailable: "TrustedKeysUnavailable",
+  KeypairReady: "KeypairReady",
+  JobPayloadDecryptionFailed: "JobPayloadDecryptionFailed",
+  JobPayloadNotEncrypted: "JobPayloadNotEncrypted",
+  DuplicateCluster: "DuplicateCluster",
+  Honoured: "Honoured",
+} as const;

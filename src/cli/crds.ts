@@ -1,0 +1,15 @@
+import { renderCrdBundle } from "../api/crd/render";
+import type { CommandIO, Env } from "./main";
+
+export async function crdsCommand(args: string[], _env: Env, io: CommandIO): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    io.out("Usage: vworkspace-operator crds\n\nPrints the ApplicationInstance, Operation and Cluster CRDs as one YAML stream.");
+    return 0;
+  }
+  if (args.length > 0) {
+    io.err(`vworkspace-operator crds: unexpected argument "${args[0]}"`);
+    return 2;
+  }
+  io.out(renderCrdBundle());
+  return 0;
+}

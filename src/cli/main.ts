@@ -1,0 +1,58 @@
+/** Subcommand dispatch. Returns the process exit code; never calls process.exit itself. */
+import pkg from "../../package.json";
+import { FlagError } from "./flags";
+import { runCommand } from "./run";
+import { crdsCommand } from "./crds";
+
+export type Env = Record<string, string | undefined>;
+
+export interface CommandIO {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+interface Command {
+  summary: string;
+  run(args: string[], env: Env, io: CommandIO): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  run: { summary: "run the controller manager (reconcilers, health, metrics, leader election)", run: runCommand },
+  crds: { summary: "print the operator's CustomResourceDefinitions as YAML", run: crdsCommand },
+  version: {
+    summary: "print the version",
+    run: async (_args, _env, io) => {
+      io.out(`vworkspace-operator ${pkg.version} (bun ${Bun.version})`);
+      return 0;
+    },
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`);
+  return ["Usage: vworkspace-operator <command> [flags]", "", "Commands:", ...lines, "", "Run 'vworkspace-operator <command> --help' for a command's flags."].join("\n");
+}
+
+export async function main(argv: string[], env: Env, io: CommandIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.out(usage());
+    return 0;
+  }
+  if (name === "--version") return COMMANDS.version!.run([], env, io);
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`vworkspace-operator: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, env, io);
+  } catch (err) {
+    if (err instanceof FlagError) {
+      io.err(`vworkspace-operator ${name}: ${err.message}`);
+      return 2;
+    }
+    io.err(`vworkspace-operator ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}

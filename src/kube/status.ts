@@ -1,0 +1,103 @@
+/**
+ * Status writes with write discipline (api.md §5): compute, compare with what is stored, write only
+ * on a difference. Every write that goes out is reported through `onWrite` so metrics and tests
+ * can count them ("zero status writes on an unchanged pass").
+ */
+import { applyStatus, type ApplyApi } from "./apply";
+import type { KubeClient } from "./client";
+import { deepEqual } from "./equality";
+import type { KubeObject, ResourceType } from "./types";
+
+export type StatusApi = ApplyApi & Pick<KubeClient, "patchStatus">;
+
+export interface StatusWriterOptions {
+  client: StatusApi;
+  fieldManager?: string;
+  force?: boolean;
+  /** Top-level status fields that never justify a write on their own. */
+  ignoreFields?: readonly string[];
+  onWrite?(type: ResourceType): void;
+}
+
+export interface StatusWriteResult<T extends KubeObject> {
+  written: boolean;
+  /** The server's answer after a write, else `current`. */
+  object: T;
+}
+
+type Status = Record<string, unknown>;
+
+export class StatusWriter {
+  readonly #client: StatusApi;
+  readonly #fieldManager: string;
+  readonly #force: boolean;
+  readonly #ignore: readonly string[];
+  readonly #onWrite: ((type: ResourceType) => void) | undefined;
+
+  constructor(options: StatusWriterOptions) {
+    this.#client = options.client;
+    this.#fieldManager = options.fieldManager ?? "vworkspace-operator";
+    this.#force = options.force ?? true;
+    this.#ignore = options.ignoreFields ?? ["lastReconcileTime"];
+    this.#onWrite = options.onWrite;
+  }
+
+  /** Server-side apply of `desired` as this manager's whole status, unless it equals the stored one. */
+  async apply<T extends KubeObject>(
+    type: ResourceType,
+    current: T,
+    desired: Status,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<StatusWriteResult<T>> {
+    if (statusEqual(current.status, desired, this.#ignore)) return { written: false, object: current };
+    this.#onWrite?.(type);
+    const object = await applyStatus<T>(this.#client, type, current, desired, {
+      fieldManager: this.#fieldManager,
+      force: this.#force,
+      signal: options.signal,
+    });
+    return { written: true, object };
+  }
+
+  /**
+   * JSON merge patch of the status subresource, guarded by the resourceVersion of `current`
+   * (409 when stale). Fields present in the stored status but absent from `desired` are removed.
+   */
+  async mergePatch<T extends KubeObject>(
+    type: ResourceType,
+    current: T,
+    desired: Status,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<StatusWriteResult<T>> {
+    if (statusEqual(current.status, desired, this.#ignore)) return { written: false, object: current };
+    this.#onWrite?.(type);
+    const body = {
+      metadata: { resourceVersion: current.metadata.resourceVersion },
+      status: withRemovals(asStatus(current.status), desired),
+    };
+    const object = await this.#client.patchStatus<T>(type, current.metadata.name, { type: "merge", body }, {
+      namespace: current.metadata.namespace,
+      signal: options.signal,
+    });
+    return { written: true, object };
+  }
+}
+
+export function statusEqual(stored: unknown, desired: Status, ignoreFields: readonly string[] = []): boolean {
+  return deepEqual(without(asStatus(stored), ignoreFields), without(desired, ignoreFields));
+}
+
+function withRemovals(stored: Status, desired: Status): Status {
+  const patch: Status = { ...desired };
+  for (const key of Object.keys(stored)) if (!(key in desired)) patch[key] = null;
+  return patch;
+}
+
+function without(status: Status, fields: readonly string[]): Status {
+  if (fields.length === 0) return status;
+  return Object.fromEntries(Object.entries(status).filter(([key]) => !fields.includes(key)));
+}
+
+function asStatus(value: unknown): Status {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Status) : {};
+}

@@ -1,0 +1,96 @@
+/**
+ * The operator's Prometheus metrics (operations.md §10, connectivity.md §11.1). One registry per operator
+ * instance, so several operators in one test process never share counters. Label values come only from
+ * fixed sets: never object names, namespaces or error texts.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import pkg from "../../package.json";
+
+export type ControllerName = "applicationinstance" | "operation" | "cluster";
+export type ReconcileResult = "success" | "error" | "requeue";
+export type WatchRestartReason = "idle_timeout" | "gone" | "error";
+
+const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export class OperatorMetrics {
+  readonly registry = new Registry();
+
+  readonly reconcileTotal = new Counter({
+    name: "vworkspace_operator_reconcile_total",
+    help: "Reconcile passes by controller and result",
+    labelNames: ["controller", "result"] as const,
+    registers: [this.registry],
+  });
+  readonly reconcileDuration = new Histogram({
+    name: "vworkspace_operator_reconcile_duration_seconds",
+    help: "Duration of one reconcile pass",
+    labelNames: ["controller"] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly workqueueDepth = new Gauge({
+    name: "vworkspace_operator_workqueue_depth",
+    help: "Keys waiting in a controller's work queue",
+    labelNames: ["controller"] as const,
+    registers: [this.registry],
+  });
+  readonly workqueueRetries = new Counter({
+    name: "vworkspace_operator_workqueue_retries_total",
+    help: "Keys re-queued with backoff after a failed reconcile",
+    labelNames: ["controller"] as const,
+    registers: [this.registry],
+  });
+  readonly statusWrites = new Counter({
+    name: "vworkspace_operator_status_writes_total",
+    help: "Status writes by kind (a growing count on idle objects is a write loop)",
+    labelNames: ["kind"] as const,
+    registers: [this.registry],
+  });
+  readonly watchRestarts = new Counter({
+    name: "vworkspace_operator_watch_restarts_total",
+    help: "Watch stream restarts by resource and reason",
+    labelNames: ["resource", "reason"] as const,
+    registers: [this.registry],
+  });
+  readonly buildInfo = new Gauge({
+    name: "vworkspace_operator_build_info",
+    help: "Build identity",
+    labelNames: ["version", "commit"] as const,
+    registers: [this.registry],
+  });
+
+  // controller-runtime names, for dashboards built on the Go implementation.
+  readonly crReconcileTotal = new Counter({
+    name: "controller_runtime_reconcile_total",
+    help: "Reconcile passes (controller-runtime compatible)",
+    labelNames: ["controller", "result"] as const,
+    registers: [this.registry],
+  });
+  readonly crReconcileErrors = new Counter({
+    name: "controller_runtime_reconcile_errors_total",
+    help: "Failed reconcile passes (controller-runtime compatible)",
+    labelNames: ["controller"] as const,
+    registers: [this.registry],
+  });
+  readonly crReconcileTime = new Histogram({
+    name: "controller_runtime_reconcile_time_seconds",
+    help: "Reconcile pass duration (controller-runtime compatible)",
+    labelNames: ["controller"] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean; commit?: string } = {}) {
+    this.buildInfo.set({ version: pkg.version, commit: options.commit ?? "unknown" }, 1);
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  recordReconcile(controller: ControllerName, result: ReconcileResult, seconds: number): void {
+    const crResult = result === "requeue" ? "requeue_after" : result;
+    this.reconcileTotal.inc({ controller, result });
+    this.reconcileDuration.observe({ controller }, seconds);
+    this.crReconcileTotal.inc({ controller, result: crResult });
+    this.crReconcileTime.observe({ controller }, seconds);
+    if (result === "error") this.crReconcileErrors.inc({ controller });
+  }
+}

@@ -1,0 +1,20 @@
+/** Tests may only talk to this machine: wrap fetch so any other host fails loudly (testing.md §1.5). */
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
+
+function hostOf(input: string | URL | Request): string {
+  const url = input instanceof Request ? new URL(input.url) : new URL(String(input));
+  return url.hostname;
+}
+
+export function installNetGuard(): void {
+  const original = globalThis.fetch;
+  const guarded = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const host = hostOf(input);
+    if (!LOOPBACK_HOSTS.has(host) && !host.startsWith("127.")) {
+      return Promise.reject(new Error(`net-guard: tests may not reach ${host}`));
+    }
+    return original(input, init);
+  };
+  globalThis.fetch = Object.assign(guarded, original);
+}
