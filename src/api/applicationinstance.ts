@@ -16,10 +16,12 @@ export const VALUES_SOURCES = ["inline", "secretRef", "configMapRef"] as const;
 
 // CEL rules of api.md §3; their webhook twins are AI-3, AI-6/AI-7, AI-15/AI-16 and AI-11.
 
+// `namespace` is a CEL reserved word: Kubernetes exposes the field as `__namespace__`. Written plainly it
+// resolves to nothing typed, and the apiserver's cost estimate for the rule explodes.
 const releaseImmutable: CelRule = {
   rule:
     "!has(oldSelf.release) || (has(self.release) && self.release.name == oldSelf.release.name" +
-    " && self.release.namespace == oldSelf.release.namespace)",
+    " && self.release.__namespace__ == oldSelf.release.__namespace__)",
   message: "spec.release.name and spec.release.namespace are immutable once set",
 };
 

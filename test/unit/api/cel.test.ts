@@ -38,9 +38,12 @@ function ruleWith(message: string): LocatedRule {
 }
 
 /** Field paths a rule mentions, relative to its node: `self.release.name` → ["release", "name"]; methods dropped. */
+/** Kubernetes escapes property names that are CEL reserved words: `namespace` is read as `__namespace__`. */
+const unescapeProperty = (field: string) => field.replace(/^__([a-z]+)__$/, "$1");
+
 function fieldsReadBy(rule: string): string[][] {
   return [...rule.matchAll(/\b(?:self|oldSelf)((?:\.[A-Za-z_]\w*)+)(\()?/g)].map((match) => {
-    const fields = match[1]!.slice(1).split(".");
+    const fields = match[1]!.slice(1).split(".").map(unescapeProperty);
     return match[2] ? fields.slice(0, -1) : fields;
   });
 }
@@ -72,7 +75,7 @@ describe("CEL rules (x-kubernetes-validations)", () => {
     const { rule } = ruleWith("spec.release.name and spec.release.namespace are immutable once set");
     expect(rule).toStartWith("!has(oldSelf.release) || (has(self.release) && ");
     expect(rule).toContain("self.release.name == oldSelf.release.name");
-    expect(rule).toContain("self.release.namespace == oldSelf.release.namespace");
+    expect(rule).toContain("self.release.__namespace__ == oldSelf.release.__namespace__");
   });
 
   test("placeholder rule forbids chart and values", () => {

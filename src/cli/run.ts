@@ -1,0 +1,44 @@
+/** `run`: the controller manager, until SIGTERM or SIGINT; exits 0 after a graceful stop. */
+import { configFromFlags, RUN_FLAGS } from "../manager/config";
+import { createOperator } from "../manager/operator";
+import { createLogger } from "../observability/logger";
+import { parseFlags, renderFlagHelp } from "./flags";
+import type { CommandIO, Env } from "./main";
+
+export async function runCommand(args: string[], env: Env, io: CommandIO): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    io.out(`Usage: vworkspace-operator run [flags]\n\nFlags:\n${renderFlagHelp(RUN_FLAGS)}`);
+    return 0;
+  }
+  const parsed = parseFlags(args, RUN_FLAGS, env);
+  if (parsed.positionals.length > 0) {
+    io.err(`vworkspace-operator run: unexpected argument "${parsed.positionals[0]}"`);
+    return 2;
+  }
+  const config = configFromFlags(parsed);
+  const logger = createLogger({ level: config.logLevel });
+  const operator = createOperator(config, { logger, env });
+  await operator.start();
+  logger.info({ identity: operator.identity, leaderElect: config.leaderElect }, "operator started");
+  await waitForTermination();
+  logger.info("received termination signal; shutting down");
+  await operator.stop();
+  logger.info("stopped");
+  return 0;
+}
+
+/** Resolves on the first SIGTERM or SIGINT; a second one exits at once. */
+function waitForTermination(): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = () => {
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+      const force = () => process.exit(1);
+      process.once("SIGTERM", force);
+      process.once("SIGINT", force);
+      resolve();
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+}

@@ -1,0 +1,171 @@
+/**
+ * The library entry: `createOperator(config)` wires the kube client, health and metrics endpoints,
+ * leader election and the controllers. No module-level state, so tests run several in one process.
+ */
+import { hostname } from "node:os";
+import { KubeClient } from "../kube/client";
+import { systemClock, type Clock } from "../kube/clock";
+import { connectionFrom, resolveKubeConfig, type KubeConnection } from "../kube/config";
+import { Discovery } from "../kube/discovery";
+import { EventRecorder } from "../kube/events";
+import { LeaderElector } from "../kube/leader";
+import { HealthChecks, metricsApp } from "../observability/health";
+import { listen, parseBindAddress, type Listener } from "../observability/listen";
+import { createLogger, type Logger } from "../observability/logger";
+import { OperatorMetrics } from "../observability/metrics";
+import type { OperatorConfig } from "./config";
+import type { Controller } from "./controller";
+import { installCrds, ownCrdsServed } from "./crds";
+import { InformerFactory } from "./informers";
+import { checkApiServer } from "./apiserver";
+
+/** Everything a controller factory may use; built once per leadership term. */
+export interface ManagerContext {
+  config: OperatorConfig;
+  client: KubeClient;
+  informers: InformerFactory;
+  events: EventRecorder;
+  metrics: OperatorMetrics;
+  logger: Logger;
+  clock: Clock;
+}
+
+export type ControllerFactory = (context: ManagerContext) => Controller;
+
+export interface OperatorDeps {
+  logger?: Logger;
+  clock?: Clock;
+  /** Skip kubeconfig resolution (tests hand in a connection to the local cluster). */
+  connection?: KubeConnection;
+  env?: Record<string, string | undefined>;
+  controllers?: ControllerFactory[];
+  /** Lease holder identity; defaults to `<hostname>_<random>` as in client-go. */
+  identity?: string;
+}
+
+export interface Operator {
+  readonly client: KubeClient;
+  readonly metrics: OperatorMetrics;
+  readonly identity: string;
+  /** Base URLs of the bound listeners, once started. */
+  readonly healthUrl: string | undefined;
+  readonly metricsUrl: string | undefined;
+  isLeader(): boolean;
+  start(): Promise<void>;
+  /** Resolves when every loop has ended; bounded by `config.shutdownTimeoutMs`. */
+  stop(): Promise<void>;
+}
+
+export function createOperator(config: OperatorConfig, deps: OperatorDeps = {}): Operator {
+  const logger = deps.logger ?? createLogger({ level: config.logLevel });
+  const clock = deps.clock ?? systemClock();
+  const connection = deps.connection ?? resolvedConnection(config, deps.env, logger);
+  const metrics = new OperatorMetrics({ processMetrics: deps.logger === undefined });
+  const client = new KubeClient({ connection, userAgent: "vworkspace-operator" });
+  const identity = deps.identity ?? `${hostname()}_${crypto.randomUUID()}`;
+  const health = new HealthChecks();
+  const discovery = new Discovery(client, { ttlMs: 2_000, clock });
+  const stopped = new AbortController();
+  const listeners: Listener[] = [];
+  let elector: LeaderElector | undefined;
+  let term: Promise<void> | undefined;
+
+  const runTerm = (signal: AbortSignal): Promise<void> => {
+    const informers = new InformerFactory({ client, namespaces: config.watchNamespaces, resyncMs: config.resyncPeriodMs, clock, logger, metrics });
+    const events = new EventRecorder({ client, reportingInstance: identity, clock, logger });
+    const context: ManagerContext = { config, client, informers, events, metrics, logger, clock };
+    const controllers = (deps.controllers ?? []).map((factory) => factory(context));
+    informers.start(signal);
+    logger.info({ controllers: controllers.map((controller) => controller.name) }, "starting controllers");
+    return Promise.all(controllers.map((controller) => controller.run(signal, config.shutdownTimeoutMs)))
+      .then(() => Promise.all([informers.stop(), events.stop()]))
+      .then(() => undefined);
+  };
+
+  health.ready.set("apiserver", () => checkApiServer(client));
+  health.ready.set("crds", () => ownCrdsServed(discovery));
+  if (config.leaderElect) {
+    health.ready.set("leader-election", () => {
+      if (!elector) return { ok: false, message: "not started" };
+      if (elector.isLeader()) return { ok: true, message: "leading" };
+      return { ok: true, message: `standby (holder: ${elector.holder() ?? "none"})` };
+    });
+  }
+
+  const operator: Operator = {
+    client,
+    metrics,
+    identity,
+    get healthUrl() {
+      return listeners[0]?.url;
+    },
+    get metricsUrl() {
+      return listeners[1]?.url;
+    },
+    isLeader: () => (config.leaderElect ? (elector?.isLeader() ?? false) : term !== undefined),
+
+    async start() {
+      const reachable = await checkApiServer(client);
+      if (!reachable.ok) throw new Error(`API server ${client.server} is unreachable: ${reachable.message}`);
+      if (config.installCrds) {
+        await installCrds(client, stopped.signal);
+        logger.info("installed CRDs");
+      }
+      startListeners(config, health, metrics, listeners, logger);
+      if (!config.leaderElect) {
+        term = runTerm(stopped.signal);
+        return;
+      }
+      let leading: AbortController | undefined;
+      elector = new LeaderElector({
+        client,
+        namespace: config.leaderElectionNamespace,
+        name: config.leaderElectionId,
+        identity,
+        leaseDurationMs: config.leaseDurationMs,
+        renewDeadlineMs: config.renewDeadlineMs,
+        retryPeriodMs: config.retryPeriodMs,
+        clock,
+        logger,
+        onStartedLeading: (signal) => {
+          leading = new AbortController();
+          term = runTerm(AbortSignal.any([signal, leading.signal, stopped.signal]));
+        },
+        onStoppedLeading: () => leading?.abort(),
+      });
+      elector.start();
+    },
+
+    async stop() {
+      const bound = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
+      const graceful = (async () => {
+        stopped.abort();
+        await term;
+        await elector?.stop({ release: true });
+        await Promise.all(listeners.map((listener) => listener.stop()));
+      })();
+      await Promise.race([graceful, bound]);
+    },
+  };
+  return operator;
+}
+
+function resolvedConnection(config: OperatorConfig, env: Record<string, string | undefined> | undefined, logger: Logger): KubeConnection {
+  const resolved = resolveKubeConfig({ ...(config.kubeconfig ? { kubeconfigPath: config.kubeconfig } : {}), ...(env ? { env } : {}) });
+  logger.info({ source: resolved.source, paths: resolved.paths, server: resolved.server }, "loaded kubeconfig");
+  return connectionFrom(resolved);
+}
+
+function startListeners(config: OperatorConfig, health: HealthChecks, metrics: OperatorMetrics, listeners: Listener[], logger: Logger): void {
+  const healthAddress = parseBindAddress(config.healthProbeBindAddress);
+  const metricsAddress = parseBindAddress(config.metricsBindAddress);
+  if (healthAddress) {
+    const app = health.app();
+    listeners[0] = listen(healthAddress, app.fetch);
+    logger.info({ healthAddress: listeners[0].url }, "serving health probes");
+  }
+  if (metricsAddress) {
+    listeners[1] = listen(metricsAddress, metricsApp(metrics).fetch);
+    logger.info({ metricsAddress: listeners[1].url }, "serving metrics");
+  }
+}
