@@ -128,7 +128,6 @@ export class ControlPlane implements ApiConnection {
   private storeProc?: Proc;
   private apiserverProc?: Proc;
   private kcmProc?: Proc;
-  private deadline = 0;
 
   constructor(
     private readonly opts: PlaneOptions,
@@ -160,12 +159,13 @@ export class ControlPlane implements ApiConnection {
   }
 
   async start(fixedPorts?: PlanePorts): Promise<void> {
-    this.deadline = Date.now() + (this.opts.readyTimeoutMs ?? 120_000);
+    const deadline = this.newDeadline();
     this.portsInUse = fixedPorts ? { ...fixedPorts } : await this.allocatePorts();
+    const mayMovePorts = fixedPorts === undefined;
     try {
-      await this.startStore();
-      await this.startApiserver();
-      if (this.opts.withKcm) await this.startKcm();
+      this.storeProc = await this.launchStore(deadline, mayMovePorts);
+      this.apiserverProc = await this.launchApiserver(deadline, mayMovePorts);
+      if (this.opts.withKcm) this.kcmProc = await this.launchKcm(deadline, mayMovePorts);
     } catch (err) {
       await this.stop();
       throw err;
@@ -183,10 +183,14 @@ export class ControlPlane implements ApiConnection {
     if (this.apiserverProc) await stopProc(this.apiserverProc, { signal, timeoutMs: STOP_TIMEOUT_MS });
   }
 
-  /** Restarts the apiserver on the same port, PKI and store; resolves when /readyz is 200. */
+  /** Starts the apiserver again on the same port, PKI and store; resolves when /readyz is 200. */
+  async startApiserver(): Promise<void> {
+    this.assertStopped(this.apiserverProc);
+    this.apiserverProc = await this.launchApiserver(this.newDeadline(), false);
+  }
+
   async restartApiserver(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
     await this.stopApiserver(signal);
-    this.deadline = Date.now() + (this.opts.readyTimeoutMs ?? 120_000);
     await this.startApiserver();
   }
 
@@ -196,64 +200,78 @@ export class ControlPlane implements ApiConnection {
 
   /** Starts the store again on the same port and data; resolves when it accepts connections. */
   async startStore(): Promise<void> {
-    if (this.storeProc && isRunning(this.storeProc)) throw new Error(`${this.store} is already running (pid ${this.storeProc.pid})`);
-    if (this.deadline < Date.now()) this.deadline = Date.now() + (this.opts.readyTimeoutMs ?? 120_000);
-    this.storeProc = await this.spawnWithPortRetry(this.store, () => this.storeCommand(), "store", async (proc) => {
-      await pollUntil(() => this.storeResponds(), { what: `${this.store} on port ${this.portsInUse.store}`, timeoutMs: this.remainingMs(), watch: [proc] });
+    this.assertStopped(this.storeProc);
+    this.storeProc = await this.launchStore(this.newDeadline(), false);
+  }
+
+  private launchStore(deadline: number, mayMovePorts: boolean): Promise<Proc> {
+    const ports: (keyof PlanePorts)[] = this.store === "etcd" ? ["store", "storePeer"] : ["store"];
+    return this.spawnAndWait(this.store, () => this.storeCommand(), mayMovePorts ? ports : [], async (proc) => {
+      const what = `${this.store} on port ${this.portsInUse.store}`;
+      await pollUntil(() => this.storeResponds(), { what, timeoutMs: remainingMs(deadline), watch: [proc] });
     });
   }
 
-  async startApiserver(): Promise<void> {
-    this.apiserverProc = await this.spawnWithPortRetry("kube-apiserver", () => this.apiserverCommand(), "apiserver", async (proc) => {
+  private launchApiserver(deadline: number, mayMovePorts: boolean): Promise<Proc> {
+    return this.spawnAndWait("kube-apiserver", () => this.apiserverCommand(), mayMovePorts ? ["apiserver"] : [], async (proc) => {
       this.writeKubeconfig();
-      const watch = [proc, ...(this.storeProc ? [this.storeProc] : [])];
-      await pollUntil(() => apiserverReady(this), { what: `kube-apiserver ${this.apiUrl}/readyz`, timeoutMs: this.remainingMs(), watch });
+      const watch = [proc, ...this.procs()];
+      await pollUntil(() => apiserverReady(this), { what: `kube-apiserver ${this.apiUrl}/readyz`, timeoutMs: remainingMs(deadline), watch });
     });
   }
 
-  private async startKcm(): Promise<void> {
-    this.kcmProc = await this.spawnWithPortRetry("kube-controller-manager", () => this.kcmCommand(), "kcm", async (proc) => {
+  private launchKcm(deadline: number, mayMovePorts: boolean): Promise<Proc> {
+    return this.spawnAndWait("kube-controller-manager", () => this.kcmCommand(), mayMovePorts ? ["kcm"] : [], async (proc) => {
       const watch = [proc, ...this.procs()];
       const healthz = `https://${LOOPBACK}:${this.portsInUse.kcm}/healthz`;
-      await pollUntil(() => httpOk(healthz, this.caPem), { what: `kube-controller-manager ${healthz}`, timeoutMs: this.remainingMs(), watch });
+      await pollUntil(() => httpOk(healthz, this.caPem), { what: `kube-controller-manager ${healthz}`, timeoutMs: remainingMs(deadline), watch });
       // The serviceaccount controller creating default/default proves the controllers really run.
       await pollUntil(() => this.resourceExists("/api/v1/namespaces/default/serviceaccounts/default"), {
         what: "ServiceAccount default/default (KCM controllers running)",
-        timeoutMs: this.remainingMs(),
+        timeoutMs: remainingMs(deadline),
         watch,
       });
     });
   }
 
-  /** Spawns a child and waits for it; when it lost a race for its port, retries on a fresh one. */
-  private async spawnWithPortRetry(
+  /**
+   * Spawns a child and waits until it is ready. A child that lost the race for a freshly allocated
+   * port ("address already in use") is retried on new `movablePorts`, at most PORT_ATTEMPTS times.
+   */
+  private async spawnAndWait(
     name: string,
     command: () => { bin: string; args: string[] },
-    port: keyof PlanePorts,
+    movablePorts: (keyof PlanePorts)[],
     waitReady: (proc: Proc) => Promise<void>,
   ): Promise<Proc> {
     for (let attempt = 1; ; attempt++) {
       const { bin, args } = command();
-      const proc = spawnLogged({ name, bin, args, logPath: join(this.layout.logDir, `${name}.log`), cwd: this.stateDir, detached: this.opts.detached });
+      const logPath = join(this.layout.logDir, `${name}.log`);
+      const proc = spawnLogged({ name, bin, args, logPath, cwd: this.stateDir, detached: this.opts.detached });
       try {
         await waitReady(proc);
         return proc;
       } catch (err) {
         await stopProc(proc, { timeoutMs: STOP_TIMEOUT_MS });
-        const canRetry = !this.opts.ports && attempt < PORT_ATTEMPTS && isAddressInUse(ownOutput(proc));
+        const canRetry = movablePorts.length > 0 && attempt < PORT_ATTEMPTS && isAddressInUse(ownOutput(proc));
         if (!canRetry) throw err;
-        this.portsInUse = { ...this.portsInUse, [port]: (await freePorts(1))[0] ?? 0 };
+        const fresh = await freePorts(movablePorts.length);
+        movablePorts.forEach((key, i) => (this.portsInUse[key] = fresh[i] ?? 0));
       }
     }
+  }
+
+  private assertStopped(proc: Proc | undefined): void {
+    if (proc && isRunning(proc)) throw new Error(`${proc.name} is still running (pid ${proc.pid}); stop it first`);
+  }
+
+  private newDeadline(): number {
+    return Date.now() + (this.opts.readyTimeoutMs ?? 120_000);
   }
 
   private async allocatePorts(): Promise<PlanePorts> {
     const [store = 0, storePeer = 0, apiserver = 0, kcm = 0] = await freePorts(4);
     return { store, storePeer: this.store === "etcd" ? storePeer : 0, apiserver, kcm: this.opts.withKcm ? kcm : 0 };
-  }
-
-  private remainingMs(): number {
-    return Math.max(1_000, this.deadline - Date.now());
   }
 
   private async storeResponds(): Promise<boolean> {
@@ -365,6 +383,10 @@ async function httpOk(url: string, caPem: string): Promise<boolean> {
   const res = await fetch(url, { tls: { ca: caPem }, signal: AbortSignal.timeout(3_000) });
   await res.arrayBuffer();
   return res.status === 200;
+}
+
+function remainingMs(deadline: number): number {
+  return Math.max(1_000, deadline - Date.now());
 }
 
 function requireBin(path: string | undefined, what: string): string {

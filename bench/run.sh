@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs every measurement against the local cluster and prints the figures; never part of npm test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUN=node_modules/.bin/bun
+bash scripts/k8s-bins.sh
+"$BUN" scripts/local-cluster.ts status --quiet || "$BUN" scripts/local-cluster.ts up
+bash scripts/build.sh
+for bench in "${@:-footprint}"; do
+  echo "== bench/$bench"
+  "$BUN" "bench/$bench.ts"
+done
