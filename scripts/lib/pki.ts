@@ -1,6 +1,7 @@
 // In-process PKI over WebCrypto (testing.md §4.1): CAs and EC P-256 leaves with arbitrary validity,
-// EKUs and SANs, plus the RSA-2048 service-account key. Shared by the local cluster, private
-// planes, webhook TLS and mTLS tests. Never log what this returns.
+// EKUs and SANs, plus the RSA-2048 service-account key, and the on-disk PKI directory of a control
+// plane (§4.1 layout). Shared by the local cluster, private planes, webhook TLS and mTLS tests.
+// Never log what this returns.
 import "reflect-metadata"; // @peculiar/x509's tsyringe dependency throws without it (§12)
 import * as x509 from "@peculiar/x509";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";

@@ -111,6 +111,7 @@ export class Watcher<T extends KubeObject = KubeObject> {
           this.#countRelist(relist);
           yield { type: "restarted", objects, reason: relist };
           relist = undefined;
+          if (signal.aborted) return;
         }
         const startedAt = this.#clock.now();
         cursor.events = 0;
@@ -149,6 +150,8 @@ export class Watcher<T extends KubeObject = KubeObject> {
   async *#watchOnce(cursor: Cursor, listedAt: number, signal: AbortSignal): AsyncGenerator<WatcherEvent<T>, WatchEnd> {
     const controller = new AbortController();
     const forward = () => controller.abort(signal.reason);
+    // The consumer may have stopped us while we were suspended at a yield.
+    if (signal.aborted) forward();
     signal.addEventListener("abort", forward, { once: true });
     const timeoutSeconds = this.#jitteredTimeout();
     const timers = [this.#clock.setTimer(() => controller.abort(STREAM_STALLED), timeoutSeconds * 1000 + this.#options.stallGraceMs)];

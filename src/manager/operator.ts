@@ -18,12 +18,14 @@ import type { Controller } from "./controller";
 import { installCrds, ownCrdsServed } from "./crds";
 import { InformerFactory } from "./informers";
 import { checkApiServer } from "./apiserver";
+import { NamespaceGate } from "./namespace-gate";
 
 /** Everything a controller factory may use; built once per leadership term. */
 export interface ManagerContext {
   config: OperatorConfig;
   client: KubeClient;
   informers: InformerFactory;
+  gate: NamespaceGate;
   events: EventRecorder;
   metrics: OperatorMetrics;
   logger: Logger;
@@ -73,7 +75,8 @@ export function createOperator(config: OperatorConfig, deps: OperatorDeps = {}):
   const runTerm = (signal: AbortSignal): Promise<void> => {
     const informers = new InformerFactory({ client, namespaces: config.watchNamespaces, resyncMs: config.resyncPeriodMs, clock, logger, metrics });
     const events = new EventRecorder({ client, reportingInstance: identity, clock, logger });
-    const context: ManagerContext = { config, client, informers, events, metrics, logger, clock };
+    const gate = new NamespaceGate(informers, metrics);
+    const context: ManagerContext = { config, client, informers, gate, events, metrics, logger, clock };
     const controllers = (deps.controllers ?? []).map((factory) => factory(context));
     informers.start(signal);
     logger.info({ controllers: controllers.map((controller) => controller.name) }, "starting controllers");

@@ -52,6 +52,11 @@ export class OperatorMetrics {
     labelNames: ["resource", "reason"] as const,
     registers: [this.registry],
   });
+  readonly managedNamespaces = new Gauge({
+    name: "vworkspace_operator_managed_namespaces",
+    help: "Namespaces that pass the namespace gate",
+    registers: [this.registry],
+  });
   readonly buildInfo = new Gauge({
     name: "vworkspace_operator_build_info",
     help: "Build identity",

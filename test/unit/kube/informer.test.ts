@@ -4,7 +4,7 @@ import { Informer } from "../../../src/kube/informer";
 import type { KubeList, KubeObject, ResourceType } from "../../../src/kube/types";
 import type { WatchEvent } from "../../../src/kube/watch-events";
 import type { WatchApi } from "../../../src/kube/watch";
-import { deferred, settle } from "./helpers";
+import { settle, untilAborted } from "./helpers";
 
 const TYPE: ResourceType = { group: "", version: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
 const cm = (name: string, rv: string): KubeObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "ns", resourceVersion: rv } });
@@ -17,7 +17,7 @@ function fakeApi(lists: KubeList[], events: WatchEvent[][]): WatchApi {
     },
     async *watch<T extends KubeObject>(_type: ResourceType, options: WatchOptions) {
       yield* (events.shift() ?? []) as Array<WatchEvent<T>>;
-      await new Promise((_resolve, reject) => options.signal?.addEventListener("abort", () => reject(options.signal?.reason)));
+      await untilAborted(options.signal);
     },
   } as WatchApi;
 }
@@ -26,7 +26,6 @@ const list = (rv: string, ...items: KubeObject[]): KubeList => ({ apiVersion: "v
 
 describe("Informer", () => {
   test("syncs, then keeps the store current and calls handlers after the store is updated", async () => {
-    const gate = deferred<WatchEvent[]>();
     const streams: WatchEvent[][] = [];
     const informer = new Informer({
       api: fakeApi([list("1", cm("a", "1"))], streams),
@@ -52,7 +51,6 @@ describe("Informer", () => {
     expect(seen).toEqual(["add a stored", "add b stored", "update 1->3", "delete b gone"]);
     expect(informer.store.keys()).toEqual(["ns/a"]);
     await informer.stop();
-    gate.resolve([]);
   });
 
   test("a relist reports vanished objects as deletes and unchanged ones as resync updates", async () => {
@@ -89,7 +87,10 @@ describe("Informer", () => {
   });
 
   test("waitForSync rejects when the informer stops first", async () => {
-    const never: WatchApi = { listAll: () => new Promise(() => undefined), watch: async function* () {} } as unknown as WatchApi;
+    const never = {
+      listAll: (_type: ResourceType, options: { signal?: AbortSignal }) => untilAborted(options.signal),
+      watch: async function* () {},
+    } as unknown as WatchApi;
     const informer = new Informer({ api: never, type: TYPE });
     informer.start();
     const waiting = informer.waitForSync();

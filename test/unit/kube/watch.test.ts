@@ -5,7 +5,7 @@ import { KubeApiError } from "../../../src/kube/errors";
 import type { KubeList, KubeObject, ResourceType } from "../../../src/kube/types";
 import type { WatchEvent } from "../../../src/kube/watch-events";
 import { Watcher, type WatchApi, type WatcherEvent } from "../../../src/kube/watch";
-import { settle } from "./helpers";
+import { settle, untilAborted } from "./helpers";
 
 const TYPE: ResourceType = { group: "", version: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
 
@@ -32,7 +32,7 @@ function failing(err: unknown, ...events: WatchEvent[]): WatchScript {
 
 /** Stays open until aborted, like a quiet watch. */
 const silent: WatchScript = async function* (options) {
-  await new Promise((_resolve, reject) => options.signal?.addEventListener("abort", () => reject(options.signal?.reason)));
+  await untilAborted(options.signal);
 };
 
 class FakeApi {

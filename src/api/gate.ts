@@ -1,0 +1,9 @@
+/**
+ * The namespace gate (api.md §4.5): the one predicate every webhook, reconciler and the pull-mode
+ * applier uses. A namespace is gated when either key carries exactly `vworkspace`.
+ */
+import { GATE_VALUE, LABEL_GATE, LABEL_MANAGED_BY } from "./labels";
+
+export function isGatedNamespace(labels: Readonly<Record<string, string>> | undefined): boolean {
+  return labels?.[LABEL_GATE] === GATE_VALUE || labels?.[LABEL_MANAGED_BY] === GATE_VALUE;
+}
