@@ -24,7 +24,7 @@ for arg in "$@"; do
     --rebuild) REBUILD=1 ;;
     --with-etcd) WITH_ETCD=1 ;;
     --with-kubectl) WITH_KUBECTL=1 ;;
-    -h | --help) sed -n '2,8p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h | --help) sed -n '2,7p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "k8s-bins: unknown argument: $arg (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -78,10 +78,10 @@ function asApplyConflict(err: unknown): unknown {
   return new ApplyConflictError(err, parseConflicts(err.details?.causes ?? []));
 }
 
-/** Causes look like `{type: FieldManagerConflict, message: 'conflict with "mgr" using v1', field: ".data.a"}`. */
+/** Causes look like `{reason: FieldManagerConflict, message: 'conflict with "mgr"', field: ".data.a"}`. */
 export function parseConflicts(causes: readonly StatusCause[]): FieldConflict[] {
   return causes
-    .filter((cause) => cause.type === "FieldManagerConflict")
+    .filter((cause) => cause.reason === "FieldManagerConflict")
     .map((cause) => ({
       field: cause.field ?? "",
       manager: /conflict with "([^"]*)"/.exec(cause.message ?? "")?.[1] ?? "",

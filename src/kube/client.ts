@@ -276,7 +276,7 @@ export class KubeClient {
     try {
       for await (const line of readLines(response.body)) yield decodeWatchEvent<T>(line);
     } catch (err) {
-      throw wrapFetchError(err, context, undefined, 0);
+      throw wrapFetchError(err, context, 0);
     }
   }
 
@@ -294,7 +294,7 @@ export class KubeClient {
     try {
       return await response.text();
     } catch (err) {
-      throw wrapFetchError(err, contextOf(req), deadline, timeoutMs);
+      throw wrapFetchError(err, contextOf(req), timeoutMs);
     }
   }
 
@@ -328,7 +328,7 @@ export class KubeClient {
         tls,
       });
     } catch (err) {
-      const wrapped = wrapFetchError(err, context, undefined, req.timeoutMs ?? 0);
+      const wrapped = wrapFetchError(err, context, req.timeoutMs ?? 0);
       report(wrapped instanceof KubeTransportError ? "transport" : wrapped instanceof KubeTimeoutError ? "timeout" : "aborted");
       throw wrapped;
     }
@@ -347,15 +347,9 @@ function writeQuery(options: WriteOptions): Record<string, QueryValue> {
   return { fieldManager: options.fieldManager, dryRun: options.dryRun ? "All" : undefined };
 }
 
-function wrapFetchError(
-  err: unknown,
-  context: { verb: string; path: string },
-  deadline: AbortSignal | undefined,
-  timeoutMs: number,
-): unknown {
-  if (isDomError(err, "TimeoutError") || (deadline?.aborted && isDomError(err))) {
-    return new KubeTimeoutError(context, timeoutMs);
-  }
+/** Bun rejects with the abort reason: a TimeoutError DOMException when our deadline fired. */
+function wrapFetchError(err: unknown, context: { verb: string; path: string }, timeoutMs: number): unknown {
+  if (isDomError(err, "TimeoutError")) return new KubeTimeoutError(context, timeoutMs);
   const code = transportCode(err);
   if (code !== undefined && !(err instanceof KubeTransportError)) return new KubeTransportError(code, context, err);
   return err;

@@ -4,6 +4,7 @@
  * kubeconfig wins and turns it into options for Bun's fetch.
  */
 import { existsSync } from "node:fs";
+import { isIPv6 } from "node:net";
 import { delimiter } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 
@@ -44,7 +45,7 @@ export function resolveKubeConfig(options: ResolveOptions = {}): ResolvedKubeCon
   const root = options.inClusterRoot ?? "";
   const saDir = `${root}${SERVICE_ACCOUNT_DIR}`;
   if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT && exists(`${saDir}/token`)) {
-    return fromServiceAccount(root);
+    return fromServiceAccount(saDir, env.KUBERNETES_SERVICE_HOST, env.KUBERNETES_SERVICE_PORT);
   }
   const k3s = options.k3sPath ?? K3S_KUBECONFIG;
   if (exists(k3s)) return fromFiles("k3s", [k3s], exists);
@@ -81,10 +82,18 @@ function loadFile(path: string, source: KubeConfigSource): KubeConfig {
   return kubeConfig;
 }
 
-function fromServiceAccount(root: string): ResolvedKubeConfig {
+/** client-node's loadFromCluster, but reading the injected environment rather than process.env. */
+function fromServiceAccount(saDir: string, host: string, port: string): ResolvedKubeConfig {
+  const server = `https://${isIPv6(host) ? `[${host}]` : host}:${port}`;
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromCluster(root);
-  return { kubeConfig, source: "in-cluster", paths: [], server: serverOf(kubeConfig, "in-cluster") };
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: "in-cluster", server, caFile: `${saDir}/ca.crt`, skipTLSVerify: false }],
+    // The token file is re-read by client-node as bound service-account tokens rotate.
+    users: [{ name: "in-cluster", authProvider: { name: "tokenFile", config: { tokenFile: `${saDir}/token` } } }],
+    contexts: [{ name: "in-cluster", cluster: "in-cluster", user: "in-cluster" }],
+    currentContext: "in-cluster",
+  });
+  return { kubeConfig, source: "in-cluster", paths: [], server };
 }
 
 function serverOf(kubeConfig: KubeConfig, source: KubeConfigSource): string {

@@ -24,8 +24,9 @@ export interface StatusDetails {
   retryAfterSeconds?: number;
 }
 
+/** metav1.StatusCause; its Go field `Type` is serialised as `reason`. */
 export interface StatusCause {
-  type?: string;
+  reason?: string;
   message?: string;
   field?: string;
 }

@@ -12,9 +12,3 @@ export function formatTime(at: Date | number): string {
 export function formatMicroTime(at: Date | number): string {
   return new Date(at).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 }
-
-export function parseTime(value: string | undefined): number | undefined {
-  if (!value) return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms;
-}

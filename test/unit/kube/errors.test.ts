@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { ApplyConflictError, parseConflicts } from "../../../src/kube/apply";
 import {
   KubeApiError,
   KubeTimeoutError,
@@ -6,6 +7,7 @@ import {
   apiStatus,
   classifyError,
   parseStatus,
+  type ErrorClass,
 } from "../../../src/kube/errors";
 
 const request = { verb: "get", path: "/api/v1/namespaces/ns/secrets/db" };
@@ -30,7 +32,7 @@ describe("classifyError", () => {
     [408, "", "timeout"],
     [500, "InternalError", "other"],
     [429, "TooManyRequests", "other"],
-  ])("HTTP %d %s → %s", (code, reason, expected) => {
+  ] as Array<[number, string, ErrorClass]>)("HTTP %d %s → %s", (code, reason, expected) => {
     expect(classifyError(apiError(code, reason))).toBe(expected);
   });
 
@@ -78,5 +80,25 @@ describe("error content", () => {
     expect(err.code).toBe("ECONNREFUSED");
     expect(err.cause).toBe(raw);
     expect(err.message).toContain("/api/v1/namespaces/ns/secrets/db");
+  });
+});
+
+describe("apply conflicts", () => {
+  test("each FieldManagerConflict cause becomes a field and its manager", () => {
+    const causes = [
+      { reason: "FieldManagerConflict", message: 'conflict with "manager-a"', field: ".data.owned" },
+      { reason: "FieldManagerConflict", message: 'conflict with "kubectl-edit" using v1', field: ".spec.interval" },
+      { reason: "FieldValueInvalid", message: "other", field: ".x" },
+    ];
+    expect(parseConflicts(causes)).toEqual([
+      { field: ".data.owned", manager: "manager-a" },
+      { field: ".spec.interval", manager: "kubectl-edit" },
+    ]);
+    const conflict = new ApplyConflictError(
+      new KubeApiError(409, { reason: "Conflict", message: "Apply failed with 1 conflict", details: { causes } }, request),
+      parseConflicts(causes),
+    );
+    expect(classifyError(conflict)).toBe("conflict");
+    expect(conflict).toBeInstanceOf(KubeApiError);
   });
 });
