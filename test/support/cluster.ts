@@ -3,7 +3,7 @@
  * from `beforeAll` of integration/e2e files. A $KUBECONFIG is used only when it points at a
  * loopback apiserver that is ready and carries the local-cluster marker, so tests that delete
  * namespaces can never reach a real cluster; otherwise `.local/cluster` is reused or started.
- * CRD installation (§6.2 step 3) is not part of this module yet.
+ * Before handing the cluster out it installs our CRDs and the engines' CRDs (§6.2 step 3).
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -11,6 +11,7 @@ import { KubeClient } from "../../src/kube/client";
 import { resolveKubeConfig, type ResolvedKubeConfig } from "../../src/kube/config";
 import { classifyError } from "../../src/kube/errors";
 import type { ResourceType } from "../../src/kube/types";
+import { installTestCrds } from "./crds";
 
 export interface TestCluster {
   kubeconfigPath: string;
@@ -31,7 +32,10 @@ const CONFIG_MAPS: ResourceType = { group: "", version: "v1", kind: "ConfigMap",
 let memo: Promise<TestCluster> | undefined;
 
 export function getCluster(): Promise<TestCluster> {
-  memo ??= connect().catch((err) => {
+  memo ??= connect().then(async (cluster) => {
+    await installTestCrds(cluster.client, REPO_ROOT);
+    return cluster;
+  }).catch((err) => {
     memo = undefined; // let the next file retry instead of caching the failure
     throw err;
   });

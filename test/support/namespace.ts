@@ -3,7 +3,7 @@
  * namespace still Terminating after 30 s has finalizers the harness knows stripped (and their
  * holders logged); one still present after 90 s fails the test, because a leaked finalizer is a bug.
  */
-import { afterEach, beforeEach } from "bun:test";
+import { afterAll, afterEach, beforeEach } from "bun:test";
 import type { KubeClient } from "../../src/kube/client";
 import { Discovery } from "../../src/kube/discovery";
 import { classifyError } from "../../src/kube/errors";
@@ -56,9 +56,15 @@ export interface TestNamespace {
   readonly name: string;
 }
 
+/**
+ * Each test gets a fresh namespace. Deletion starts in `afterEach`; waiting for it to finish (the
+ * namespace controller needs ~8 s even for an empty one) happens once per file in `afterAll`, where a
+ * namespace stuck Terminating still fails the file and names the leaked finalizer's namespace.
+ */
 export function useNamespace({ gated = true, slug }: NamespaceOptions): TestNamespace {
   const label = dnsLabel(slug).slice(0, 50).replace(/-+$/, "") || "test";
   let current: string | undefined;
+  const deletions: Promise<void>[] = [];
   beforeEach(async () => {
     const { client, runId } = await getCluster();
     current = `t-${label}-${randomSuffix()}`;
@@ -67,7 +73,13 @@ export function useNamespace({ gated = true, slug }: NamespaceOptions): TestName
   afterEach(async () => {
     const name = current;
     current = undefined;
-    if (name) await deleteNamespace((await getCluster()).client, name);
+    if (!name) return;
+    const deletion = deleteNamespace((await getCluster()).client, name);
+    deletion.catch(() => undefined); // reported by afterAll
+    deletions.push(deletion);
+  });
+  afterAll(async () => {
+    await Promise.all(deletions.splice(0));
   });
   return {
     get name(): string {
