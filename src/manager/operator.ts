@@ -80,7 +80,9 @@ export function createOperator(config: OperatorConfig, deps: OperatorDeps = {}):
     const controllers = (deps.controllers ?? []).map((factory) => factory(context));
     informers.start(signal);
     logger.info({ controllers: controllers.map((controller) => controller.name) }, "starting controllers");
-    return Promise.all(controllers.map((controller) => controller.run(signal, config.shutdownTimeoutMs)))
+    // The term lasts until its signal aborts, whether or not any controller runs (the gate still watches).
+    const ended = signal.aborted ? Promise.resolve() : new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+    return Promise.all([ended, ...controllers.map((controller) => controller.run(signal, config.shutdownTimeoutMs))])
       .then(() => Promise.all([informers.stop(), events.stop()]))
       .then(() => undefined);
   };

@@ -10,18 +10,11 @@ import { applyObject } from "../../src/kube/apply";
 import type { KubeClient } from "../../src/kube/client";
 import type { KubeObject, ResourceType } from "../../src/kube/types";
 import { CRD_TYPE } from "../../src/manager/crds";
+import { readEnvFile } from "../../scripts/local-cluster";
 import { eventually } from "./eventually";
 
 const MARKER = { namespace: "kube-system", name: "vworkspace-local-cluster" };
 const CONFIG_MAPS: ResourceType = { group: "", version: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
-
-function readEnvFile(path: string): Record<string, string> {
-  const entries = readFileSync(path, "utf8")
-    .split("\n")
-    .filter((line) => /^[A-Z_]+=/.test(line))
-    .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)] as const);
-  return Object.fromEntries(entries);
-}
 
 function thirdPartyCrds(repoRoot: string): KubeObject[] {
   const crdDir = process.env.VWS_CRD_DIR || readEnvFile(join(repoRoot, ".local/k8s-bins.env")).VWS_CRD_DIR;
