@@ -27,7 +27,7 @@ on_exit() {
     for f in .local/cluster/logs/*.log; do
       [ -f "$f" ] && { echo "----- tail $f"; tail -n 50 "$f"; }
     done
-    echo "----- test logs:"; ls -R .local/test-logs 2>/dev/null | head -50 || true
+    echo "----- test logs:"; find .local/test-logs -name '*.log' 2>/dev/null | head -50 || true
   fi
   if [ "$started_cluster" = 1 ] && [ "${VWS_KEEP_CLUSTER:-0}" != 1 ]; then
     step "stopping the local cluster"
@@ -69,7 +69,7 @@ set +e
 "$BUN" test --timeout=120000 "${@:-test}" 2>&1 | tee .local/test-output.log
 rc=${PIPESTATUS[0]}
 set -e
-summary() { grep -Eo "^ *[0-9]+ $1\$" .local/test-output.log | tail -1 | tr -dc '0-9'; }
+summary() { { grep -Eo "^ *[0-9]+ $1\$" .local/test-output.log || true; } | tail -1 | tr -dc '0-9'; }
 passed=$(summary pass); failed=$(summary fail); skipped=$(summary skip)
 echo "bun: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 if [ "$rc" -eq 0 ] && [ "${passed:-0}" -eq 0 ]; then
