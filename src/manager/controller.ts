@@ -65,8 +65,12 @@ export class Controller {
 
   /** Runs workers after every watched cache has synced; resolves once `signal` aborts and work drained. */
   async run(signal: AbortSignal, shutdownTimeoutMs: number): Promise<void> {
-    await Promise.all(this.#views.map((view) => view.waitForSync(signal)));
-    if (signal.aborted) return;
+    try {
+      await Promise.all(this.#views.map((view) => view.waitForSync(signal)));
+    } catch (err) {
+      if (signal.aborted) return; // stopped before the caches synced: nothing to drain
+      throw err;
+    }
     const workers = this.queue.run(this.#options.workers, (key, workSignal) => this.#reconcileOnce(key, workSignal), {
       onError: (key, err, retries) => this.#options.logger.warn({ controller: this.name, key, retries, err: describe(err) }, "reconcile failed; retrying with backoff"),
     });

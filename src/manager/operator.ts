@@ -9,6 +9,7 @@ import { connectionFrom, resolveKubeConfig, type KubeConnection } from "../kube/
 import { Discovery } from "../kube/discovery";
 import { EventRecorder } from "../kube/events";
 import { LeaderElector } from "../kube/leader";
+import { StatusWriter } from "../kube/status";
 import { HealthChecks, metricsApp } from "../observability/health";
 import { listen, parseBindAddress, type Listener } from "../observability/listen";
 import { createLogger, type Logger } from "../observability/logger";
@@ -26,6 +27,8 @@ export interface ManagerContext {
   client: KubeClient;
   informers: InformerFactory;
   gate: NamespaceGate;
+  /** Status writes through here are skipped when nothing changed and counted per kind. */
+  status: StatusWriter;
   events: EventRecorder;
   metrics: OperatorMetrics;
   logger: Logger;
@@ -67,6 +70,7 @@ export function createOperator(config: OperatorConfig, deps: OperatorDeps = {}):
   const identity = deps.identity ?? `${hostname()}_${crypto.randomUUID()}`;
   const health = new HealthChecks();
   const discovery = new Discovery(client, { ttlMs: 2_000, clock });
+  const status = new StatusWriter({ client, onWrite: (type) => metrics.statusWrites.inc({ kind: type.kind }) });
   const stopped = new AbortController();
   const listeners: Listener[] = [];
   let elector: LeaderElector | undefined;
@@ -76,7 +80,7 @@ export function createOperator(config: OperatorConfig, deps: OperatorDeps = {}):
     const informers = new InformerFactory({ client, namespaces: config.watchNamespaces, resyncMs: config.resyncPeriodMs, clock, logger, metrics });
     const events = new EventRecorder({ client, reportingInstance: identity, clock, logger });
     const gate = new NamespaceGate(informers, metrics);
-    const context: ManagerContext = { config, client, informers, gate, events, metrics, logger, clock };
+    const context: ManagerContext = { config, client, informers, gate, status, events, metrics, logger, clock };
     const controllers = (deps.controllers ?? []).map((factory) => factory(context));
     informers.start(signal);
     logger.info({ controllers: controllers.map((controller) => controller.name) }, "starting controllers");
