@@ -19,7 +19,7 @@ export const OWN_KINDS = [APPLICATION_INSTANCE, OPERATION, CLUSTER] as const;
 
 const ESTABLISH_TIMEOUT_MS = 30_000;
 
-function established(crd: KubeObject): boolean {
+export function crdEstablished(crd: KubeObject): boolean {
   const conditions = (crd.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? [];
   return conditions.some((condition) => condition.type === "Established" && condition.status === "True");
 }
@@ -31,7 +31,7 @@ export async function installCrds(client: KubeClient, signal?: AbortSignal): Pro
   }
   const deadline = Date.now() + ESTABLISH_TIMEOUT_MS;
   for (const crd of crds) {
-    while (!established(await client.get(CRD_TYPE, crd.metadata.name, { signal }))) {
+    while (!crdEstablished(await client.get(CRD_TYPE, crd.metadata.name, { signal }))) {
       if (Date.now() > deadline) throw new Error(`CRD ${crd.metadata.name} not Established after ${ESTABLISH_TIMEOUT_MS / 1000}s`);
       await Bun.sleep(100);
     }

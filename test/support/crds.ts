@@ -9,7 +9,7 @@ import { customResourceDefinitions } from "../../src/api/crd/generate";
 import { applyObject } from "../../src/kube/apply";
 import type { KubeClient } from "../../src/kube/client";
 import type { KubeObject, ResourceType } from "../../src/kube/types";
-import { CRD_TYPE } from "../../src/manager/crds";
+import { CRD_TYPE, crdEstablished } from "../../src/manager/crds";
 import { readEnvFile } from "../../scripts/local-cluster";
 import { eventually } from "./eventually";
 
@@ -26,11 +26,6 @@ function thirdPartyCrds(repoRoot: string): KubeObject[] {
     .filter((doc) => doc?.kind === "CustomResourceDefinition");
 }
 
-function established(crd: KubeObject): boolean {
-  const conditions = (crd.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? [];
-  return conditions.some((condition) => condition.type === "Established" && condition.status === "True");
-}
-
 export async function installTestCrds(client: KubeClient, repoRoot: string): Promise<void> {
   const crds = [...(customResourceDefinitions() as unknown as KubeObject[]), ...thirdPartyCrds(repoRoot)];
   const hash = new Bun.CryptoHasher("sha256").update(JSON.stringify(crds)).digest("hex").slice(0, 16);
@@ -38,7 +33,7 @@ export async function installTestCrds(client: KubeClient, repoRoot: string): Pro
   if ((marker.data as Record<string, string> | undefined)?.crdBundleHash === hash) return;
   for (const crd of crds) await applyObject(client, CRD_TYPE, crd, { fieldManager: "vws-tests", force: true });
   for (const crd of crds) {
-    await eventually(async () => established(await client.get(CRD_TYPE, crd.metadata.name)), { what: `CRD ${crd.metadata.name} Established` });
+    await eventually(async () => crdEstablished(await client.get(CRD_TYPE, crd.metadata.name)), { what: `CRD ${crd.metadata.name} Established` });
   }
   await client.patch(CONFIG_MAPS, MARKER.name, { type: "merge", body: { data: { crdBundleHash: hash } } }, { namespace: MARKER.namespace });
 }
