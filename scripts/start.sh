@@ -13,6 +13,8 @@ if [ -z "${KUBECONFIG:-}" ]; then
   # The operator never creates namespaces; on the embedded cluster the script makes its own.
   "$BUN" scripts/ensure-namespace.ts vworkspace-system
   echo "start: embedded cluster; use it with: export KUBECONFIG=$KUBECONFIG"
+  # The embedded API server reaches the webhook on loopback, not through a Service.
+  export VWS_WEBHOOK_HOST="${VWS_WEBHOOK_HOST:-127.0.0.1}" VWS_WEBHOOK_URL_HOST="${VWS_WEBHOOK_URL_HOST:-127.0.0.1}"
 fi
 
 exec "$BUN" src/main.ts run --install-crds --leader-elect \

@@ -1,4 +1,3 @@
-import { renderCrdBundle } from "../api/crd/render";
 import type { CommandIO, Env } from "./main";
 
 export async function crdsCommand(args: string[], _env: Env, io: CommandIO): Promise<number> {
@@ -10,6 +9,8 @@ export async function crdsCommand(args: string[], _env: Env, io: CommandIO): Pro
     io.err(`vworkspace-operator crds: unexpected argument "${args[0]}"`);
     return 2;
   }
+  // Loaded here only: the renderer pulls in the yaml package, which `run` does not need in memory.
+  const { renderCrdBundle } = await import("../api/crd/render");
   io.out(renderCrdBundle());
   return 0;
 }

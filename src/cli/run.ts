@@ -1,4 +1,5 @@
 /** `run`: the controller manager, until SIGTERM or SIGINT; exits 0 after a graceful stop. */
+import { DEFAULT_CONTROLLERS } from "../controllers";
 import { configFromFlags, RUN_FLAGS } from "../manager/config";
 import { createOperator } from "../manager/operator";
 import { createLogger } from "../observability/logger";
@@ -17,7 +18,7 @@ export async function runCommand(args: string[], env: Env, io: CommandIO): Promi
   }
   const config = configFromFlags(parsed);
   const logger = createLogger({ level: config.logLevel });
-  const operator = createOperator(config, { logger, env });
+  const operator = createOperator(config, { logger, env, controllers: [...DEFAULT_CONTROLLERS] });
   await operator.start();
   logger.info({ identity: operator.identity, leaderElect: config.leaderElect }, "operator started");
   await waitForTermination();

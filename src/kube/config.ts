@@ -1,12 +1,23 @@
 /**
- * Where the API server is and how to authenticate to it. Parsing and auth providers (token files,
- * exec plugins, embedded certificates) are client-node's; this module only decides which
- * kubeconfig wins and turns it into options for Bun's fetch.
+ * Where the API server is and how to authenticate to it: which kubeconfig wins, what its current
+ * context selects, and the per-request options for Bun's fetch. Parsing and merging live in
+ * kubeconfig.ts, per-request authentication in credentials.ts.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { isIPv6 } from "node:net";
 import { delimiter } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
+import { authenticationOf, credentialSource, impersonationHeaders, type Authentication } from "./credentials";
+import {
+  KubeConfigError,
+  mergeKubeconfigs,
+  parseKubeconfig,
+  selectCurrentContext,
+  type KubeconfigCluster,
+  type KubeconfigUser,
+} from "./kubeconfig";
+
+export { KubeConfigError } from "./kubeconfig";
+export type { Authentication } from "./credentials";
 
 export type KubeConfigSource = "flag" | "env" | "in-cluster" | "k3s";
 
@@ -17,22 +28,38 @@ export interface ResolveOptions {
   /** `--kubeconfig`: wins over everything else. */
   kubeconfigPath?: string;
   env?: Record<string, string | undefined>;
-  /** Prefix of the service-account directory (client-node's `pathPrefix`), for fixtures in tests. */
+  /** Prefix of the service-account directory, for fixtures in tests. */
   inClusterRoot?: string;
   k3sPath?: string;
   fileExists?: (path: string) => boolean;
 }
 
-export interface ResolvedKubeConfig {
-  kubeConfig: KubeConfig;
-  source: KubeConfigSource;
-  /** The file(s) read, for the startup log line; absent for in-cluster. */
-  paths: string[];
-  server: string;
+/** TLS material in the shape Bun's fetch takes (`tls:`), never an https.Agent. */
+export interface FetchTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  rejectUnauthorized?: boolean;
+  serverName?: string;
 }
 
-export class KubeConfigError extends Error {
-  override readonly name = "KubeConfigError";
+/** The selected API server and identity. Holds key material: log single fields, never the object. */
+export interface ResolvedKubeConfig {
+  source: KubeConfigSource;
+  /** The file(s) read, for the startup log line; empty for in-cluster. */
+  paths: string[];
+  server: string;
+  /** The context used; "in-cluster" for the service account. */
+  context: string;
+  /** The context's namespace, or the service account's; undefined when neither names one. */
+  namespace: string | undefined;
+  /** PEM bundle the server certificate is checked against; undefined means the system roots. */
+  caPem: string | undefined;
+  /** Read once, here: CA, client certificate and key, verification settings. */
+  tls: FetchTls;
+  authentication: Authentication;
+  /** Impersonate-* headers from the user's `as` and `as-uid`. */
+  impersonation: Record<string, string>;
 }
 
 /** Resolution order: `--kubeconfig`, `$KUBECONFIG`, in-cluster service account, the k3s default. */
@@ -41,11 +68,10 @@ export function resolveKubeConfig(options: ResolveOptions = {}): ResolvedKubeCon
   const exists = options.fileExists ?? existsSync;
   if (options.kubeconfigPath) return fromFiles("flag", [options.kubeconfigPath], exists);
   const fromEnv = env.KUBECONFIG?.split(delimiter).filter((path) => path !== "");
-  if (fromEnv && fromEnv.length > 0) return fromFiles("env", fromEnv, exists);
-  const root = options.inClusterRoot ?? "";
-  const saDir = `${root}${SERVICE_ACCOUNT_DIR}`;
+  if (fromEnv && fromEnv.length > 0) return fromFiles("env", [...new Set(fromEnv)], exists);
+  const saDir = `${options.inClusterRoot ?? ""}${SERVICE_ACCOUNT_DIR}`;
   if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT && exists(`${saDir}/token`)) {
-    return fromServiceAccount(saDir, env.KUBERNETES_SERVICE_HOST, env.KUBERNETES_SERVICE_PORT);
+    return fromServiceAccount(saDir, env.KUBERNETES_SERVICE_HOST, env.KUBERNETES_SERVICE_PORT, exists);
   }
   const k3s = options.k3sPath ?? K3S_KUBECONFIG;
   if (exists(k3s)) return fromFiles("k3s", [k3s], exists);
@@ -61,47 +87,98 @@ function fromFiles(source: KubeConfigSource, paths: string[], exists: (path: str
   if (missing.length > 0) {
     throw new KubeConfigError(`kubeconfig from ${describe(source)} not found: ${missing.join(", ")}`);
   }
-  const [first, ...rest] = paths.map((path) => loadFile(path, source));
-  const kubeConfig = first ?? new KubeConfig();
-  // Like kubectl: the first file that sets a value wins, including the current context.
   try {
-    for (const next of rest) kubeConfig.mergeConfig(next, true);
+    const merged = mergeKubeconfigs(paths.map((path) => parseKubeconfig(readText(path, "kubeconfig"), path)));
+    const { context, cluster, user } = selectCurrentContext(merged);
+    const caPem = caOf(cluster);
+    return {
+      source,
+      paths,
+      server: serverOf(cluster),
+      context: context.name,
+      namespace: context.namespace,
+      caPem,
+      tls: tlsOf(cluster, caPem, user),
+      authentication: authenticationOf(user),
+      impersonation: impersonationHeaders(user),
+    };
   } catch (err) {
-    throw new KubeConfigError(`kubeconfigs from ${describe(source)} cannot be merged: ${(err as Error).message}`);
+    if (err instanceof KubeConfigError) throw new KubeConfigError(`${err.message} (kubeconfig from ${describe(source)})`);
+    throw err;
   }
-  return { kubeConfig, source, paths, server: serverOf(kubeConfig, source) };
 }
 
-function loadFile(path: string, source: KubeConfigSource): KubeConfig {
-  const kubeConfig = new KubeConfig();
+/** client-go's InClusterConfig; the token file is re-read per request as bound tokens rotate. */
+function fromServiceAccount(saDir: string, host: string, port: string, exists: (path: string) => boolean): ResolvedKubeConfig {
+  const caPem = readPem(`${saDir}/ca.crt`, "in-cluster CA");
+  const namespaceFile = `${saDir}/namespace`;
+  const namespace = exists(namespaceFile) ? readText(namespaceFile, "service account namespace").trim() || undefined : undefined;
+  return {
+    source: "in-cluster",
+    paths: [],
+    server: `https://${isIPv6(host) ? `[${host}]` : host}:${port}`,
+    context: "in-cluster",
+    namespace,
+    caPem,
+    tls: { ca: caPem },
+    authentication: { type: "tokenFile", path: `${saDir}/token` },
+    impersonation: {},
+  };
+}
+
+function serverOf(cluster: KubeconfigCluster): string {
+  if (!/^https?:\/\/[^/]/.test(cluster.server) || !URL.canParse(cluster.server)) {
+    throw new KubeConfigError(`cluster "${cluster.name}" (${cluster.origin}) has a server that is not an http(s) URL`);
+  }
+  return cluster.server.replace(/\/+$/, "");
+}
+
+function caOf(cluster: KubeconfigCluster): string | undefined {
+  return pemOf(`cluster "${cluster.name}" (${cluster.origin})`, "certificate-authority", cluster.certificateAuthority, cluster.certificateAuthorityData);
+}
+
+function tlsOf(cluster: KubeconfigCluster, caPem: string | undefined, user: KubeconfigUser | undefined): FetchTls {
+  const tls: FetchTls = {};
+  if (caPem) tls.ca = caPem;
+  if (cluster.insecureSkipTlsVerify) tls.rejectUnauthorized = false;
+  if (cluster.tlsServerName) tls.serverName = cluster.tlsServerName;
+  if (!user) return tls;
+  const owner = `user "${user.name}" (${user.origin})`;
+  const cert = pemOf(owner, "client-certificate", user.clientCertificate, user.clientCertificateData);
+  const key = pemOf(owner, "client-key", user.clientKey, user.clientKeyData);
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new KubeConfigError(`${owner} sets ${cert ? "a client certificate without a key" : "a client key without a certificate"}`);
+  }
+  if (cert && key) Object.assign(tls, { cert, key });
+  return tls;
+}
+
+/** `<field>` names a file, `<field>-data` holds base64 PEM; kubectl refuses both at once. */
+function pemOf(owner: string, field: string, file: string | undefined, data: string | undefined): string | undefined {
+  if (file && data) throw new KubeConfigError(`${owner} sets both ${field} and ${field}-data; only one is allowed`);
+  if (file) return readPem(file, `${field} of ${owner}`);
+  if (!data) return undefined;
+  const text = Buffer.from(data, "base64").toString("utf8");
+  if (!isPem(text)) throw new KubeConfigError(`${field}-data of ${owner} is not base64-encoded PEM`);
+  return text;
+}
+
+function readPem(path: string, what: string): string {
+  const text = readText(path, what);
+  if (!isPem(text)) throw new KubeConfigError(`${what}: ${path} is not PEM`);
+  return text;
+}
+
+function isPem(text: string): boolean {
+  return text.includes("-----BEGIN ");
+}
+
+function readText(path: string, what: string): string {
   try {
-    kubeConfig.loadFromFile(path);
+    return readFileSync(path, "utf8");
   } catch (err) {
-    throw new KubeConfigError(`kubeconfig ${path} (${describe(source)}) cannot be parsed: ${(err as Error).message}`);
+    throw new KubeConfigError(`${what} ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
   }
-  return kubeConfig;
-}
-
-/** client-node's loadFromCluster, but reading the injected environment rather than process.env. */
-function fromServiceAccount(saDir: string, host: string, port: string): ResolvedKubeConfig {
-  const server = `https://${isIPv6(host) ? `[${host}]` : host}:${port}`;
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: "in-cluster", server, caFile: `${saDir}/ca.crt`, skipTLSVerify: false }],
-    // The token file is re-read by client-node as bound service-account tokens rotate.
-    users: [{ name: "in-cluster", authProvider: { name: "tokenFile", config: { tokenFile: `${saDir}/token` } } }],
-    contexts: [{ name: "in-cluster", cluster: "in-cluster", user: "in-cluster" }],
-    currentContext: "in-cluster",
-  });
-  return { kubeConfig, source: "in-cluster", paths: [], server };
-}
-
-function serverOf(kubeConfig: KubeConfig, source: KubeConfigSource): string {
-  const server = kubeConfig.getCurrentCluster()?.server;
-  if (!server) {
-    throw new KubeConfigError(`kubeconfig from ${describe(source)} has no current context with a cluster server`);
-  }
-  return server.replace(/\/+$/, "");
 }
 
 function describe(source: KubeConfigSource): string {
@@ -117,15 +194,6 @@ function describe(source: KubeConfigSource): string {
   }
 }
 
-/** TLS material in the shape Bun's fetch takes (`tls:`), never an https.Agent. */
-export interface FetchTls {
-  ca?: string;
-  cert?: string;
-  key?: string;
-  rejectUnauthorized?: boolean;
-  serverName?: string;
-}
-
 export interface ConnectionOptions {
   headers: Record<string, string>;
   tls: FetchTls;
@@ -137,55 +205,16 @@ export interface KubeConnection {
   requestOptions(): Promise<ConnectionOptions>;
 }
 
-export function connectionFrom(resolved: Pick<ResolvedKubeConfig, "kubeConfig" | "server">): KubeConnection {
-  const { kubeConfig, server } = resolved;
+export function connectionFrom(
+  resolved: Pick<ResolvedKubeConfig, "server" | "tls" | "authentication" | "impersonation">,
+): KubeConnection {
+  const { server, tls, impersonation } = resolved;
+  const credentials = credentialSource(resolved.authentication, { server, insecureSkipTlsVerify: tls.rejectUnauthorized === false });
   return {
     server,
     async requestOptions() {
-      const https: HttpsLike = { headers: {} };
-      await kubeConfig.applyToHTTPSOptions(https as Parameters<KubeConfig["applyToHTTPSOptions"]>[0]);
-      return { headers: headersOf(https), tls: tlsOf(https) };
+      const { headers, cert, key } = await credentials();
+      return { headers: { ...impersonation, ...headers }, tls: cert && key ? { ...tls, cert, key } : { ...tls } };
     },
   };
-}
-
-interface HttpsLike {
-  headers: Record<string, unknown>;
-  ca?: unknown;
-  cert?: unknown;
-  key?: unknown;
-  rejectUnauthorized?: boolean;
-  servername?: string;
-  auth?: string;
-}
-
-function headersOf(https: HttpsLike): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(https.headers)) {
-    if (typeof value === "string") headers[name] = value;
-    else if (Array.isArray(value)) headers[name] = value.join(", ");
-  }
-  if (https.auth && headers.Authorization === undefined) {
-    headers.Authorization = `Basic ${Buffer.from(https.auth).toString("base64")}`;
-  }
-  return headers;
-}
-
-function tlsOf(https: HttpsLike): FetchTls {
-  const tls: FetchTls = {};
-  const ca = pem(https.ca);
-  const cert = pem(https.cert);
-  const key = pem(https.key);
-  if (ca) tls.ca = ca;
-  if (cert) tls.cert = cert;
-  if (key) tls.key = key;
-  if (https.rejectUnauthorized !== undefined) tls.rejectUnauthorized = https.rejectUnauthorized;
-  if (https.servername) tls.serverName = https.servername;
-  return tls;
-}
-
-function pem(value: unknown): string | undefined {
-  if (typeof value === "string") return value;
-  if (value instanceof Uint8Array) return Buffer.from(value).toString("utf8");
-  return undefined;
 }

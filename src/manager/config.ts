@@ -3,6 +3,7 @@
  * tests build it with `operatorConfig({...})`. Intervals are milliseconds so tests can shrink them.
  */
 import type { FlagSpec, ParsedFlags } from "../cli/flags";
+import { DEFAULT_WEBHOOK_CONFIG, WEBHOOK_FLAGS, webhookConfigFromFlags, type WebhookConfig } from "../webhook/config";
 
 export interface OperatorConfig {
   kubeconfig?: string;
@@ -24,6 +25,13 @@ export interface OperatorConfig {
   shutdownTimeoutMs: number;
   installCrds: boolean;
   logLevel: string;
+  /** Admission server and certificate (operations.md §8). */
+  webhook: WebhookConfig;
+  /** ApplicationInstance children (api.md §6.5, §6.6, §6.12). */
+  helmReleaseIntervalMs: number;
+  helmReleaseTimeoutMs: number;
+  sourceIntervalMs: number;
+  uninstallTimeoutMs: number;
 }
 
 /** `--leader-elect` is off by default as in the Go operator; the chart, systemd unit and `npm start` turn it on. */
@@ -45,6 +53,11 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "shutdown-timeout", type: "duration", default: "15s", help: "Bound on graceful shutdown after SIGTERM" },
   { name: "install-crds", type: "bool", env: "VWS_INSTALL_CRDS", default: "false", help: "Server-side apply the operator's CRDs at start" },
   { name: "log-level", type: "string", env: "VWS_LOG_LEVEL", default: "info", help: "trace, debug, info, warn or error" },
+  ...WEBHOOK_FLAGS,
+  { name: "helmrelease-interval", type: "duration", default: "5m", help: "spec.interval of every HelmRelease" },
+  { name: "helmrelease-timeout", type: "duration", default: "10m", help: "spec.timeout of every HelmRelease" },
+  { name: "source-interval", type: "duration", default: "10m", help: "spec.interval of every HelmRepository and OCIRepository" },
+  { name: "uninstall-timeout", type: "duration", default: "10m", help: "How long a deleted ApplicationInstance waits for its Helm uninstall" },
 ];
 
 const DEFAULTS: OperatorConfig = {
@@ -64,6 +77,11 @@ const DEFAULTS: OperatorConfig = {
   shutdownTimeoutMs: 15_000,
   installCrds: false,
   logLevel: "info",
+  webhook: DEFAULT_WEBHOOK_CONFIG,
+  helmReleaseIntervalMs: 300_000,
+  helmReleaseTimeoutMs: 600_000,
+  sourceIntervalMs: 600_000,
+  uninstallTimeoutMs: 600_000,
 };
 
 export function operatorConfig(overrides: Partial<OperatorConfig> = {}): OperatorConfig {
@@ -94,5 +112,10 @@ export function configFromFlags({ values }: ParsedFlags): OperatorConfig {
     shutdownTimeoutMs: num("shutdown-timeout"),
     installCrds: values.get("install-crds") as boolean,
     logLevel: str("log-level"),
+    webhook: webhookConfigFromFlags(values),
+    helmReleaseIntervalMs: num("helmrelease-interval"),
+    helmReleaseTimeoutMs: num("helmrelease-timeout"),
+    sourceIntervalMs: num("source-interval"),
+    uninstallTimeoutMs: num("uninstall-timeout"),
   });
 }

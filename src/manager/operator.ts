@@ -20,6 +20,7 @@ import { installCrds, ownCrdsServed } from "./crds";
 import { InformerFactory } from "./informers";
 import { checkApiServer } from "./apiserver";
 import { NamespaceGate } from "./namespace-gate";
+import { AdmissionServer } from "../webhook/admission-server";
 
 /** Everything a controller factory may use; built once per leadership term. */
 export interface ManagerContext {
@@ -55,6 +56,8 @@ export interface Operator {
   /** Base URLs of the bound listeners, once started. */
   readonly healthUrl: string | undefined;
   readonly metricsUrl: string | undefined;
+  /** https://host:port of the admission server once it serves a certificate. */
+  readonly webhookUrl: string | undefined;
   isLeader(): boolean;
   start(): Promise<void>;
   /** Resolves when every loop has ended; bounded by `config.shutdownTimeoutMs`. */
@@ -69,6 +72,21 @@ export function createOperator(config: OperatorConfig, deps: OperatorDeps = {}):
   const client = new KubeClient({ connection, userAgent: "vworkspace-operator" });
   const identity = deps.identity ?? `${hostname()}_${crypto.randomUUID()}`;
   const health = new HealthChecks();
+  // Every replica serves admission; only the leader writes the certificate and the configuration.
+  const webhook = config.webhook.enabled
+    ? new AdmissionServer({
+        config: config.webhook,
+        namespace: config.namespace,
+        clusterId: () => config.clusterId,
+        client,
+        isLeader: () => !config.leaderElect || (elector?.isLeader() ?? false),
+        metrics,
+        logger,
+        clock,
+        resyncMs: config.resyncPeriodMs,
+      })
+    : undefined;
+  if (webhook) health.ready.set("webhook", () => webhook.ready());
   const discovery = new Discovery(client, { ttlMs: 2_000, clock });
   const status = new StatusWriter({ client, onWrite: (type) => metrics.statusWrites.inc({ kind: type.kind }) });
   const stopped = new AbortController();
@@ -108,6 +126,9 @@ export function createOperator(config: OperatorConfig, deps: OperatorDeps = {}):
     get healthUrl() {
       return listeners[0]?.url;
     },
+    get webhookUrl() {
+      return webhook?.url;
+    },
     get metricsUrl() {
       return listeners[1]?.url;
     },
@@ -121,6 +142,7 @@ export function createOperator(config: OperatorConfig, deps: OperatorDeps = {}):
         logger.info("installed CRDs");
       }
       startListeners(config, health, metrics, listeners, logger);
+      webhook?.start();
       if (!config.leaderElect) {
         term = runTerm(stopped.signal);
         return;
@@ -151,6 +173,7 @@ export function createOperator(config: OperatorConfig, deps: OperatorDeps = {}):
         stopped.abort();
         await term;
         await elector?.stop({ release: true });
+        await webhook?.stop();
         await Promise.all(listeners.map((listener) => listener.stop()));
       })();
       await Promise.race([graceful, bound]);

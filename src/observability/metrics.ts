@@ -57,6 +57,30 @@ export class OperatorMetrics {
     help: "Namespaces that pass the namespace gate",
     registers: [this.registry],
   });
+  readonly webhookRequests = new Counter({
+    name: "vworkspace_operator_webhook_requests_total",
+    help: "Admission requests by webhook, operation and verdict",
+    labelNames: ["webhook", "operation", "allowed"] as const,
+    registers: [this.registry],
+  });
+  readonly webhookDenials = new Counter({
+    name: "vworkspace_operator_webhook_denials_total",
+    help: "Admission denials by webhook and reason code",
+    labelNames: ["webhook", "reason"] as const,
+    registers: [this.registry],
+  });
+  readonly webhookDuration = new Histogram({
+    name: "vworkspace_operator_webhook_duration_seconds",
+    help: "Admission handler latency",
+    labelNames: ["webhook"] as const,
+    buckets: [0.0005, 0.001, 0.0025, ...DURATION_BUCKETS.slice(1)],
+    registers: [this.registry],
+  });
+  readonly webhookCertificateExpiry = new Gauge({
+    name: "vworkspace_operator_webhook_certificate_expiry_timestamp_seconds",
+    help: "notAfter of the serving certificate in use",
+    registers: [this.registry],
+  });
   readonly buildInfo = new Gauge({
     name: "vworkspace_operator_build_info",
     help: "Build identity",

@@ -89,12 +89,10 @@ async function checkCluster(kubeconfigPath: string): Promise<string | undefined>
 
 function open(kubeconfigPath: string, startedHere: boolean): TestCluster {
   const resolved = resolveKubeConfig({ kubeconfigPath, env: {} });
-  const cluster = resolved.kubeConfig.getCurrentCluster();
-  const caPem = cluster?.caData ? Buffer.from(cluster.caData, "base64").toString("utf8") : "";
   return {
     kubeconfigPath,
     apiUrl: resolved.server,
-    caPem,
+    caPem: resolved.caPem ?? "",
     client: KubeClient.fromKubeConfig(resolved),
     runId: testRunId(),
     startedHere,

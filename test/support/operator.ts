@@ -7,6 +7,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { connectionFrom, resolveKubeConfig } from "../../src/kube/config";
 import { operatorConfig, type OperatorConfig } from "../../src/manager/config";
+import { DEFAULT_WEBHOOK_CONFIG } from "../../src/webhook/config";
 import { createOperator, type ControllerFactory, type Operator } from "../../src/manager/operator";
 import { createLogger } from "../../src/observability/logger";
 import { eventually } from "./eventually";
@@ -29,7 +30,9 @@ export async function startOperatorInProcess(options: {
 }): Promise<InProcessOperator> {
   const logs = new LogCapture(options.logFile);
   const logger = createLogger({ level: "debug", destination: logs });
-  const config = operatorConfig({ healthProbeBindAddress: "127.0.0.1:0", metricsBindAddress: "127.0.0.1:0", shutdownTimeoutMs: 10_000, ...options.config });
+  // The webhook stays off unless a test scopes it (testing.md §6.4): an unscoped one would gate every write.
+  const webhook = { ...DEFAULT_WEBHOOK_CONFIG, enabled: false };
+  const config = operatorConfig({ healthProbeBindAddress: "127.0.0.1:0", metricsBindAddress: "127.0.0.1:0", shutdownTimeoutMs: 10_000, webhook, ...options.config });
   const connection = connectionFrom(resolveKubeConfig({ kubeconfigPath: options.kubeconfigPath }));
   const operator = createOperator(config, { logger, connection, ...(options.controllers ? { controllers: options.controllers } : {}) });
   await operator.start();
@@ -66,7 +69,7 @@ export interface BinaryOperator {
 
 export async function startOperatorBinary(options: { args: string[]; env?: Record<string, string>; logFile: string; waitReady?: boolean }): Promise<BinaryOperator> {
   const logs = new LogCapture(options.logFile);
-  const proc = Bun.spawn([ensureBinary(), "run", "--health-probe-bind-address=127.0.0.1:0", ...options.args], {
+  const proc = Bun.spawn([ensureBinary(), "run", "--health-probe-bind-address=127.0.0.1:0", "--webhooks-enabled=false", ...options.args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...options.env },
     stdout: "pipe",

@@ -1,0 +1,117 @@
+/**
+ * bench/reconcile (issue 3): N ApplicationInstances in gated namespaces, the compiled operator running;
+ * time until every HelmRelease exists with the expected spec and every instance has its first status.
+ * In the same run, a plain loop server-side-applies N equivalent HelmReleases (the API server's ceiling).
+ * Prints the throughput ratio (target ≥ 0.8) and the operator's RSS at N instances (target ≤ 120 MiB).
+ * Usage: bun bench/reconcile.ts [--n=2000] [--namespaces=20] [--concurrency=32]
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { APPLICATION_INSTANCE } from "../src/api/groups";
+import { HELM_RELEASE, type HelmRelease } from "../src/flux/types";
+import { applyObject } from "../src/kube/apply";
+import { KubeClient } from "../src/kube/client";
+import { connectionFrom, resolveKubeConfig } from "../src/kube/config";
+import type { KubeObject, ResourceType } from "../src/kube/types";
+import { deleteNamespace } from "../test/support/namespace";
+import { startOperatorBinary, type BinaryOperator } from "../test/support/operator";
+
+const ROOT = resolve(import.meta.dir, "..");
+const KUBECONFIG = process.env.KUBECONFIG ?? resolve(ROOT, ".local/cluster/kubeconfig");
+const flag = (name: string, fallback: string) => Number(process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1] ?? fallback);
+const n = flag("n", "2000");
+const namespaceCount = flag("namespaces", "20");
+const concurrency = flag("concurrency", "32");
+
+const NAMESPACES: ResourceType = { group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false };
+const client = new KubeClient({ connection: connectionFrom(resolveKubeConfig({ kubeconfigPath: KUBECONFIG })) });
+const run = Math.random().toString(36).slice(2, 7);
+const namespaces = Array.from({ length: namespaceCount }, (_, i) => `vws-bench-reconcile-${run}-${i}`);
+const namespaceOf = (i: number) => namespaces[i % namespaceCount]!;
+
+async function inParallel(count: number, work: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < count) await work(next++);
+  }));
+}
+
+function instance(i: number): KubeObject {
+  const namespace = namespaceOf(i);
+  return {
+    apiVersion: "apps.vworkspace.io/v1alpha1",
+    kind: "ApplicationInstance",
+    metadata: { name: `app-${i}`, namespace },
+    spec: {
+      appRef: { catalogId: "bench" },
+      chart: { sourceType: "helm", url: "https://charts.example.com", name: "bench", version: "1.0.0" },
+      release: { name: `app-${i}`, namespace },
+      values: { source: "inline", inline: { replicas: 1 } },
+    },
+  };
+}
+
+/** What the operator writes for one instance, applied directly (no ownerReference: there is no owner). */
+function ceilingHelmRelease(i: number): KubeObject {
+  return {
+    apiVersion: "helm.toolkit.fluxcd.io/v2",
+    kind: "HelmRelease",
+    metadata: { name: `ceiling-${i}`, namespace: namespaceOf(i), labels: { "app.vworkspace.io/managed-by": "vworkspace-operator", "app.vworkspace.io/application-instance": `ceiling-${i}` } },
+    spec: {
+      interval: "5m0s",
+      timeout: "10m0s",
+      suspend: false,
+      install: { remediation: { retries: 3 } },
+      upgrade: { remediation: { retries: 3, strategy: "rollback" } },
+      chart: { spec: { chart: "bench", version: "1.0.0", sourceRef: { kind: "HelmRepository", name: `ceiling-${i}-source` } } },
+      values: { replicas: 1 },
+    },
+  };
+}
+
+async function countDone(): Promise<{ releases: number; statuses: number }> {
+  let releases = 0;
+  let statuses = 0;
+  for (const namespace of namespaces) {
+    const hrs = await client.listAll<HelmRelease>(HELM_RELEASE, { namespace });
+    releases += hrs.items.filter((hr) => hr.metadata.name.startsWith("app-") && hr.spec?.interval === "5m0s" && hr.spec?.chart?.spec.version === "1.0.0").length;
+    const ais = await client.listAll(APPLICATION_INSTANCE, { namespace });
+    statuses += ais.items.filter((ai) => (ai.status as { observedGeneration?: number } | undefined)?.observedGeneration !== undefined).length;
+  }
+  return { releases, statuses };
+}
+
+function rssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((entry) => entry.startsWith("VmRSS:"));
+  return Number(/(\d+)/.exec(line ?? "")?.[1] ?? Number.NaN) / 1024;
+}
+
+for (const name of namespaces) {
+  await client.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { "managed-by": "vworkspace", "vworkspace.io/bench": "reconcile" } } });
+}
+let operator: BinaryOperator | undefined;
+try {
+  operator = await startOperatorBinary({
+    args: [`--kubeconfig=${KUBECONFIG}`, `--watch-namespaces=${namespaces.join(",")}`],
+    logFile: resolve(ROOT, ".local/test-logs/bench/reconcile-operator.log"),
+  });
+  const started = performance.now();
+  await inParallel(n, (i) => client.create(APPLICATION_INSTANCE, instance(i)));
+  for (let done = await countDone(); done.releases < n || done.statuses < n; done = await countDone()) await Bun.sleep(250);
+  const operatorSeconds = (performance.now() - started) / 1000;
+  const rss = rssMiB(operator.process.pid);
+
+  const ceilingStarted = performance.now();
+  await inParallel(n, (i) => applyObject(client, HELM_RELEASE, ceilingHelmRelease(i), { fieldManager: "vws-bench", force: true }));
+  const ceilingSeconds = (performance.now() - ceilingStarted) / 1000;
+
+  console.log(`instances: ${n} in ${namespaceCount} namespaces, client concurrency ${concurrency}`);
+  console.log(`operator: all HelmReleases and first statuses after ${operatorSeconds.toFixed(1)} s (${(n / operatorSeconds).toFixed(0)}/s)`);
+  console.log(`ceiling: ${n} HelmRelease applies in ${ceilingSeconds.toFixed(1)} s (${(n / ceilingSeconds).toFixed(0)}/s)`);
+  console.log(`ratio (operator throughput / ceiling): ${(ceilingSeconds / operatorSeconds).toFixed(2)} (target ≥ 0.8)`);
+  console.log(`operator RSS at ${n} instances: ${rss.toFixed(0)} MiB (target ≤ 120 MiB)`);
+} finally {
+  // The operator must outlive the instances: it removes their finalizers.
+  await Promise.all(namespaces.map((name) => deleteNamespace(client, name)));
+  await operator?.stop();
+}

@@ -1,0 +1,151 @@
+/**
+ * bench/webhook: AdmissionReview latency p50/p99 at a fixed request rate, directly against the admission
+ * server and end to end through the API server (create of a valid ApplicationInstance, then its delete),
+ * next to the API server's latency for the same write with the webhook configuration removed.
+ * Targets (issue 4): p99 ≤ 2 ms directly; through the API server ≤ 1 ms added to the no-webhook p99.
+ * Usage: bun bench/webhook.ts [--rate=200] [--seconds=30]
+ */
+import { resolve } from "node:path";
+import { APPLICATION_INSTANCE } from "../src/api/groups";
+import { KubeClient } from "../src/kube/client";
+import { connectionFrom, resolveKubeConfig } from "../src/kube/config";
+import { classifyError } from "../src/kube/errors";
+import type { KubeObject, ResourceType } from "../src/kube/types";
+import { operatorConfig } from "../src/manager/config";
+import { createOperator } from "../src/manager/operator";
+import { createLogger } from "../src/observability/logger";
+import { applicationInstanceWebhook } from "../src/webhook/applicationinstance";
+import { certificatesFromSecret, SECRET_TYPE } from "../src/webhook/cert-secret";
+import { DEFAULT_WEBHOOK_CONFIG } from "../src/webhook/config";
+import { VALIDATING_WEBHOOK_CONFIGURATION } from "../src/webhook/configuration";
+
+const ROOT = resolve(import.meta.dir, "..");
+const KUBECONFIG = process.env.KUBECONFIG ?? resolve(ROOT, ".local/cluster/kubeconfig");
+const flag = (name: string, fallback: string) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
+const rate = Number(flag("rate", "200"));
+const seconds = Number(flag("seconds", "30"));
+
+const NAMESPACES: ResourceType = { group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false };
+const BENCH_LABEL = "vworkspace.io/bench";
+const SYSTEM = "vws-bench-webhook-system";
+const TARGET = "vws-bench-webhook";
+const CONFIG_NAME = "vws-bench-webhook";
+
+const connection = connectionFrom(resolveKubeConfig({ kubeconfigPath: KUBECONFIG }));
+const client = new KubeClient({ connection });
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/** Open loop: starts one operation every 1/rate s regardless of how long earlier ones take. */
+async function atRate(operation: (i: number) => Promise<void>): Promise<{ p50: number; p99: number; errors: number }> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const total = rate * seconds;
+  const started = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await Bun.sleep(wait);
+    const begin = performance.now();
+    pending.push(operation(i).then(() => void latencies.push(performance.now() - begin), (err: unknown) => {
+      if (errors++ === 0) console.warn(`first error: ${(err as Error).message}`);
+    }));
+  }
+  await Promise.all(pending);
+  latencies.sort((a, b) => a - b);
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+}
+
+/** Creates the namespace, first waiting out a previous run's namespace that is still terminating. */
+async function ensureNamespace(name: string, labels: Record<string, string>): Promise<void> {
+  for (;;) {
+    try {
+      await client.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name, labels } });
+      return;
+    } catch (err) {
+      if (classifyError(err) !== "alreadyExists") throw err;
+    }
+    const existing = await client.get(NAMESPACES, name);
+    if (!existing.metadata.deletionTimestamp) return;
+    await Bun.sleep(500);
+  }
+}
+
+function instance(name: string, labels: Record<string, string> = {}): KubeObject {
+  return {
+    apiVersion: "apps.vworkspace.io/v1alpha1",
+    kind: "ApplicationInstance",
+    metadata: { name, namespace: TARGET, labels },
+    spec: {
+      appRef: { catalogId: "bench" },
+      chart: { sourceType: "helm", url: "https://charts.example.com", name: "bench", version: "1.0.0" },
+      release: { name, namespace: TARGET },
+      values: { source: "inline", inline: { replicas: 1, nested: { list: [1, 2, 3] } } },
+    },
+  };
+}
+
+async function createThenDelete(i: number, prefix: string): Promise<void> {
+  const name = `${prefix}-${i}`;
+  await client.create(APPLICATION_INSTANCE, instance(name));
+  await client.delete(APPLICATION_INSTANCE, name, { namespace: TARGET });
+}
+
+/** Polls until a known-bad dry-run create meets (or no longer meets) the webhook. */
+async function webhookInPath(expected: boolean): Promise<void> {
+  for (;;) {
+    const denied = await client.create(APPLICATION_INSTANCE, instance("probe", { "app.vworkspace.io/cluster-id": "other" }), { dryRun: true }).then(() => false, () => true);
+    if (denied === expected) return;
+    await Bun.sleep(200);
+  }
+}
+
+const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
+
+await ensureNamespace(SYSTEM, {});
+await ensureNamespace(TARGET, { "managed-by": "vworkspace", [BENCH_LABEL]: "webhook" });
+const operator = createOperator(
+  operatorConfig({
+    namespace: SYSTEM,
+    clusterId: "bench",
+    healthProbeBindAddress: "127.0.0.1:0",
+    webhook: { ...DEFAULT_WEBHOOK_CONFIG, host: "127.0.0.1", port: 0, urlHost: "127.0.0.1", configName: CONFIG_NAME, namespaceSelector: { [BENCH_LABEL]: "webhook" } },
+  }),
+  { logger: createLogger({ level: "warn" }), connection },
+);
+try {
+  await operator.start();
+  while (!operator.webhookUrl) await Bun.sleep(50);
+  const certs = certificatesFromSecret(await client.get(SECRET_TYPE, DEFAULT_WEBHOOK_CONFIG.certSecret, { namespace: SYSTEM }));
+  if (!certs) throw new Error("webhook certificate Secret is incomplete");
+  await webhookInPath(true);
+
+  const review = JSON.stringify({
+    apiVersion: "admission.k8s.io/v1",
+    kind: "AdmissionReview",
+    request: { uid: "bench", kind: { group: "apps.vworkspace.io", version: "v1alpha1", kind: "ApplicationInstance" }, operation: "CREATE", namespace: TARGET, object: instance("direct") },
+  });
+  const url = `${operator.webhookUrl}${applicationInstanceWebhook.path}`;
+  const direct = await atRate(async () => {
+    const response = await fetch(url, { method: "POST", body: review, headers: { "content-type": "application/json" }, tls: { ca: certs.caPem } });
+    if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
+    await response.arrayBuffer();
+  });
+  const withWebhook = await atRate((i) => createThenDelete(i, "with"));
+  await client.delete(VALIDATING_WEBHOOK_CONFIGURATION, CONFIG_NAME);
+  await webhookInPath(false);
+  const without = await atRate((i) => createThenDelete(i, "without"));
+
+  console.log(`bench/webhook: ${rate} req/s for ${seconds} s`);
+  console.log(`  direct AdmissionReview            p50 ${fmt(direct.p50)}  p99 ${fmt(direct.p99)}  errors ${direct.errors}   (target p99 ≤ 2 ms)`);
+  console.log(`  create+delete via API, webhook    p50 ${fmt(withWebhook.p50)}  p99 ${fmt(withWebhook.p99)}  errors ${withWebhook.errors}`);
+  console.log(`  create+delete via API, no webhook p50 ${fmt(without.p50)}  p99 ${fmt(without.p99)}  errors ${without.errors}`);
+  console.log(`  added p99                         ${fmt(withWebhook.p99 - without.p99)}   (target ≤ 1 ms)`);
+} finally {
+  await client.delete(VALIDATING_WEBHOOK_CONFIGURATION, CONFIG_NAME).catch(() => undefined);
+  await operator.stop();
+  await Promise.all([SYSTEM, TARGET].map((name) => client.delete(NAMESPACES, name).catch(() => undefined)));
+}

@@ -1,0 +1,72 @@
+/**
+ * Wiring of the ApplicationInstance controller (api.md §6.13): the instance informer drives it; owned
+ * HelmReleases and chart sources, Namespace gate flips and the uninstall deadline re-enqueue it.
+ */
+import { APPLICATION_INSTANCE } from "../../api/groups";
+import { LABEL_APPLICATION_INSTANCE } from "../../api/labels";
+import { FLUX_TYPES, HELM_RELEASE, HELM_REPOSITORY, OCI_REPOSITORY } from "../../flux/types";
+import { Discovery } from "../../kube/discovery";
+import { controllerOf } from "../../kube/owners";
+import { objectKey, type KubeObject, type ResourceType } from "../../kube/types";
+import { Controller } from "../../manager/controller";
+import type { ControllerFactory, ManagerContext } from "../../manager/operator";
+import { applicationInstanceReconciler } from "./reconciler";
+
+/** The instance a Flux child belongs to: its controller ownerReference, else its instance label. */
+export function ownerKey(child: KubeObject): string[] {
+  const namespace = child.metadata.namespace;
+  const owner = controllerOf(child);
+  if (owner && owner.kind === APPLICATION_INSTANCE.kind && owner.apiVersion.startsWith(`${APPLICATION_INSTANCE.group}/`)) {
+    return [objectKey({ name: owner.name, namespace })];
+  }
+  const label = child.metadata.labels?.[LABEL_APPLICATION_INSTANCE];
+  return label ? [objectKey({ name: label, namespace })] : [];
+}
+
+export const applicationInstanceController: ControllerFactory = (context: ManagerContext) => {
+  const { config, informers, gate } = context;
+  const instances = informers.for<KubeObject>({ type: APPLICATION_INSTANCE });
+  const children = (type: ResourceType) => informers.for<KubeObject>({ type, labelSelector: LABEL_APPLICATION_INSTANCE });
+  const helmReleases = children(HELM_RELEASE);
+  const sources = [children(HELM_REPOSITORY), children(OCI_REPOSITORY)];
+  const discovery = new Discovery(context.client, { ttlMs: 10_000, clock: context.clock });
+  const controller = new Controller({
+    name: "applicationinstance",
+    workers: config.workers,
+    metrics: context.metrics,
+    logger: context.logger,
+    clock: context.clock,
+    reconcile: applicationInstanceReconciler({
+      client: context.client,
+      instances,
+      helmReleases,
+      gate,
+      fluxServed: async (signal) => (await Promise.all(FLUX_TYPES.map((type) => discovery.isServed(type, signal)))).every(Boolean),
+      status: context.status,
+      events: context.events,
+      clock: context.clock,
+      settings: {
+        clusterId: config.clusterId,
+        helmReleaseIntervalMs: config.helmReleaseIntervalMs,
+        helmReleaseTimeoutMs: config.helmReleaseTimeoutMs,
+        sourceIntervalMs: config.sourceIntervalMs,
+        uninstallTimeoutMs: config.uninstallTimeoutMs,
+      },
+    }),
+  }).watchPrimary(instances);
+
+  // The first pass must see the gate's real state, not an empty cache: wait for the Namespace informer.
+  controller.watchMapped(gate.view, () => []);
+  gate.onChange((namespace) => {
+    for (const instance of instances.list(namespace)) controller.queue.add(objectKey(instance.metadata));
+  });
+
+  // Flux children only trigger passes (reconciles read them live; the HR cache merely lets the takeover
+  // check be skipped), so their informers are not waited for: without the Flux CRDs they never sync, and
+  // the instances must still get MissingDependencies.
+  for (const view of [helmReleases, ...sources]) {
+    const enqueue = (child: KubeObject) => ownerKey(child).forEach((key) => controller.queue.add(key));
+    view.addHandlers({ add: enqueue, update: (_previous, current) => enqueue(current), delete: enqueue });
+  }
+  return controller;
+};

@@ -1,0 +1,68 @@
+/** The deps and state of one reconcile pass, and the status report every step ends with. */
+import type { ApplicationInstance } from "../../api/applicationinstance";
+import { APPLICATION_INSTANCE } from "../../api/groups";
+import type { Clock } from "../../kube/clock";
+import type { EventRecorder } from "../../kube/events";
+import type { FinalizerApi } from "../../kube/owners";
+import type { StatusWriter } from "../../kube/status";
+import type { KubeObject } from "../../kube/types";
+import type { ChildApi } from "./children";
+import { mapConditions, type Situation } from "./conditions";
+import type { ChildSettings } from "./desired";
+import { desiredStatus, transitionEvents, type AppliedRefs } from "./status";
+
+export interface ReconcilerSettings extends ChildSettings {
+  uninstallTimeoutMs: number;
+}
+
+export interface ReconcilerDeps {
+  client: ChildApi & FinalizerApi;
+  instances: { get(key: string): KubeObject | undefined };
+  /** Read only to skip the takeover check for HelmReleases already labelled as ours. */
+  helmReleases: { get(key: string): KubeObject | undefined };
+  gate: { isGated(namespace: string): boolean };
+  /** Whether helm.toolkit.fluxcd.io/v2 and source.toolkit.fluxcd.io/v1 are served (api.md §6.4 step 8). */
+  fluxServed(signal: AbortSignal): Promise<boolean>;
+  status: Pick<StatusWriter, "apply" | "mergePatch">;
+  events: Pick<EventRecorder, "record">;
+  clock: Clock;
+  settings: ReconcilerSettings;
+}
+
+/** The state of one pass: the latest stored object, replaced after every write that returns it. */
+export interface Pass {
+  readonly deps: ReconcilerDeps;
+  readonly signal: AbortSignal;
+  current: ApplicationInstance;
+}
+
+/**
+ * Maps the situation to conditions and writes the status when it changed (api.md §5), with one Event
+ * per condition transition. Keeps `pass.current` up to date for later guarded writes.
+ */
+export async function report(pass: Pass, situation: Situation, refs: AppliedRefs = { kind: "keep" }): Promise<void> {
+  const { deps, current } = pass;
+  const now = deps.clock.now();
+  const previous = current.status?.conditions;
+  const conditions = mapConditions({
+    situation,
+    previous,
+    generation: current.metadata.generation,
+    suspend: current.spec?.suspend === true,
+    now,
+  });
+  const status = desiredStatus(current, conditions, refs, now);
+  // Apply removes only fields this manager owned; refs another writer left (the Go operator) need a merge patch.
+  const options = { signal: pass.signal };
+  const result =
+    refs.kind === "clear" && hasStaleRefs(current)
+      ? await deps.status.mergePatch(APPLICATION_INSTANCE, current, status, options)
+      : await deps.status.apply(APPLICATION_INSTANCE, current, status, options);
+  if (!result.written) return;
+  pass.current = result.object;
+  for (const event of transitionEvents(previous, conditions)) deps.events.record(result.object, event);
+}
+
+function hasStaleRefs({ status }: ApplicationInstance): boolean {
+  return status?.helmReleaseRef !== undefined || status?.lastAppliedChart !== undefined || status?.endpoints !== undefined;
+}

@@ -1,0 +1,116 @@
+/**
+ * One reconcile pass of an ApplicationInstance (api.md §6.4): a sequence of small named steps, the first
+ * one that decides ends the pass. Decisions live in desired.ts, conditions.ts and status.ts; this file
+ * only sequences them and does the I/O.
+ */
+import { decodeApplicationInstance, type ApplicationInstance } from "../../api/applicationinstance";
+import { formatDecodeIssues } from "../../api/decode";
+import { APPLICATION_INSTANCE } from "../../api/groups";
+import { validateApplicationInstanceSpec } from "../../api/validation/applicationinstance";
+import { clusterMismatchMessage, mismatchedClusterIdLabel, namespaceNotGatedMessage } from "../../api/validation/identity";
+import { LABEL_MANAGED_BY, MANAGED_BY_OPERATOR } from "../../api/labels";
+import { HELM_RELEASE, type HelmRelease, type HelmReleaseSpec } from "../../flux/types";
+import { addFinalizer, isDeleting } from "../../kube/owners";
+import { objectKey } from "../../kube/types";
+import type { WorkResult } from "../../kube/workqueue";
+import type { Reconcile } from "../../manager/controller";
+import { applyChild, deleteChild, FIELD_MANAGER, getOptional, ownedChildren } from "./children";
+import { finalize } from "./deletion";
+import { desiredHelmRelease, desiredSource, needsIndexRefresh, sourceName, staleSourceTypeOf, type DesiredChild, type ManagedInstance } from "./desired";
+import { report, type Pass, type ReconcilerDeps } from "./pass";
+import type { AppliedRefs } from "./status";
+import { takeoverPatch } from "./takeover";
+
+export function applicationInstanceReconciler(deps: ReconcilerDeps): Reconcile {
+  return async ({ key, signal }) => {
+    const stored = deps.instances.get(key);
+    if (!stored) return;
+    const pass: Pass = { deps, signal, current: stored as ApplicationInstance };
+    if (isDeleting(stored)) return finalize(pass);
+    return reconcileLive(pass);
+  };
+}
+
+async function reconcileLive(pass: Pass): Promise<WorkResult | void> {
+  const { deps } = pass;
+  const { metadata } = pass.current;
+  const namespace = metadata.namespace ?? "";
+  if (!deps.gate.isGated(namespace)) {
+    return report(pass, { row: "Blocked", reason: "NamespaceNotGated", message: namespaceNotGatedMessage(namespace) });
+  }
+  const mismatch = mismatchedClusterIdLabel(metadata.labels, deps.settings.clusterId);
+  if (mismatch !== undefined) {
+    return report(pass, { row: "Blocked", reason: "ClusterMismatch", message: clusterMismatchMessage(mismatch, deps.settings.clusterId) });
+  }
+  pass.current = await addFinalizer(deps.client, APPLICATION_INSTANCE, pass.current, APPLICATION_INSTANCE.finalizer);
+
+  // An object that got past admission without matching the schema (webhook and CEL off) is reported, not crashed on.
+  const decoded = decodeApplicationInstance(pass.current);
+  if (!decoded.ok) return report(pass, { row: "Blocked", reason: "ValidationFailed", message: formatDecodeIssues(decoded.issues) });
+  const instance = decoded.value;
+  const violation = validateApplicationInstanceSpec(instance);
+  if (violation) return report(pass, { row: "Blocked", reason: "ValidationFailed", message: violation.message });
+
+  if (instance.spec.mode === "placeholder") return report(pass, { row: "Placeholder" }, { kind: "clear" });
+  if (!(await deps.fluxServed(pass.signal))) {
+    const message = "Flux APIs helm.toolkit.fluxcd.io/v2 and source.toolkit.fluxcd.io/v1 are not served";
+    return report(pass, { row: "Blocked", reason: "MissingDependencies", message });
+  }
+  return applyChildren(pass, instance as ManagedInstance);
+}
+
+/** §6.4 steps 9–10: source, stale source, HelmRelease; conditions from the applied HelmRelease. */
+async function applyChildren(pass: Pass, instance: ManagedInstance): Promise<void> {
+  const { deps, signal } = pass;
+  let helmRelease: HelmRelease;
+  try {
+    const refreshAt = needsIndexRefresh(instance) ? deps.clock.now() : undefined;
+    await applyChild(deps.client, desiredSource(instance, deps.settings, refreshAt), signal);
+    await deleteStaleSource(pass, instance);
+    // The generation §6.9 compares against comes from this response, never from the cache (§6.8).
+    const desired = desiredHelmRelease(instance, deps.settings);
+    await takeOver(pass, desired);
+    helmRelease = await applyChild<HelmRelease>(deps.client, desired, signal);
+  } catch (err) {
+    await report(pass, { row: "ApplyFailed", message: err instanceof Error ? err.message : String(err) });
+    throw err;
+  }
+  const { chart, release } = instance.spec;
+  const previousChart = instance.status?.lastAppliedChart;
+  if (previousChart && previousChart.version !== chart.version) {
+    deps.events.record(pass.current, {
+      type: "Normal",
+      reason: "HelmReleaseUpgraded",
+      action: "Apply",
+      note: `chart ${chart.name} ${previousChart.version} → ${chart.version}`,
+    });
+  }
+  const refs: AppliedRefs = {
+    kind: "applied",
+    helmReleaseRef: { name: release.name, namespace: release.namespace },
+    lastAppliedChart: { sourceType: chart.sourceType, url: chart.url, name: chart.name, version: chart.version },
+  };
+  await report(pass, { row: "HelmRelease", helmRelease }, refs);
+}
+
+/**
+ * §6.8 takeover. The cache holds no managedFields, so only a HelmRelease missing from it or not labelled
+ * as ours is read live; after our first apply it carries our label and this costs nothing.
+ */
+async function takeOver(pass: Pass, desired: DesiredChild): Promise<void> {
+  const { name, namespace = "" } = desired.body.metadata;
+  const cached = pass.deps.helmReleases.get(objectKey({ name, namespace }));
+  if (cached?.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_OPERATOR) return;
+  const live = await getOptional<HelmRelease>(pass.deps.client, HELM_RELEASE, name, namespace, pass.signal);
+  const ops = live && takeoverPatch(live, desired.body.spec as HelmReleaseSpec);
+  if (!ops) return;
+  await pass.deps.client.patch(HELM_RELEASE, name, { type: "json", ops }, { namespace, signal: pass.signal, fieldManager: FIELD_MANAGER });
+}
+
+/** After a `sourceType` switch, the other kind's `<release>-source` goes when this instance owns it (§6.5). */
+async function deleteStaleSource(pass: Pass, instance: ManagedInstance): Promise<void> {
+  const type = staleSourceTypeOf(instance.spec.chart);
+  const stale = await ownedChildren(pass.deps.client, type, [sourceName(instance.spec.release.name)], pass.current, pass.signal);
+  for (const source of stale) await deleteChild(pass.deps.client, type, source, pass.signal);
+}
+

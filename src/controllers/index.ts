@@ -1,0 +1,5 @@
+/** The controllers `run` starts by default. */
+import type { ControllerFactory } from "../manager/operator";
+import { applicationInstanceController } from "./applicationinstance/controller";
+
+export const DEFAULT_CONTROLLERS: readonly ControllerFactory[] = [applicationInstanceController];

@@ -1,0 +1,69 @@
+/**
+ * The admission hono app: one POST route per registered kind, body limit (413), decode (400), the §8.3
+ * exemptions, then the kind's rules under the handler timeout (expiry or a thrown rule → `InternalError`).
+ * Every answer to a decodable review is HTTP 200 with the verdict inside, as the API server expects.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Logger } from "../observability/logger";
+import type { OperatorMetrics } from "../observability/metrics";
+import { isExempt } from "./exemptions";
+import { decodeReview, denial, reviewResponse, type AdmissionRequest, type Verdict } from "./review";
+import { wrongKind, type AdmissionFacts, type KindWebhook } from "./rules";
+
+/** operations.md §8.1. */
+export const MAX_REVIEW_BYTES = 3 * 1024 * 1024;
+
+export interface AdmissionAppOptions {
+  webhooks: readonly KindWebhook[];
+  facts: AdmissionFacts;
+  handlerTimeoutMs: number;
+  metrics: OperatorMetrics;
+  logger: Logger;
+}
+
+export function admissionApp(options: AdmissionAppOptions): Hono {
+  const app = new Hono();
+  const limit = bodyLimit({
+    maxSize: MAX_REVIEW_BYTES,
+    onError: (c) => c.text(`request body exceeds ${MAX_REVIEW_BYTES} bytes\n`, 413),
+  });
+  for (const webhook of options.webhooks) {
+    app.post(webhook.path, limit, async (c) => {
+      const decoded = decodeReview(new Uint8Array(await c.req.arrayBuffer()));
+      if (!decoded.ok) return c.text(`${decoded.error}\n`, 400);
+      const started = performance.now();
+      const verdict = await judge(webhook, decoded.request, options);
+      record(options.metrics, webhook, decoded.request, verdict, (performance.now() - started) / 1000);
+      return c.json(reviewResponse(decoded.request.uid, verdict));
+    });
+  }
+  return app;
+}
+
+async function judge(webhook: KindWebhook, request: AdmissionRequest, options: AdmissionAppOptions): Promise<Verdict> {
+  const mismatch = wrongKind(webhook, request);
+  if (mismatch) return { denial: denial("ValidationFailed", mismatch) };
+  if (isExempt(request)) return {};
+  const deadline = AbortSignal.timeout(options.handlerTimeoutMs);
+  try {
+    return await Promise.race([webhook.validate(request, options.facts, deadline), expiry(deadline, options.handlerTimeoutMs)]);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    options.logger.error({ webhook: webhook.name, uid: request.uid, err: message }, "admission rules failed");
+    return { denial: denial("InternalError", `${webhook.name}: ${message}`) };
+  }
+}
+
+function expiry(signal: AbortSignal, timeoutMs: number): Promise<never> {
+  return new Promise((_, reject) => {
+    signal.addEventListener("abort", () => reject(new Error(`admission handler timed out after ${timeoutMs}ms`)), { once: true });
+  });
+}
+
+function record(metrics: OperatorMetrics, webhook: KindWebhook, request: AdmissionRequest, verdict: Verdict, seconds: number): void {
+  const allowed = verdict.denial === undefined;
+  metrics.webhookRequests.inc({ webhook: webhook.name, operation: request.operation, allowed: String(allowed) });
+  if (verdict.denial) metrics.webhookDenials.inc({ webhook: webhook.name, reason: verdict.denial.reason });
+  metrics.webhookDuration.observe({ webhook: webhook.name }, seconds);
+}

@@ -1,0 +1,36 @@
+/**
+ * The rule registry: one `KindWebhook` per admitted kind (operations.md §8.1 table), each in its own module.
+ * Rules read cluster facts only through `AdmissionFacts`, which the server backs with informer caches.
+ */
+import type { KindDefinition } from "../api/groups";
+import type { AdmissionRequest, Verdict } from "./review";
+
+export interface AdmissionFacts {
+  /** The shared gate predicate (api.md §4.5); a cache miss may do one GET, bounded by `signal`. */
+  namespaceGated(namespace: string, signal: AbortSignal): Promise<boolean>;
+  /** The honoured cluster id (api.md §4.6); empty skips the identity check. */
+  clusterId(): string;
+}
+
+export interface KindWebhook {
+  /** Webhook name in the configuration, e.g. `vapplicationinstance.kb.io`. */
+  readonly name: string;
+  /** Go-compatible path, e.g. `/validate-apps-vworkspace-io-v1alpha1-applicationinstance`. */
+  readonly path: string;
+  readonly type: KindDefinition;
+  /** Runs after the §8.3 exemptions; never mutates. */
+  validate(request: AdmissionRequest, facts: AdmissionFacts, signal: AbortSignal): Promise<Verdict>;
+}
+
+/** Path naming of controller-runtime: `/validate-<group with dashes>-<version>-<singular>`. */
+export function webhookPath(type: KindDefinition): string {
+  return `/validate-${type.group.replaceAll(".", "-")}-${type.version}-${type.singular}`;
+}
+
+/** A request whose kind is not the webhook's is a registration error, not a client's fault: deny loudly. */
+export function wrongKind(webhook: KindWebhook, request: AdmissionRequest): string | undefined {
+  const { group, version, kind } = request.kind;
+  const { type } = webhook;
+  if (group === type.group && version === type.version && kind === type.kind) return undefined;
+  return `webhook ${webhook.name} admits ${type.group}/${type.version} ${type.kind}, got ${group}/${version} ${kind}`;
+}

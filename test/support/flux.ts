@@ -1,0 +1,146 @@
+/**
+ * Real Flux for end-to-end tests (testing.md §7): source-controller and helm-controller run out of
+ * cluster against the local apiserver, every listener on 127.0.0.1; a loopback Helm repository
+ * serves the `vws-test` fixture chart packaged at the versions a test asks for.
+ */
+import { spawnSync, type Subprocess } from "bun";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT } from "./cluster";
+import { eventually } from "./eventually";
+import { LogCapture } from "./logs";
+
+export interface FluxBinaries {
+  sourceController: string;
+  helmController: string;
+  helm: string;
+}
+
+/** Paths from `.local/k8s-bins.env`; undefined when Flux was not built (VWS_FLUX_AVAILABLE=0). */
+export function fluxBinaries(): FluxBinaries | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(REPO_ROOT, ".local/k8s-bins.env"), "utf8");
+  } catch {
+    return undefined;
+  }
+  const env = Object.fromEntries(
+    text.split("\n").flatMap((line) => {
+      const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+      return match ? [[match[1]!, match[2]!]] : [];
+    }),
+  );
+  if (env.VWS_FLUX_AVAILABLE === "0") return undefined;
+  const [sourceController, helmController, helm] = [env.VWS_BIN_SOURCE_CONTROLLER, env.VWS_BIN_HELM_CONTROLLER, env.VWS_BIN_HELM];
+  return sourceController && helmController && helm ? { sourceController, helmController, helm } : undefined;
+}
+
+/** A port the kernel just handed out on 127.0.0.1 (closed again; Flux binds it right after). */
+function freePort(): number {
+  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const { port } = listener;
+  listener.stop(true);
+  return port;
+}
+
+// Shrunk from 30 s: a HelmRelease waiting on its HelmChart is re-checked at this interval (testing.md §1.3).
+const REQUEUE_DEPENDENCY = "--requeue-dependency=2s";
+
+export interface RunningFlux {
+  logs: { source: LogCapture; helm: LogCapture };
+  stop(): Promise<void>;
+}
+
+export async function startFlux(options: { binaries: FluxBinaries; kubeconfigPath: string; name: string }): Promise<RunningFlux> {
+  const logDir = join(REPO_ROOT, ".local/test-logs/flux", options.name);
+  const storage = join(REPO_ROOT, ".local/flux/storage", options.name);
+  rmSync(storage, { recursive: true, force: true });
+  mkdirSync(storage, { recursive: true });
+  const storageAddr = `127.0.0.1:${freePort()}`;
+  const sourceHealth = `127.0.0.1:${freePort()}`;
+  const helmHealth = `127.0.0.1:${freePort()}`;
+  const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", KUBECONFIG: options.kubeconfigPath };
+  const processes: Subprocess[] = [];
+  const logs = { source: new LogCapture(join(logDir, "source-controller.log")), helm: new LogCapture(join(logDir, "helm-controller.log")) };
+  const spawn = (command: string[], extraEnv: Record<string, string>, capture: LogCapture) => {
+    const proc = Bun.spawn(command, { env: { ...env, ...extraEnv }, stdout: "pipe", stderr: "pipe" });
+    void pipe(proc.stdout, capture);
+    void pipe(proc.stderr, capture);
+    processes.push(proc);
+  };
+  const stop = async () => {
+    for (const proc of processes) proc.kill("SIGTERM");
+    await Promise.all(
+      processes.map(async (proc) => {
+        const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+        await proc.exited;
+        clearTimeout(timer);
+      }),
+    );
+  };
+  try {
+    spawn(
+      [
+        options.binaries.sourceController,
+        `--storage-path=${storage}`,
+        `--storage-addr=${storageAddr}`,
+        `--storage-adv-addr=${storageAddr}`,
+        "--metrics-addr=0",
+        `--health-addr=${sourceHealth}`,
+        "--watch-all-namespaces=true",
+        REQUEUE_DEPENDENCY,
+      ],
+      {},
+      logs.source,
+    );
+    spawn(
+      [options.binaries.helmController, "--metrics-addr=0", `--health-addr=${helmHealth}`, "--watch-all-namespaces=true", REQUEUE_DEPENDENCY],
+      { SOURCE_CONTROLLER_LOCALHOST: storageAddr },
+      logs.helm,
+    );
+    for (const health of [sourceHealth, helmHealth]) {
+      await eventually(async () => (await fetch(`http://${health}/readyz`)).status === 200, { what: `Flux /readyz on ${health}`, timeoutMs: 60_000 });
+    }
+  } catch (err) {
+    await stop();
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\nsource-controller:\n${logs.source.tail(20)}\nhelm-controller:\n${logs.helm.tail(20)}`);
+  }
+  return { logs, stop };
+}
+
+export interface ChartRepository {
+  url: string;
+  stop(): void;
+}
+
+/** Packages the fixture chart at each version, indexes it, and serves the directory on 127.0.0.1. */
+export function serveChartRepository(options: { helm: string; name: string; versions: readonly string[] }): ChartRepository {
+  const dir = join(REPO_ROOT, ".local/charts", options.name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const chart = join(REPO_ROOT, "test/fixtures/charts/vws-test");
+  for (const version of options.versions) helm(options.helm, ["package", chart, "--version", version, "--destination", dir]);
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(request) {
+      const name = new URL(request.url).pathname.replace(/^\/+/, "");
+      const file = Bun.file(join(dir, name));
+      if (name === "" || name.includes("/") || !(await file.exists())) return new Response("not found", { status: 404 });
+      return new Response(file);
+    },
+  });
+  const url = `http://127.0.0.1:${server.port}`;
+  helm(options.helm, ["repo", "index", dir, "--url", url]);
+  return { url, stop: () => void server.stop(true) };
+}
+
+function helm(binary: string, args: string[]): void {
+  const result = spawnSync([binary, ...args], { env: process.env, stdout: "pipe", stderr: "pipe" });
+  if (result.exitCode !== 0) throw new Error(`helm ${args.join(" ")} failed: ${result.stderr.toString()}`);
+}
+
+async function pipe(stream: ReadableStream<Uint8Array>, logs: LogCapture): Promise<void> {
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) logs.write(decoder.decode(chunk, { stream: true }));
+}

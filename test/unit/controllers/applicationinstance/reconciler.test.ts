@@ -1,0 +1,81 @@
+/** The reconcile flow's early exits (api.md §6.4 steps 3–8) with in-memory deps: which writes each step makes. */
+import { describe, expect, test } from "bun:test";
+import { applicationInstanceReconciler } from "../../../../src/controllers/applicationinstance/reconciler";
+import type { ReconcilerDeps } from "../../../../src/controllers/applicationinstance/pass";
+import { ManualClock } from "../../../../src/kube/clock";
+import type { Condition, KubeObject } from "../../../../src/kube/types";
+import { createLogger } from "../../../../src/observability/logger";
+import { applicationInstanceObject } from "../../api/fixtures";
+
+interface Recorded {
+  calls: string[];
+  status: Array<Record<string, unknown>>;
+}
+
+function setup(options: { gated?: boolean; fluxServed?: boolean; clusterId?: string; spec?: Record<string, unknown> } = {}) {
+  const object = applicationInstanceObject(options.spec ?? {}) as unknown as KubeObject;
+  object.metadata.uid = "uid-1";
+  object.metadata.resourceVersion = "1";
+  const recorded: Recorded = { calls: [], status: [] };
+  const client = {
+    get: async (type: { kind: string }, name: string) => {
+      recorded.calls.push(`get ${type.kind} ${name}`);
+      throw Object.assign(new Error("not found"), { status: 404 });
+    },
+    patch: async (type: { kind: string }, name: string, patch: { type: string }) => {
+      recorded.calls.push(`${patch.type} ${type.kind} ${name}`);
+      return { ...object, metadata: { ...object.metadata, finalizers: ["apps.vworkspace.io/finalizer"] } };
+    },
+    delete: async (type: { kind: string }, name: string) => {
+      recorded.calls.push(`delete ${type.kind} ${name}`);
+      return { kind: "Status" as const };
+    },
+  };
+  const write = async (_type: unknown, current: KubeObject, desired: Record<string, unknown>) => {
+    recorded.status.push(desired);
+    return { written: true, object: current };
+  };
+  const deps = {
+    client,
+    instances: { get: () => object },
+    helmReleases: { get: () => undefined },
+    gate: { isGated: () => options.gated ?? true },
+    fluxServed: async () => options.fluxServed ?? true,
+    status: { apply: write, mergePatch: write },
+    events: { record: () => undefined },
+    clock: new ManualClock(),
+    settings: { clusterId: options.clusterId ?? "c1", helmReleaseIntervalMs: 300_000, helmReleaseTimeoutMs: 600_000, sourceIntervalMs: 600_000, uninstallTimeoutMs: 600_000 },
+  } as unknown as ReconcilerDeps;
+  const reconcile = applicationInstanceReconciler(deps);
+  const run = () => reconcile({ key: "team-a/shop", signal: new AbortController().signal, logger: createLogger({ level: "silent" }) });
+  return { recorded, run };
+}
+
+function summary(status: Record<string, unknown> | undefined, type: string): string | undefined {
+  const found = (status?.conditions as Condition[] | undefined)?.find((c) => c.type === type);
+  return found && `${found.status}/${found.reason}`;
+}
+
+describe("reconcile flow early exits", () => {
+  test.each<[string, Parameters<typeof setup>[0], string, string[]]>([
+    ["ungated namespace: no finalizer, no child", { gated: false }, "True/NamespaceNotGated", []],
+    ["cluster id mismatch: no finalizer, no child", { clusterId: "other" }, "True/ClusterMismatch", []],
+    ["validation failure after the finalizer", { spec: { chart: undefined } }, "True/ValidationFailed", ["json ApplicationInstance shop"]],
+    ["Flux APIs missing after the finalizer", { fluxServed: false }, "True/MissingDependencies", ["json ApplicationInstance shop"]],
+  ])("%s", async (_name, options, blocked, calls) => {
+    const { recorded, run } = setup(options);
+    await run();
+    expect(recorded.calls).toEqual(calls);
+    expect(recorded.status).toHaveLength(1);
+    expect(summary(recorded.status[0], "Blocked")).toBe(blocked);
+    expect(recorded.status[0]?.observedGeneration).toBe(3);
+  });
+
+  test("placeholder: finalizer, Ready=True/Placeholder, refs cleared, no Flux call", async () => {
+    const { recorded, run } = setup({ spec: { mode: "placeholder", chart: undefined, values: undefined, release: undefined } });
+    await run();
+    expect(recorded.calls).toEqual(["json ApplicationInstance shop"]);
+    expect(summary(recorded.status[0], "Ready")).toBe("True/Placeholder");
+    expect(recorded.status[0]?.helmReleaseRef).toBeUndefined();
+  });
+});
