@@ -31,7 +31,7 @@ async function apiServerAnswerMs(): Promise<number> {
 
 async function startAndWaitReady(port: number): Promise<{ proc: ReturnType<typeof Bun.spawn>; readyMs: number }> {
   const started = performance.now();
-  const proc = Bun.spawn([BINARY, "run", `--health-probe-bind-address=127.0.0.1:${port}`, "--leader-elect", "--namespace=default", "--leader-election-id=bench-footprint"], {
+  const proc = Bun.spawn([BINARY, "run", `--health-probe-bind-address=127.0.0.1:${port}`, "--leader-elect", "--namespace=default", "--leader-election-id=bench-footprint", "--webhooks-enabled=false"], {
     env: { ...process.env, KUBECONFIG },
     stdout: "ignore",
     stderr: "ignore",

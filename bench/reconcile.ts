@@ -3,7 +3,7 @@
  * time until every HelmRelease exists with the expected spec and every instance has its first status.
  * In the same run, a plain loop server-side-applies N equivalent HelmReleases (the API server's ceiling).
  * Prints the throughput ratio (target ≥ 0.8) and the operator's RSS at N instances (target ≤ 120 MiB).
- * Usage: bun bench/reconcile.ts [--n=2000] [--namespaces=20] [--concurrency=32]
+ * Usage: bun bench/reconcile.ts [--n=2000] [--namespaces=20] [--concurrency=32] [--workers=4]
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -22,6 +22,7 @@ const flag = (name: string, fallback: string) => Number(process.argv.find((arg) 
 const n = flag("n", "2000");
 const namespaceCount = flag("namespaces", "20");
 const concurrency = flag("concurrency", "32");
+const workers = flag("workers", "4");
 
 const NAMESPACES: ResourceType = { group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false };
 const client = new KubeClient({ connection: connectionFrom(resolveKubeConfig({ kubeconfigPath: KUBECONFIG })) });
@@ -92,7 +93,7 @@ for (const name of namespaces) {
 let operator: BinaryOperator | undefined;
 try {
   operator = await startOperatorBinary({
-    args: [`--kubeconfig=${KUBECONFIG}`, `--watch-namespaces=${namespaces.join(",")}`],
+    args: [`--kubeconfig=${KUBECONFIG}`, `--watch-namespaces=${namespaces.join(",")}`, `--workers=${workers}`],
     logFile: resolve(ROOT, ".local/test-logs/bench/reconcile-operator.log"),
   });
   const started = performance.now();
@@ -105,13 +106,19 @@ try {
   await inParallel(n, (i) => applyObject(client, HELM_RELEASE, ceilingHelmRelease(i), { fieldManager: "vws-bench", force: true }));
   const ceilingSeconds = (performance.now() - ceilingStarted) / 1000;
 
-  console.log(`instances: ${n} in ${namespaceCount} namespaces, client concurrency ${concurrency}`);
+  console.log(`instances: ${n} in ${namespaceCount} namespaces, client concurrency ${concurrency}, operator workers ${workers}`);
   console.log(`operator: all HelmReleases and first statuses after ${operatorSeconds.toFixed(1)} s (${(n / operatorSeconds).toFixed(0)}/s)`);
   console.log(`ceiling: ${n} HelmRelease applies in ${ceilingSeconds.toFixed(1)} s (${(n / ceilingSeconds).toFixed(0)}/s)`);
   console.log(`ratio (operator throughput / ceiling): ${(ceilingSeconds / operatorSeconds).toFixed(2)} (target ≥ 0.8)`);
   console.log(`operator RSS at ${n} instances: ${rss.toFixed(0)} MiB (target ≤ 120 MiB)`);
 } finally {
-  // The operator must outlive the instances: it removes their finalizers.
+  // The operator must outlive the instances (it removes their finalizers); deleting them before their
+  // namespaces keeps it from re-applying children the namespace controller is busy removing.
+  await inParallel(n, (i) => client.delete(APPLICATION_INSTANCE, `app-${i}`, { namespace: namespaceOf(i) }).catch(() => undefined));
+  const deadline = performance.now() + 300_000;
+  for (const namespace of namespaces) {
+    while (performance.now() < deadline && (await client.list(APPLICATION_INSTANCE, { namespace, limit: 1 })).items.length > 0) await Bun.sleep(250);
+  }
   await Promise.all(namespaces.map((name) => deleteNamespace(client, name)));
   await operator?.stop();
 }

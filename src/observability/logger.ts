@@ -11,8 +11,11 @@ const REDACTED_PATHS = [
   "headers.authorization",
   "password",
   "*.password",
-  "key",
-  "*.key",
+  // Not "key": work-queue keys ("namespace/name") are logged on purpose; key material goes by these names.
+  "keyPem",
+  "*.keyPem",
+  "tlsKey",
+  "*.tlsKey",
   "privateKey",
   "*.privateKey",
   "data",

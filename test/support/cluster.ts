@@ -34,6 +34,7 @@ let memo: Promise<TestCluster> | undefined;
 export function getCluster(): Promise<TestCluster> {
   memo ??= connect().then(async (cluster) => {
     await installTestCrds(cluster.client, REPO_ROOT);
+    await removeStrayOperatorWebhook(cluster.client);
     return cluster;
   }).catch((err) => {
     memo = undefined; // let the next file retry instead of caching the failure
@@ -119,4 +120,25 @@ async function runLocalCluster(args: string[]): Promise<void> {
   });
   const code = await proc.exited;
   if (code !== 0) throw new Error(`bun scripts/local-cluster.ts ${args.join(" ")} exited with ${code}`);
+}
+
+const WEBHOOK_CONFIGURATIONS: ResourceType = {
+  group: "admissionregistration.k8s.io",
+  version: "v1",
+  kind: "ValidatingWebhookConfiguration",
+  plural: "validatingwebhookconfigurations",
+  namespaced: false,
+};
+
+/**
+ * An operator run by hand (`npm start`, a bench) against the local cluster registers its cluster-wide
+ * webhook with failurePolicy Fail; once that process is gone every AI write would be refused. Tests
+ * scope their own configurations, so the unscoped one never belongs to them.
+ */
+async function removeStrayOperatorWebhook(client: KubeClient): Promise<void> {
+  try {
+    await client.delete(WEBHOOK_CONFIGURATIONS, "vworkspace-operator-validating-webhook");
+  } catch (err) {
+    if (classifyError(err) !== "notFound") throw err;
+  }
 }
