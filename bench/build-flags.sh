@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the operator with each candidate flag set and measures start-up and idle memory of each,
-# in one run, so scripts/build.sh's choice rests on numbers. Usage: bash bench/build-flags.sh [idle-seconds]
+# in one run, so scripts/build.sh's choice rests on numbers. --splitting is common to all (see build.sh).
+# Usage: bash bench/build-flags.sh [idle-seconds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUN=node_modules/.bin/bun
@@ -16,7 +17,7 @@ declare -A variants=(
 )
 for name in plain minify minify-bytecode minify-smol minify-bytecode-smol; do
   # shellcheck disable=SC2086
-  "$BUN" build --compile --format=esm ${variants[$name]} src/main.ts --outfile "$out/$name" >/dev/null
+  "$BUN" build --compile --splitting --format=esm ${variants[$name]} src/main.ts --outfile "$out/$name" >/dev/null
   echo "== $name (${variants[$name]:-no flags})"
   "$BUN" bench/footprint.ts --binary="$out/$name" --idle-seconds="$idle" --runs=5
 done
