@@ -1,11 +1,11 @@
 /**
- * X.509 for the webhook (operations.md §8.2) on Web Crypto via @peculiar/x509: an ECDSA P-256 CA and serving
- * certificate, and the pure renewal decision. Returns PEM; callers must never log `keyPem`.
+ * X.509 for the webhook (operations.md §8.2): an ECDSA P-256 CA and serving certificate issued with
+ * @peculiar/x509 on Web Crypto (loaded on first issue), and the pure renewal decision, which reads
+ * certificates with node:crypto. Returns PEM; callers must never log `keyPem`.
  */
-import "reflect-metadata"; // @peculiar/x509's tsyringe dependency throws without it (testing.md §12)
-import * as x509 from "@peculiar/x509";
+import { X509Certificate } from "node:crypto";
 
-x509.cryptoProvider.set(globalThis.crypto);
+const loadX509 = async () => (await import("./x509")).x509;
 
 const EC_KEY = { name: "ECDSA", namedCurve: "P-256" };
 const EC_SIGNING = { name: "ECDSA", hash: "SHA-256" };
@@ -53,11 +53,11 @@ export type RenewalPlan = "keep" | "serving" | "ca";
 
 /** What the leader must reissue, given the stored certificates. Pure. */
 export function renewalPlan(current: WebhookCertificates, names: SubjectNames, now: Date, policy: CertificatePolicy): RenewalPlan {
-  const ca = firstCertificate(current.caPem);
-  if (ca.notAfter.getTime() - now.getTime() < policy.caRenewBeforeMs) return "ca";
-  const serving = new x509.X509Certificate(current.certPem);
-  if (serving.notAfter.getTime() - now.getTime() < policy.servingRenewBeforeMs) return "serving";
-  if (!(serving.issuer === ca.subject && coversNames(serving, names))) return "serving";
+  const ca = new X509Certificate(firstPemBlock(current.caPem));
+  if (notAfter(ca).getTime() - now.getTime() < policy.caRenewBeforeMs) return "ca";
+  const serving = new X509Certificate(current.certPem);
+  if (notAfter(serving).getTime() - now.getTime() < policy.servingRenewBeforeMs) return "serving";
+  if (!(serving.checkIssued(ca) && coversNames(serving, names))) return "serving";
   return "keep";
 }
 
@@ -76,16 +76,17 @@ export async function renewCertificates(
 ): Promise<WebhookCertificates> {
   if (plan === "serving") return { ...current, ...(await issueServing(current, names, now, policy.servingValidityMs)) };
   const ca = await createCa(now, policy.caValidityMs);
-  const stillValid = pemCertificates(current.caPem).filter((cert) => cert.notAfter > now);
-  const caPem = [ca.caPem, ...stillValid.map((cert) => cert.toString("pem"))].join("\n");
+  const stillValid = pemBlocks(current.caPem).filter((block) => notAfter(new X509Certificate(block)) > now);
+  const caPem = [ca.caPem, ...stillValid].join("\n");
   return { caPem, caKeyPem: ca.caKeyPem, ...(await issueServing(ca, names, now, policy.servingValidityMs)) };
 }
 
 export function certificateNotAfter(certPem: string): Date {
-  return new x509.X509Certificate(certPem).notAfter;
+  return notAfter(new X509Certificate(certPem));
 }
 
 async function createCa(now: Date, validityMs: number): Promise<Pick<WebhookCertificates, "caPem" | "caKeyPem">> {
+  const x509 = await loadX509();
   const keys = (await crypto.subtle.generateKey(EC_KEY, true, ["sign", "verify"])) as CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     name: `CN=vworkspace-operator-webhook-ca-${now.getTime()}`,
@@ -108,7 +109,8 @@ async function issueServing(
   now: Date,
   validityMs: number,
 ): Promise<Pick<WebhookCertificates, "certPem" | "keyPem">> {
-  const caCert = firstCertificate(ca.caPem);
+  const x509 = await loadX509();
+  const caCert = new x509.X509Certificate(firstPemBlock(ca.caPem));
   const caKey = await crypto.subtle.importKey("pkcs8", x509.PemConverter.decodeFirst(ca.caKeyPem), EC_KEY, false, ["sign"]);
   const keys = (await crypto.subtle.generateKey(EC_KEY, true, ["sign", "verify"])) as CryptoKeyPair;
   const sans = [...names.dns.map((value) => ({ type: "dns" as const, value })), ...names.ips.map((value) => ({ type: "ip" as const, value }))];
@@ -131,23 +133,28 @@ async function issueServing(
   return { certPem: cert.toString("pem"), keyPem: await keyPem(keys.privateKey) };
 }
 
-function coversNames(cert: x509.X509Certificate, names: SubjectNames): boolean {
-  const extension = cert.getExtension(x509.SubjectAlternativeNameExtension);
-  const present = new Set((extension?.names.items ?? []).map((name) => `${name.type}:${name.value}`));
-  return names.dns.every((dns) => present.has(`dns:${dns}`)) && names.ips.every((ip) => present.has(`ip:${ip}`));
+function coversNames(cert: X509Certificate, names: SubjectNames): boolean {
+  // node:crypto renders SANs as "DNS:a, DNS:b, IP Address:127.0.0.1".
+  const present = new Set((cert.subjectAltName ?? "").split(", ").filter(Boolean));
+  return names.dns.every((dns) => present.has(`DNS:${dns}`)) && names.ips.every((ip) => present.has(`IP Address:${ip}`));
 }
 
-function pemCertificates(pem: string): x509.X509Certificate[] {
-  return x509.PemConverter.decode(pem).map((der) => new x509.X509Certificate(der));
+function notAfter(cert: X509Certificate): Date {
+  return new Date(cert.validTo);
 }
 
-function firstCertificate(pem: string): x509.X509Certificate {
-  const [first] = pemCertificates(pem);
+function pemBlocks(pem: string): string[] {
+  return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}
+
+function firstPemBlock(pem: string): string {
+  const [first] = pemBlocks(pem);
   if (!first) throw new Error("ca.crt holds no certificate");
   return first;
 }
 
 async function keyPem(key: CryptoKey): Promise<string> {
+  const x509 = await loadX509();
   return x509.PemConverter.encode(await crypto.subtle.exportKey("pkcs8", key), "PRIVATE KEY");
 }
 
