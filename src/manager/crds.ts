@@ -15,7 +15,7 @@ export const CRD_TYPE: ResourceType = {
   namespaced: false,
 };
 
-export const OWN_KINDS = [APPLICATION_INSTANCE, OPERATION, CLUSTER] as const;
+const OWN_KINDS = [APPLICATION_INSTANCE, OPERATION, CLUSTER] as const;
 
 const ESTABLISH_TIMEOUT_MS = 30_000;
 

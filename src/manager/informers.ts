@@ -7,7 +7,6 @@ import type { KubeClient } from "../kube/client";
 import type { Clock } from "../kube/clock";
 import type { EventHandlers } from "../kube/informer";
 import type { KubeObject, ResourceType } from "../kube/types";
-import { objectKey } from "../kube/types";
 import type { Logger } from "../observability/logger";
 import type { OperatorMetrics } from "../observability/metrics";
 
@@ -50,10 +49,6 @@ export class SharedView<T extends KubeObject = KubeObject> {
 
   async waitForSync(signal?: AbortSignal): Promise<void> {
     await Promise.all(this.informers.map((informer) => informer.waitForSync(signal)));
-  }
-
-  keyOf(object: T): string {
-    return objectKey(object.metadata);
   }
 }
 
