@@ -15,3 +15,18 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 function definedEntries(value: Record<string, unknown>): Array<[string, unknown]> {
   return Object.entries(value).filter(([, entry]) => entry !== undefined);
 }
+
+/**
+ * Whether `actual` holds every field of `desired` with the same value; fields only `actual` has (set by
+ * other managers or defaulted by the server) are ignored. List items match as a set, like the keyed lists
+ * (owner references, conditions) server-side apply merges.
+ */
+export function containsFields(actual: unknown, desired: unknown): boolean {
+  if (desired === undefined) return true;
+  if (typeof desired !== "object" || desired === null) return actual === desired;
+  if (typeof actual !== "object" || actual === null || Array.isArray(actual) !== Array.isArray(desired)) return false;
+  if (Array.isArray(desired)) {
+    return desired.every((item) => (actual as unknown[]).some((candidate) => containsFields(candidate, item)));
+  }
+  return Object.entries(desired).every(([key, value]) => containsFields((actual as Record<string, unknown>)[key], value));
+}

@@ -5,6 +5,7 @@
 import { APPLICATION_INSTANCE } from "../../api/groups";
 import { LABEL_APPLICATION_INSTANCE } from "../../api/labels";
 import { FLUX_TYPES, HELM_RELEASE, HELM_REPOSITORY, OCI_REPOSITORY } from "../../flux/types";
+import { AppliedObjects } from "../../kube/applied";
 import { Discovery } from "../../kube/discovery";
 import { controllerOf } from "../../kube/owners";
 import { objectKey, type KubeObject, type ResourceType } from "../../kube/types";
@@ -13,6 +14,8 @@ import type { ControllerFactory, ManagerContext } from "../../manager/operator";
 import { applicationInstanceReconciler } from "./reconciler";
 
 /** The instance a Flux child belongs to: its controller ownerReference, else its instance label. */
+const FLUX_CHILD_TYPES = [HELM_RELEASE, HELM_REPOSITORY, OCI_REPOSITORY];
+
 export function ownerKey(child: KubeObject): string[] {
   const namespace = child.metadata.namespace;
   const owner = controllerOf(child);
@@ -26,9 +29,9 @@ export function ownerKey(child: KubeObject): string[] {
 export const applicationInstanceController: ControllerFactory = (context: ManagerContext) => {
   const { config, informers, gate } = context;
   const instances = informers.for<KubeObject>({ type: APPLICATION_INSTANCE });
-  const children = (type: ResourceType) => informers.for<KubeObject>({ type, labelSelector: LABEL_APPLICATION_INSTANCE });
-  const helmReleases = children(HELM_RELEASE);
-  const sources = [children(HELM_REPOSITORY), children(OCI_REPOSITORY)];
+  const childViews = new Map(FLUX_CHILD_TYPES.map((type) => [type.plural, informers.for<KubeObject>({ type, labelSelector: LABEL_APPLICATION_INSTANCE })]));
+  const viewOf = (type: ResourceType) => childViews.get(type.plural);
+  const applied = new AppliedObjects();
   const discovery = new Discovery(context.client, { ttlMs: 10_000, clock: context.clock });
   const controller = new Controller({
     name: "applicationinstance",
@@ -39,7 +42,11 @@ export const applicationInstanceController: ControllerFactory = (context: Manage
     reconcile: applicationInstanceReconciler({
       client: context.client,
       instances,
-      helmReleases,
+      children: {
+        get: (type, key) => viewOf(type)?.get(key),
+        hasSynced: (type) => viewOf(type)?.hasSynced() ?? false,
+      },
+      applied,
       gate,
       fluxServed: async (signal) => (await Promise.all(FLUX_TYPES.map((type) => discovery.isServed(type, signal)))).every(Boolean),
       status: context.status,
@@ -64,9 +71,13 @@ export const applicationInstanceController: ControllerFactory = (context: Manage
   // Flux children only trigger passes (reconciles read them live; the HR cache merely lets the takeover
   // check be skipped), so their informers are not waited for: without the Flux CRDs they never sync, and
   // the instances must still get MissingDependencies.
-  for (const view of [helmReleases, ...sources]) {
+  for (const view of childViews.values()) {
     const enqueue = (child: KubeObject) => ownerKey(child).forEach((key) => controller.queue.add(key));
-    view.addHandlers({ add: enqueue, update: (_previous, current) => enqueue(current), delete: enqueue });
+    const deleted = (child: KubeObject) => {
+      applied.forget(view.type, child);
+      enqueue(child);
+    };
+    view.addHandlers({ add: enqueue, update: (_previous, current) => enqueue(current), delete: deleted });
   }
   return controller;
 };

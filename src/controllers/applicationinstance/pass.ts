@@ -5,7 +5,8 @@ import type { Clock } from "../../kube/clock";
 import type { EventRecorder } from "../../kube/events";
 import type { FinalizerApi } from "../../kube/owners";
 import type { StatusWriter } from "../../kube/status";
-import type { KubeObject } from "../../kube/types";
+import type { AppliedObjects } from "../../kube/applied";
+import type { KubeObject, ResourceType } from "../../kube/types";
 import type { ChildApi } from "./children";
 import { mapConditions, type Situation } from "./conditions";
 import type { ChildSettings } from "./desired";
@@ -18,8 +19,9 @@ export interface ReconcilerSettings extends ChildSettings {
 export interface ReconcilerDeps {
   client: ChildApi & FinalizerApi;
   instances: { get(key: string): KubeObject | undefined };
-  /** Read only to skip the takeover check for HelmReleases already labelled as ours. */
-  helmReleases: { get(key: string): KubeObject | undefined };
+  /** Informer copies of the Flux children: they let a pass skip applies and lookups that would change nothing. */
+  children: ChildCache;
+  applied: AppliedObjects;
   gate: { isGated(namespace: string): boolean };
   /** Whether helm.toolkit.fluxcd.io/v2 and source.toolkit.fluxcd.io/v1 are served (api.md §6.4 step 8). */
   fluxServed(signal: AbortSignal): Promise<boolean>;
@@ -27,6 +29,12 @@ export interface ReconcilerDeps {
   events: Pick<EventRecorder, "record">;
   clock: Clock;
   settings: ReconcilerSettings;
+}
+
+/** The informer caches of the instances' Flux children, by type. */
+export interface ChildCache {
+  get(type: ResourceType, key: string): KubeObject | undefined;
+  hasSynced(type: ResourceType): boolean;
 }
 
 /** The state of one pass: the latest stored object, replaced after every write that returns it. */

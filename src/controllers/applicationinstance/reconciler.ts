@@ -11,7 +11,7 @@ import { clusterMismatchMessage, mismatchedClusterIdLabel, namespaceNotGatedMess
 import { LABEL_MANAGED_BY, MANAGED_BY_OPERATOR } from "../../api/labels";
 import { HELM_RELEASE, type HelmRelease, type HelmReleaseSpec } from "../../flux/types";
 import { addFinalizer, isDeleting } from "../../kube/owners";
-import { objectKey } from "../../kube/types";
+import { objectKey, type KubeObject } from "../../kube/types";
 import type { WorkResult } from "../../kube/workqueue";
 import type { Reconcile } from "../../manager/controller";
 import { applyChild, deleteChild, FIELD_MANAGER, getOptional, ownedChildren } from "./children";
@@ -65,12 +65,19 @@ async function applyChildren(pass: Pass, instance: ManagedInstance): Promise<voi
   let helmRelease: HelmRelease;
   try {
     const refreshAt = needsIndexRefresh(instance) ? deps.clock.now() : undefined;
-    await applyChild(deps.client, desiredSource(instance, deps.settings, refreshAt), signal);
+    const source = desiredSource(instance, deps.settings, refreshAt);
+    if (!currentChild(pass, source)) await applyRecorded(pass, source);
     await deleteStaleSource(pass, instance);
-    // The generation §6.9 compares against comes from this response, never from the cache (§6.8).
+    // The generation §6.9 compares against is the one our apply produced (§6.8): from the response, or
+    // from a cached copy that still carries exactly that apply's generation.
     const desired = desiredHelmRelease(instance, deps.settings);
-    await takeOver(pass, desired);
-    helmRelease = await applyChild<HelmRelease>(deps.client, desired, signal);
+    const current = currentChild<HelmRelease>(pass, desired);
+    if (current) {
+      helmRelease = current;
+    } else {
+      await takeOver(pass, desired);
+      helmRelease = await applyRecorded<HelmRelease>(pass, desired);
+    }
   } catch (err) {
     await report(pass, { row: "ApplyFailed", message: err instanceof Error ? err.message : String(err) });
     throw err;
@@ -93,13 +100,25 @@ async function applyChildren(pass: Pass, instance: ManagedInstance): Promise<voi
   await report(pass, { row: "HelmRelease", helmRelease }, refs);
 }
 
+/** The cached child when applying `child` again would change nothing. */
+function currentChild<T extends KubeObject>(pass: Pass, child: DesiredChild): T | undefined {
+  const cached = pass.deps.children.get(child.type, objectKey(child.body.metadata));
+  return pass.deps.applied.isCurrent(child.type, child.body, cached) ? (cached as T) : undefined;
+}
+
+async function applyRecorded<T extends KubeObject>(pass: Pass, child: DesiredChild): Promise<T> {
+  const applied = await applyChild<T>(pass.deps.client, child, pass.signal);
+  pass.deps.applied.record(child.type, child.body, applied);
+  return applied;
+}
+
 /**
  * §6.8 takeover. The cache holds no managedFields, so only a HelmRelease missing from it or not labelled
  * as ours is read live; after our first apply it carries our label and this costs nothing.
  */
 async function takeOver(pass: Pass, desired: DesiredChild): Promise<void> {
   const { name, namespace = "" } = desired.body.metadata;
-  const cached = pass.deps.helmReleases.get(objectKey({ name, namespace }));
+  const cached = pass.deps.children.get(HELM_RELEASE, objectKey({ name, namespace }));
   if (cached?.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_OPERATOR) return;
   const live = await getOptional<HelmRelease>(pass.deps.client, HELM_RELEASE, name, namespace, pass.signal);
   const ops = live && takeoverPatch(live, desired.body.spec as HelmReleaseSpec);
@@ -107,10 +126,16 @@ async function takeOver(pass: Pass, desired: DesiredChild): Promise<void> {
   await pass.deps.client.patch(HELM_RELEASE, name, { type: "json", ops }, { namespace, signal: pass.signal, fieldManager: FIELD_MANAGER });
 }
 
-/** After a `sourceType` switch, the other kind's `<release>-source` goes when this instance owns it (§6.5). */
+/**
+ * After a `sourceType` switch, the other kind's `<release>-source` goes when this instance owns it (§6.5).
+ * Ours carry the instance label, so a synced cache without it means there is nothing to look up.
+ */
 async function deleteStaleSource(pass: Pass, instance: ManagedInstance): Promise<void> {
   const type = staleSourceTypeOf(instance.spec.chart);
-  const stale = await ownedChildren(pass.deps.client, type, [sourceName(instance.spec.release.name)], pass.current, pass.signal);
+  const name = sourceName(instance.spec.release.name);
+  const { children } = pass.deps;
+  if (children.hasSynced(type) && !children.get(type, objectKey({ name, namespace: pass.current.metadata.namespace }))) return;
+  const stale = await ownedChildren(pass.deps.client, type, [name], pass.current, pass.signal);
   for (const source of stale) await deleteChild(pass.deps.client, type, source, pass.signal);
 }
 

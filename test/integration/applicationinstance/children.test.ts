@@ -5,6 +5,7 @@ import { HELM_RELEASE, HELM_REPOSITORY, OCI_REPOSITORY, type HelmRelease } from 
 import type { KubeObject } from "../../../src/kube/types";
 import { getCluster, type TestCluster } from "../../support/cluster";
 import { eventually } from "../../support/eventually";
+import { metricSum } from "../../support/metrics";
 import { useNamespace } from "../../support/namespace";
 import { getInstance, getOptional, instance, startController, summary, waitForCondition, type Harness } from "./harness";
 
@@ -58,6 +59,32 @@ describe("ApplicationInstance children", () => {
     });
     const managers = (release.metadata.managedFields as Array<{ manager: string; operation: string }>).map((entry) => `${entry.manager}/${entry.operation}`);
     expect(managers).toContain("vworkspace-operator/Apply");
+  });
+
+  test("a HelmRelease edited by hand is restored, and an unchanged pass re-applies nothing", async () => {
+    harness = await startController(cluster, ns.name);
+    await cluster.client.create(APPLICATION_INSTANCE, instance(ns.name, "drift"));
+    await waitForCondition(cluster.client, ns.name, "drift", "Ready", "Unknown/Reconciling");
+    const applied = await helmRelease("drift");
+    const metricsUrl = harness.running.operator.metricsUrl!;
+    const passes = () => metricSum(metricsUrl, "controller_runtime_reconcile_total");
+    const appliesOf = () => harness!.calls.callsTo("helmreleases", ["apply"]).length;
+    const before = appliesOf();
+    // Two metadata-only edits each cause a pass; neither may re-apply the unchanged children.
+    for (const touched of ["once", "twice"]) {
+      const passesBefore = await passes();
+      await cluster.client.patch(APPLICATION_INSTANCE, "drift", { type: "merge", body: { metadata: { annotations: { touched } } } }, { namespace: ns.name });
+      await eventually(async () => (await passes()) > passesBefore, { what: `a pass after the ${touched} edit` });
+    }
+    expect(appliesOf()).toBe(before);
+
+    await cluster.client.patch(HELM_RELEASE, "drift", { type: "merge", body: { metadata: { labels: { "app.vworkspace.io/managed-by": "someone" } }, spec: { interval: "1h0m0s" } } }, { namespace: ns.name, fieldManager: "kubectl-edit" });
+    const restored = await eventually(async () => {
+      const current = await getOptional<HelmRelease>(cluster.client, HELM_RELEASE, "drift", ns.name);
+      return current?.spec?.interval === "5m0s" && current.metadata.labels?.["app.vworkspace.io/managed-by"] === "vworkspace-operator" ? current : undefined;
+    }, { what: "HelmRelease restored" });
+    expect(restored.metadata.generation).toBeGreaterThan(applied.metadata.generation!);
+    expect(appliesOf()).toBeGreaterThan(before);
   });
 
   test("oci source: OCIRepository with chart url, tag and layer selector; HelmRelease uses chartRef; switching back deletes it", async () => {

@@ -2,8 +2,10 @@
 import { describe, expect, test } from "bun:test";
 import { applicationInstanceReconciler } from "../../../../src/controllers/applicationinstance/reconciler";
 import type { ReconcilerDeps } from "../../../../src/controllers/applicationinstance/pass";
+import { KubeApiError } from "../../../../src/kube/errors";
 import { ManualClock } from "../../../../src/kube/clock";
-import type { Condition, KubeObject } from "../../../../src/kube/types";
+import { AppliedObjects } from "../../../../src/kube/applied";
+import type { Condition, KubeObject, ResourceType } from "../../../../src/kube/types";
 import { createLogger } from "../../../../src/observability/logger";
 import { applicationInstanceObject } from "../../api/fixtures";
 
@@ -13,18 +15,26 @@ interface Recorded {
 }
 
 function setup(options: { gated?: boolean; fluxServed?: boolean; clusterId?: string; spec?: Record<string, unknown> } = {}) {
-  const object = applicationInstanceObject(options.spec ?? {}) as unknown as KubeObject;
+  let object = applicationInstanceObject(options.spec ?? {}) as unknown as KubeObject;
+  const cache = new Map<string, KubeObject>();
   object.metadata.uid = "uid-1";
   object.metadata.resourceVersion = "1";
   const recorded: Recorded = { calls: [], status: [] };
   const client = {
     get: async (type: { kind: string }, name: string) => {
       recorded.calls.push(`get ${type.kind} ${name}`);
-      throw Object.assign(new Error("not found"), { status: 404 });
+      throw new KubeApiError(404, { reason: "NotFound", message: `${name} not found` }, { verb: "GET", path: `/${name}` });
     },
-    patch: async (type: { kind: string }, name: string, patch: { type: string }) => {
+    patch: async (type: ResourceType, name: string, patch: { type: string; body?: KubeObject }) => {
       recorded.calls.push(`${patch.type} ${type.kind} ${name}`);
-      return { ...object, metadata: { ...object.metadata, finalizers: ["apps.vworkspace.io/finalizer"] } };
+      if (patch.type === "apply" && patch.body) {
+        // The API server's answer; the informer sees it too.
+        const applied = { ...patch.body, metadata: { ...patch.body.metadata, uid: `uid-${name}`, generation: 1 } };
+        cache.set(`${type.plural}/${name}`, applied);
+        return applied;
+      }
+      object = { ...object, metadata: { ...object.metadata, finalizers: ["apps.vworkspace.io/finalizer"] } };
+      return object;
     },
     delete: async (type: { kind: string }, name: string) => {
       recorded.calls.push(`delete ${type.kind} ${name}`);
@@ -38,7 +48,8 @@ function setup(options: { gated?: boolean; fluxServed?: boolean; clusterId?: str
   const deps = {
     client,
     instances: { get: () => object },
-    helmReleases: { get: () => undefined },
+    children: { get: (type: ResourceType, key: string) => cache.get(`${type.plural}/${key.split("/")[1]}`), hasSynced: () => true },
+    applied: new AppliedObjects(),
     gate: { isGated: () => options.gated ?? true },
     fluxServed: async () => options.fluxServed ?? true,
     status: { apply: write, mergePatch: write },
@@ -77,5 +88,16 @@ describe("reconcile flow early exits", () => {
     expect(recorded.calls).toEqual(["json ApplicationInstance shop"]);
     expect(summary(recorded.status[0], "Ready")).toBe("True/Placeholder");
     expect(recorded.status[0]?.helmReleaseRef).toBeUndefined();
+  });
+});
+
+describe("applies that would change nothing", () => {
+  test("a second pass over unchanged children sends no request", async () => {
+    const { recorded, run } = setup();
+    await run();
+    expect(recorded.calls).toEqual(["json ApplicationInstance shop", "apply HelmRepository shop-source", "get HelmRelease shop", "apply HelmRelease shop"]);
+    recorded.calls.length = 0;
+    await run();
+    expect(recorded.calls).toEqual([]);
   });
 });
