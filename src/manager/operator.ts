@@ -17,9 +17,12 @@ import { OperatorMetrics } from "../observability/metrics";
 import type { OperatorConfig } from "./config";
 import type { Controller } from "./controller";
 import { installCrds, ownCrdsServed } from "./crds";
-import { InformerFactory } from "./informers";
 import { checkApiServer } from "./apiserver";
 import { NamespaceGate } from "./namespace-gate";
+import { ClusterIdentity } from "./cluster-identity";
+import { CLUSTER } from "../api/groups";
+import { Informer } from "../kube/informer";
+import { InformerFactory, SharedView } from "./informers";
 import { AdmissionServer } from "../webhook/admission-server";
 
 /** Everything a controller factory may use; built once per leadership term. */
@@ -28,6 +31,8 @@ export interface ManagerContext {
   client: KubeClient;
   informers: InformerFactory;
   gate: NamespaceGate;
+  /** The honoured Cluster's id; its informer is synced before any controller runs. */
+  clusterIdentity: ClusterIdentity;
   /** Status writes through here are skipped when nothing changed and counted per kind. */
   status: StatusWriter;
   events: EventRecorder;
@@ -72,12 +77,16 @@ export function createOperator(config: OperatorConfig, deps: OperatorDeps = {}):
   const client = new KubeClient({ connection, userAgent: "vworkspace-operator" });
   const identity = deps.identity ?? `${hostname()}_${crypto.randomUUID()}`;
   const health = new HealthChecks();
+  // Serves every replica (the webhook checks identity too), so it lives outside leadership terms.
+  const clusters = new Informer({ api: client, type: CLUSTER, logger, watcher: { resyncMs: config.resyncPeriodMs, clock } });
+  const clusterView = new SharedView(CLUSTER, [clusters]);
+  const clusterIdentity = new ClusterIdentity(clusterView, config.clusterId);
   // Every replica serves admission; only the leader writes the certificate and the configuration.
   const webhook = config.webhook.enabled
     ? new AdmissionServer({
         config: config.webhook,
         namespace: config.namespace,
-        clusterId: () => config.clusterId,
+        clusterId: () => clusterIdentity.clusterId(),
         client,
         isLeader: () => !config.leaderElect || (elector?.isLeader() ?? false),
         metrics,
@@ -98,7 +107,7 @@ export function createOperator(config: OperatorConfig, deps: OperatorDeps = {}):
     const informers = new InformerFactory({ client, namespaces: config.watchNamespaces, resyncMs: config.resyncPeriodMs, clock, logger, metrics });
     const events = new EventRecorder({ client, reportingInstance: identity, clock, logger });
     const gate = new NamespaceGate(informers, metrics);
-    const context: ManagerContext = { config, client, informers, gate, status, events, metrics, logger, clock };
+    const context: ManagerContext = { config, client, informers, gate, clusterIdentity, status, events, metrics, logger, clock };
     const controllers = (deps.controllers ?? []).map((factory) => factory(context));
     informers.start(signal);
     logger.info({ controllers: controllers.map((controller) => controller.name) }, "starting controllers");
@@ -111,6 +120,7 @@ export function createOperator(config: OperatorConfig, deps: OperatorDeps = {}):
 
   health.ready.set("apiserver", () => checkApiServer(client));
   health.ready.set("crds", () => ownCrdsServed(discovery));
+  health.ready.set("cluster-identity", () => (clusters.hasSynced() ? { ok: true, message: clusterIdentity.clusterId() ? "cluster id set" : "no cluster id" } : { ok: false, message: "Cluster cache not synced" }));
   if (config.leaderElect) {
     health.ready.set("leader-election", () => {
       if (!elector) return { ok: false, message: "not started" };
@@ -142,6 +152,7 @@ export function createOperator(config: OperatorConfig, deps: OperatorDeps = {}):
         logger.info("installed CRDs");
       }
       startListeners(config, health, metrics, listeners, logger);
+      clusters.start(stopped.signal);
       webhook?.start();
       if (!config.leaderElect) {
         term = runTerm(stopped.signal);
@@ -174,6 +185,7 @@ export function createOperator(config: OperatorConfig, deps: OperatorDeps = {}):
         await term;
         await elector?.stop({ release: true });
         await webhook?.stop();
+        await clusters.stop();
         await Promise.all(listeners.map((listener) => listener.stop()));
       })();
       await Promise.race([graceful, bound]);

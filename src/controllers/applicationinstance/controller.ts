@@ -27,7 +27,7 @@ export function ownerKey(child: KubeObject): string[] {
 }
 
 export const applicationInstanceController: ControllerFactory = (context: ManagerContext) => {
-  const { config, informers, gate } = context;
+  const { config, informers, gate, clusterIdentity } = context;
   const instances = informers.for<KubeObject>({ type: APPLICATION_INSTANCE });
   const childViews = new Map(FLUX_CHILD_TYPES.map((type) => [type.plural, informers.for<KubeObject>({ type, labelSelector: LABEL_APPLICATION_INSTANCE })]));
   const viewOf = (type: ResourceType) => childViews.get(type.plural);
@@ -48,12 +48,12 @@ export const applicationInstanceController: ControllerFactory = (context: Manage
       },
       applied,
       gate,
+      clusterId: () => clusterIdentity.clusterId(),
       fluxServed: async (signal) => (await Promise.all(FLUX_TYPES.map((type) => discovery.isServed(type, signal)))).every(Boolean),
       status: context.status,
       events: context.events,
       clock: context.clock,
       settings: {
-        clusterId: config.clusterId,
         helmReleaseIntervalMs: config.helmReleaseIntervalMs,
         helmReleaseTimeoutMs: config.helmReleaseTimeoutMs,
         sourceIntervalMs: config.sourceIntervalMs,
@@ -64,8 +64,13 @@ export const applicationInstanceController: ControllerFactory = (context: Manage
 
   // The first pass must see the gate's real state, not an empty cache: wait for the Namespace informer.
   controller.watchMapped(gate.view, () => []);
+  controller.watchMapped(clusterIdentity.view, () => []);
   gate.onChange((namespace) => {
     for (const instance of instances.list(namespace)) controller.queue.add(objectKey(instance.metadata));
+  });
+  // A new cluster id may block or release any instance (api.md §6.13).
+  clusterIdentity.onChange(() => {
+    for (const instance of instances.list()) controller.queue.add(objectKey(instance.metadata));
   });
 
   // Flux children only trigger passes (reconciles read them live; the HR cache merely lets the takeover

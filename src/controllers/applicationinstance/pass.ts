@@ -12,7 +12,7 @@ import { mapConditions, type Situation } from "./conditions";
 import type { ChildSettings } from "./desired";
 import { desiredStatus, transitionEvents, type AppliedRefs } from "./status";
 
-export interface ReconcilerSettings extends ChildSettings {
+export interface ReconcilerSettings extends Omit<ChildSettings, "clusterId"> {
   uninstallTimeoutMs: number;
 }
 
@@ -23,6 +23,8 @@ export interface ReconcilerDeps {
   children: ChildCache;
   applied: AppliedObjects;
   gate: { isGated(namespace: string): boolean };
+  /** The honoured Cluster's id, read at every pass: it can change while the operator runs. */
+  clusterId(): string;
   /** Whether helm.toolkit.fluxcd.io/v2 and source.toolkit.fluxcd.io/v1 are served (api.md §6.4 step 8). */
   fluxServed(signal: AbortSignal): Promise<boolean>;
   status: Pick<StatusWriter, "apply" | "mergePatch">;

@@ -16,7 +16,7 @@ import type { WorkResult } from "../../kube/workqueue";
 import type { Reconcile } from "../../manager/controller";
 import { applyChild, deleteChild, FIELD_MANAGER, getOptional, ownedChildren } from "./children";
 import { finalize } from "./deletion";
-import { desiredHelmRelease, desiredSource, needsIndexRefresh, sourceName, staleSourceTypeOf, type DesiredChild, type ManagedInstance } from "./desired";
+import { desiredHelmRelease, desiredSource, needsIndexRefresh, sourceName, staleSourceTypeOf, type ChildSettings, type DesiredChild, type ManagedInstance } from "./desired";
 import { report, type Pass, type ReconcilerDeps } from "./pass";
 import type { AppliedRefs } from "./status";
 import { takeoverPatch } from "./takeover";
@@ -38,9 +38,10 @@ async function reconcileLive(pass: Pass): Promise<WorkResult | void> {
   if (!deps.gate.isGated(namespace)) {
     return report(pass, { row: "Blocked", reason: "NamespaceNotGated", message: namespaceNotGatedMessage(namespace) });
   }
-  const mismatch = mismatchedClusterIdLabel(metadata.labels, deps.settings.clusterId);
+  const clusterId = deps.clusterId();
+  const mismatch = mismatchedClusterIdLabel(metadata.labels, clusterId);
   if (mismatch !== undefined) {
-    return report(pass, { row: "Blocked", reason: "ClusterMismatch", message: clusterMismatchMessage(mismatch, deps.settings.clusterId) });
+    return report(pass, { row: "Blocked", reason: "ClusterMismatch", message: clusterMismatchMessage(mismatch, clusterId) });
   }
   pass.current = await addFinalizer(deps.client, APPLICATION_INSTANCE, pass.current, APPLICATION_INSTANCE.finalizer);
 
@@ -56,21 +57,21 @@ async function reconcileLive(pass: Pass): Promise<WorkResult | void> {
     const message = "Flux APIs helm.toolkit.fluxcd.io/v2 and source.toolkit.fluxcd.io/v1 are not served";
     return report(pass, { row: "Blocked", reason: "MissingDependencies", message });
   }
-  return applyChildren(pass, instance as ManagedInstance);
+  return applyChildren(pass, instance as ManagedInstance, { ...deps.settings, clusterId });
 }
 
 /** §6.4 steps 9–10: source, stale source, HelmRelease; conditions from the applied HelmRelease. */
-async function applyChildren(pass: Pass, instance: ManagedInstance): Promise<void> {
+async function applyChildren(pass: Pass, instance: ManagedInstance, settings: ChildSettings): Promise<void> {
   const { deps, signal } = pass;
   let helmRelease: HelmRelease;
   try {
     const refreshAt = needsIndexRefresh(instance) ? deps.clock.now() : undefined;
-    const source = desiredSource(instance, deps.settings, refreshAt);
+    const source = desiredSource(instance, settings, refreshAt);
     if (!currentChild(pass, source)) await applyRecorded(pass, source);
     await deleteStaleSource(pass, instance);
     // The generation §6.9 compares against is the one our apply produced (§6.8): from the response, or
     // from a cached copy that still carries exactly that apply's generation.
-    const desired = desiredHelmRelease(instance, deps.settings);
+    const desired = desiredHelmRelease(instance, settings);
     const current = currentChild<HelmRelease>(pass, desired);
     if (current) {
       helmRelease = current;

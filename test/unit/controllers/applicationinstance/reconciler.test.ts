@@ -51,11 +51,12 @@ function setup(options: { gated?: boolean; fluxServed?: boolean; clusterId?: str
     children: { get: (type: ResourceType, key: string) => cache.get(`${type.plural}/${key.split("/")[1]}`), hasSynced: () => true },
     applied: new AppliedObjects(),
     gate: { isGated: () => options.gated ?? true },
+    clusterId: () => options.clusterId ?? "c1",
     fluxServed: async () => options.fluxServed ?? true,
     status: { apply: write, mergePatch: write },
     events: { record: () => undefined },
     clock: new ManualClock(),
-    settings: { clusterId: options.clusterId ?? "c1", helmReleaseIntervalMs: 300_000, helmReleaseTimeoutMs: 600_000, sourceIntervalMs: 600_000, uninstallTimeoutMs: 600_000 },
+    settings: { helmReleaseIntervalMs: 300_000, helmReleaseTimeoutMs: 600_000, sourceIntervalMs: 600_000, uninstallTimeoutMs: 600_000 },
   } as unknown as ReconcilerDeps;
   const reconcile = applicationInstanceReconciler(deps);
   const run = () => reconcile({ key: "team-a/shop", signal: new AbortController().signal, logger: createLogger({ level: "silent" }) });
