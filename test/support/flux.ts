@@ -4,10 +4,11 @@
  * serves the `vws-test` fixture chart packaged at the versions a test asks for.
  */
 import { spawnSync, type Subprocess } from "bun";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "./cluster";
 import { eventually } from "./eventually";
+import { k8sBinsEnv } from "./k8s-bins";
 import { LogCapture } from "./logs";
 
 export interface FluxBinaries {
@@ -18,18 +19,7 @@ export interface FluxBinaries {
 
 /** Paths from `.local/k8s-bins.env`; undefined when Flux was not built (VWS_FLUX_AVAILABLE=0). */
 export function fluxBinaries(): FluxBinaries | undefined {
-  let text: string;
-  try {
-    text = readFileSync(join(REPO_ROOT, ".local/k8s-bins.env"), "utf8");
-  } catch {
-    return undefined;
-  }
-  const env = Object.fromEntries(
-    text.split("\n").flatMap((line) => {
-      const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-      return match ? [[match[1]!, match[2]!]] : [];
-    }),
-  );
+  const env = k8sBinsEnv();
   if (env.VWS_FLUX_AVAILABLE === "0") return undefined;
   const [sourceController, helmController, helm] = [env.VWS_BIN_SOURCE_CONTROLLER, env.VWS_BIN_HELM_CONTROLLER, env.VWS_BIN_HELM];
   return sourceController && helmController && helm ? { sourceController, helmController, helm } : undefined;
