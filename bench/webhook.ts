@@ -3,6 +3,7 @@
  * server and end to end through the API server (create of a valid ApplicationInstance, then its delete),
  * next to the API server's latency for the same write with the webhook configuration removed.
  * Targets (issue 4): p99 ≤ 2 ms directly; through the API server ≤ 1 ms added to the no-webhook p99.
+ * The server is the compiled binary in its own process, so the load generator never shares its event loop.
  * Usage: bun bench/webhook.ts [--rate=200] [--seconds=30]
  */
 import { resolve } from "node:path";
@@ -11,9 +12,9 @@ import { KubeClient } from "../src/kube/client";
 import { connectionFrom, resolveKubeConfig } from "../src/kube/config";
 import { classifyError } from "../src/kube/errors";
 import type { KubeObject, ResourceType } from "../src/kube/types";
-import { operatorConfig } from "../src/manager/config";
-import { createOperator } from "../src/manager/operator";
-import { createLogger } from "../src/observability/logger";
+import { freePort } from "../scripts/lib/ports";
+import { eventually } from "../test/support/eventually";
+import { startOperatorBinary, type BinaryOperator } from "../test/support/operator";
 import { applicationInstanceWebhook } from "../src/webhook/applicationinstance";
 import { certificatesFromSecret, SECRET_TYPE } from "../src/webhook/cert-secret";
 import { DEFAULT_WEBHOOK_CONFIG } from "../src/webhook/config";
@@ -107,20 +108,29 @@ const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
 
 await ensureNamespace(SYSTEM, {});
 await ensureNamespace(TARGET, { "managed-by": "vworkspace", [BENCH_LABEL]: "webhook" });
-const operator = createOperator(
-  operatorConfig({
-    namespace: SYSTEM,
-    clusterId: "bench",
-    healthProbeBindAddress: "127.0.0.1:0",
-    webhook: { ...DEFAULT_WEBHOOK_CONFIG, host: "127.0.0.1", port: 0, urlHost: "127.0.0.1", configName: CONFIG_NAME, namespaceSelector: { [BENCH_LABEL]: "webhook" } },
-  }),
-  { logger: createLogger({ level: "warn" }), connection },
-);
+const port = await freePort();
+let operator: BinaryOperator | undefined;
 try {
-  await operator.start();
-  while (!operator.webhookUrl) await Bun.sleep(50);
-  const certs = certificatesFromSecret(await client.get(SECRET_TYPE, DEFAULT_WEBHOOK_CONFIG.certSecret, { namespace: SYSTEM }));
-  if (!certs) throw new Error("webhook certificate Secret is incomplete");
+  operator = await startOperatorBinary({
+    args: [
+      `--kubeconfig=${KUBECONFIG}`,
+      `--namespace=${SYSTEM}`,
+      "--cluster-id=bench",
+      "--webhooks-enabled=true",
+      "--webhook-host=127.0.0.1",
+      `--webhook-port=${port}`,
+      "--webhook-url-host=127.0.0.1",
+      `--webhook-config-name=${CONFIG_NAME}`,
+      `--webhook-namespace-selector=${BENCH_LABEL}=webhook`,
+      // The controllers watch only the (empty) system namespace: the bench's instances must stay unreconciled.
+      `--watch-namespaces=${SYSTEM}`,
+    ],
+    logFile: resolve(ROOT, ".local/test-logs/bench/webhook-operator.log"),
+  });
+  const certs = await eventually(async () => {
+    const secret = await client.get(SECRET_TYPE, DEFAULT_WEBHOOK_CONFIG.certSecret, { namespace: SYSTEM }).catch(() => undefined);
+    return secret && certificatesFromSecret(secret);
+  }, { what: "webhook certificate Secret", timeoutMs: 30_000 });
   await webhookInPath(true);
 
   const review = JSON.stringify({
@@ -128,7 +138,7 @@ try {
     kind: "AdmissionReview",
     request: { uid: "bench", kind: { group: "apps.vworkspace.io", version: "v1alpha1", kind: "ApplicationInstance" }, operation: "CREATE", namespace: TARGET, object: instance("direct") },
   });
-  const url = `${operator.webhookUrl}${applicationInstanceWebhook.path}`;
+  const url = `https://127.0.0.1:${port}${applicationInstanceWebhook.path}`;
   const direct = await atRate(async () => {
     const response = await fetch(url, { method: "POST", body: review, headers: { "content-type": "application/json" }, tls: { ca: certs.caPem } });
     if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
@@ -146,6 +156,6 @@ try {
   console.log(`  added p99                         ${fmt(withWebhook.p99 - without.p99)}   (target ≤ 1 ms)`);
 } finally {
   await client.delete(VALIDATING_WEBHOOK_CONFIGURATION, CONFIG_NAME).catch(() => undefined);
-  await operator.stop();
+  await operator?.stop();
   await Promise.all([SYSTEM, TARGET].map((name) => client.delete(NAMESPACES, name).catch(() => undefined)));
 }

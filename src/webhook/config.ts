@@ -1,5 +1,5 @@
 /** Flags and defaults of the admission server and its certificate (operations.md §8.1, §8.2). */
-import type { FlagSpec, ParsedFlags } from "../cli/flags";
+import { FlagError, type FlagSpec, type ParsedFlags } from "../cli/flags";
 
 export type WebhookCertMode = "self-signed" | "cert-manager" | "external";
 
@@ -21,7 +21,10 @@ export interface WebhookConfig {
   certCheckIntervalMs: number;
   servingCertValidityMs: number;
   servingCertRenewBeforeMs: number;
-  /** Test scope (testing.md §6.4): matchLabels of the configuration's namespaceSelector. */
+  /**
+   * matchLabels of the configuration's namespaceSelector: none by default (operations.md §8.1); tests,
+   * benchmarks and staged roll-outs scope admission to labelled namespaces with it (testing.md §6.4).
+   */
   namespaceSelector?: Record<string, string>;
 }
 
@@ -39,6 +42,7 @@ export const WEBHOOK_FLAGS: FlagSpec[] = [
   { name: "webhook-cert-check-interval", type: "duration", default: "1h", help: "How often the leader checks certificate expiry" },
   { name: "webhook-cert-validity", type: "duration", default: "8760h", help: "Serving certificate lifetime" },
   { name: "webhook-cert-renew-before", type: "duration", default: "720h", help: "Renew the serving certificate when less than this remains" },
+  { name: "webhook-namespace-selector", type: "list", default: "", help: "Admit only in namespaces with these labels (key=value,…; empty: all namespaces)" },
 ];
 
 const DAY_MS = 86_400_000;
@@ -63,7 +67,7 @@ const CERT_MODES: readonly string[] = ["self-signed", "cert-manager", "external"
 
 export function webhookConfigFromFlags(values: ParsedFlags["values"]): WebhookConfig {
   const certMode = values.get("webhook-cert-mode") as string;
-  if (!CERT_MODES.includes(certMode)) throw new Error(`--webhook-cert-mode must be one of ${CERT_MODES.join(", ")}, got "${certMode}"`);
+  if (!CERT_MODES.includes(certMode)) throw new FlagError(`--webhook-cert-mode must be one of ${CERT_MODES.join(", ")}, got "${certMode}"`);
   return {
     enabled: values.get("webhooks-enabled") as boolean,
     host: values.get("webhook-host") as string,
@@ -78,5 +82,16 @@ export function webhookConfigFromFlags(values: ParsedFlags["values"]): WebhookCo
     certCheckIntervalMs: values.get("webhook-cert-check-interval") as number,
     servingCertValidityMs: values.get("webhook-cert-validity") as number,
     servingCertRenewBeforeMs: values.get("webhook-cert-renew-before") as number,
+    ...namespaceSelectorFrom(values.get("webhook-namespace-selector") as string[]),
   };
+}
+
+function namespaceSelectorFrom(pairs: readonly string[]): Pick<WebhookConfig, "namespaceSelector"> {
+  if (pairs.length === 0) return {};
+  const entries = pairs.map((pair) => {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new FlagError(`--webhook-namespace-selector wants key=value pairs, got "${pair}"`);
+    return [pair.slice(0, at), pair.slice(at + 1)] as const;
+  });
+  return { namespaceSelector: Object.fromEntries(entries) };
 }
