@@ -5,7 +5,6 @@
  * chart renders (cert-manager's aside: no CRDs here) passes a server-side dry run on the real API server.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { parseAllDocuments } from "yaml";
 import { parseFlags } from "../../../src/cli/flags";
 import { applyObject } from "../../../src/kube/apply";
 import type { KubeObject, ResourceType } from "../../../src/kube/types";
@@ -15,8 +14,8 @@ import { servingNames } from "../../../src/webhook/certificates";
 import { DEFAULT_WEBHOOK_CONFIG } from "../../../src/webhook/config";
 import { renderConfiguration } from "../../../src/webhook/configuration";
 import { operationWebhook } from "../../../src/webhook/operation";
-import { getCluster, REPO_ROOT, type TestCluster } from "../../support/cluster";
-import { k8sBin } from "../../support/k8s-bins";
+import { getCluster, type TestCluster } from "../../support/cluster";
+import { findRendered, helmTemplate } from "../../support/chart";
 import { useNamespace } from "../../support/namespace";
 
 const ns = useNamespace({ slug: "chart" });
@@ -25,22 +24,6 @@ let cluster: TestCluster;
 beforeAll(async () => {
   cluster = await getCluster();
 });
-
-function helmTemplate(namespace: string, ...sets: string[]): { objects: KubeObject[]; exitCode: number; stderr: string } {
-  const helm = k8sBin("VWS_BIN_HELM");
-  const args = [helm, "template", "vws", `${REPO_ROOT}/chart`, "--namespace", namespace, ...sets.flatMap((set) => ["--set", set])];
-  const result = Bun.spawnSync(args, { stdout: "pipe", stderr: "pipe" });
-  const objects = parseAllDocuments(result.stdout.toString())
-    .map((document) => document.toJSON() as KubeObject | null)
-    .filter((object): object is KubeObject => object !== null);
-  return { objects, exitCode: result.exitCode, stderr: result.stderr.toString() };
-}
-
-function find(objects: KubeObject[], kind: string, name?: string): KubeObject {
-  const found = objects.find((object) => object.kind === kind && (name === undefined || object.metadata.name === name));
-  if (!found) throw new Error(`no ${kind} ${name ?? ""} rendered; got ${objects.map((object) => `${object.kind}/${object.metadata.name}`).join(", ")}`);
-  return found;
-}
 
 const TYPES: Record<string, ResourceType> = {
   ServiceAccount: { group: "", version: "v1", kind: "ServiceAccount", plural: "serviceaccounts", namespaced: true },
@@ -58,7 +41,7 @@ describe("Helm chart", () => {
     const { objects, exitCode, stderr } = helmTemplate(ns.name);
     expect(stderr).toBe("");
     expect(exitCode).toBe(0);
-    const deployment = find(objects, "Deployment") as KubeObject & { spec: { template: { spec: { containers: Array<{ args: string[] }> } } } };
+    const deployment = findRendered(objects, "Deployment") as KubeObject & { spec: { template: { spec: { containers: Array<{ args: string[] }> } } } };
     const [command, ...args] = deployment.spec.template.spec.containers[0]!.args;
     expect(command).toBe("run");
     const config = configFromFlags(parseFlags(args, RUN_FLAGS, { POD_NAMESPACE: ns.name }));
@@ -69,9 +52,9 @@ describe("Helm chart", () => {
 
   test("the webhook configuration is the one the operator renders, pointing at the chart's Service", () => {
     const { objects } = helmTemplate(ns.name);
-    const service = find(objects, "Service", DEFAULT_WEBHOOK_CONFIG.serviceName) as KubeObject & { spec: { ports: Array<{ name: string; port: number; targetPort: string }> } };
+    const service = findRendered(objects, "Service", DEFAULT_WEBHOOK_CONFIG.serviceName) as KubeObject & { spec: { ports: Array<{ name: string; port: number; targetPort: string }> } };
     expect(service.spec.ports).toEqual([{ name: "webhook", port: 443, targetPort: "webhook" }]);
-    const rendered = find(objects, "ValidatingWebhookConfiguration", DEFAULT_WEBHOOK_CONFIG.configName) as KubeObject & { webhooks: unknown[] };
+    const rendered = findRendered(objects, "ValidatingWebhookConfiguration", DEFAULT_WEBHOOK_CONFIG.configName) as KubeObject & { webhooks: unknown[] };
     const ours = renderConfiguration({
       name: DEFAULT_WEBHOOK_CONFIG.configName,
       webhooks: [applicationInstanceWebhook, operationWebhook],
@@ -85,11 +68,11 @@ describe("Helm chart", () => {
 
   test("cert-manager mode: the Certificate writes the operator's Secret with its serving names, and caBundle is injected", () => {
     const { objects } = helmTemplate(ns.name, "webhooks.certMode=cert-manager");
-    const certificate = find(objects, "Certificate", "vworkspace-operator-webhook") as KubeObject & { spec: { secretName: string; dnsNames: string[]; issuerRef: { name: string } } };
+    const certificate = findRendered(objects, "Certificate", "vworkspace-operator-webhook") as KubeObject & { spec: { secretName: string; dnsNames: string[]; issuerRef: { name: string } } };
     expect(certificate.spec.secretName).toBe(DEFAULT_WEBHOOK_CONFIG.certSecret);
     expect(certificate.spec.dnsNames).toEqual([...servingNames(DEFAULT_WEBHOOK_CONFIG.serviceName, ns.name, []).dns]);
-    expect(find(objects, "Issuer", certificate.spec.issuerRef.name)).toBeDefined();
-    const configuration = find(objects, "ValidatingWebhookConfiguration");
+    expect(findRendered(objects, "Issuer", certificate.spec.issuerRef.name)).toBeDefined();
+    const configuration = findRendered(objects, "ValidatingWebhookConfiguration");
     expect(configuration.metadata.annotations).toEqual({ "cert-manager.io/inject-ca-from": `${ns.name}/vworkspace-operator-webhook` });
   });
 
@@ -99,7 +82,7 @@ describe("Helm chart", () => {
     expect(missing.stderr).toContain("webhooks.certMode=external needs webhooks.caBundle");
     const bundle = Buffer.from("-----BEGIN CERTIFICATE-----\n").toString("base64");
     const { objects } = helmTemplate(ns.name, "webhooks.certMode=external", `webhooks.caBundle=${bundle}`);
-    const configuration = find(objects, "ValidatingWebhookConfiguration") as KubeObject & { webhooks: Array<{ clientConfig: { caBundle?: string } }> };
+    const configuration = findRendered(objects, "ValidatingWebhookConfiguration") as KubeObject & { webhooks: Array<{ clientConfig: { caBundle?: string } }> };
     expect(configuration.webhooks.map((webhook) => webhook.clientConfig.caBundle)).toEqual([bundle, bundle]);
     expect(helmTemplate(ns.name, "webhooks.certMode=vault").stderr).toContain("webhooks.certMode must be self-signed, cert-manager or external");
   });
@@ -107,8 +90,8 @@ describe("Helm chart", () => {
   test("webhooks off: no Service, no configuration, no Secret access, and the flag says so", () => {
     const { objects } = helmTemplate(ns.name, "webhooks.enabled=false");
     expect(objects.filter((object) => object.kind === "Service" || object.kind === "ValidatingWebhookConfiguration")).toEqual([]);
-    expect(JSON.stringify(find(objects, "Role"))).not.toContain("secrets");
-    const deployment = JSON.stringify(find(objects, "Deployment"));
+    expect(JSON.stringify(findRendered(objects, "Role"))).not.toContain("secrets");
+    const deployment = JSON.stringify(findRendered(objects, "Deployment"));
     expect(deployment).toContain("--webhooks-enabled=false");
     expect(deployment).not.toContain("--webhook-port");
   });

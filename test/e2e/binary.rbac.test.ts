@@ -1,0 +1,121 @@
+/**
+ * The compiled binary under the chart's own ServiceAccount, never admin (testing.md §6.5): the chart's
+ * RBAC is rendered by `helm template`, applied, and the binary runs with a TokenRequest token. A rule
+ * missing from the chart shows up here as a Forbidden the operator cannot get past.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { APPLICATION_INSTANCE } from "../../src/api/groups";
+import { HELM_RELEASE, HELM_REPOSITORY } from "../../src/flux/types";
+import { applyObject } from "../../src/kube/apply";
+import { LEASE_TYPE } from "../../src/kube/leader";
+import type { KubeObject, ResourceType } from "../../src/kube/types";
+import { helmTemplate } from "../support/chart";
+import { getCluster, REPO_ROOT, type TestCluster } from "../support/cluster";
+import { eventually } from "../support/eventually";
+import { useNamespace } from "../support/namespace";
+import { startOperatorBinary, type BinaryOperator } from "../support/operator";
+
+const ns = useNamespace({ slug: "e2e-rbac" });
+let cluster: TestCluster;
+let operator: BinaryOperator | undefined;
+const clusterScoped: Array<{ type: ResourceType; name: string }> = [];
+
+const RBAC_TYPES: Record<string, ResourceType> = {
+  ServiceAccount: { group: "", version: "v1", kind: "ServiceAccount", plural: "serviceaccounts", namespaced: true },
+  ClusterRole: { group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole", plural: "clusterroles", namespaced: false },
+  ClusterRoleBinding: { group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleBinding", plural: "clusterrolebindings", namespaced: false },
+  Role: { group: "rbac.authorization.k8s.io", version: "v1", kind: "Role", plural: "roles", namespaced: true },
+  RoleBinding: { group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding", plural: "rolebindings", namespaced: true },
+};
+
+beforeAll(async () => {
+  cluster = await getCluster();
+});
+
+afterAll(async () => {
+  await operator?.stop();
+  for (const { type, name } of clusterScoped) await cluster.client.delete(type, name).catch(() => undefined);
+});
+
+/** Applies the chart's ServiceAccount and RBAC; cluster-scoped names get the namespace as suffix so runs never collide. */
+async function installChartRbac(namespace: string): Promise<string> {
+  const { objects } = helmTemplate(namespace);
+  const suffix = (name: string) => `${name}-${namespace}`;
+  let serviceAccount = "";
+  for (const object of objects.filter((candidate) => candidate.kind in RBAC_TYPES)) {
+    const type = RBAC_TYPES[object.kind]!;
+    const body = structuredClone(object) as KubeObject & { roleRef?: { kind: string; name: string } };
+    if (type.namespaced) body.metadata.namespace = namespace;
+    else body.metadata.name = suffix(body.metadata.name);
+    if (body.roleRef?.kind === "ClusterRole") body.roleRef.name = suffix(body.roleRef.name);
+    if (object.kind === "ServiceAccount") serviceAccount = object.metadata.name;
+    if (!type.namespaced) clusterScoped.push({ type, name: body.metadata.name });
+    await applyObject(cluster.client, type, body, { fieldManager: "vws-tests", force: true });
+  }
+  return serviceAccount;
+}
+
+async function serviceAccountKubeconfig(namespace: string, serviceAccount: string): Promise<string> {
+  const review = await cluster.client.request<{ status: { token: string } }>({
+    method: "POST",
+    path: `/api/v1/namespaces/${namespace}/serviceaccounts/${serviceAccount}/token`,
+    body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 600 } },
+  });
+  const kubeconfig = {
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: "local", cluster: { server: cluster.apiUrl, "certificate-authority-data": Buffer.from(cluster.caPem).toString("base64") } }],
+    users: [{ name: serviceAccount, user: { token: review.status.token } }],
+    contexts: [{ name: "sa", context: { cluster: "local", user: serviceAccount } }],
+    "current-context": "sa",
+  };
+  const dir = join(REPO_ROOT, ".local/test-logs/e2e-rbac");
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `kubeconfig-${namespace}.yaml`);
+  writeFileSync(path, stringify(kubeconfig), { mode: 0o600 });
+  return path;
+}
+
+describe("the binary with the chart's ServiceAccount", () => {
+  test("leads, reconciles an instance into Flux objects with status and Events, and finalizes its deletion", async () => {
+    const serviceAccount = await installChartRbac(ns.name);
+    const kubeconfig = await serviceAccountKubeconfig(ns.name, serviceAccount);
+    operator = await startOperatorBinary({
+      args: [`--kubeconfig=${kubeconfig}`, "--leader-elect", `--namespace=${ns.name}`, `--watch-namespaces=${ns.name}`],
+      logFile: join(REPO_ROOT, ".local/test-logs/e2e-rbac/operator.log"),
+    });
+    const lease = await eventually(() => cluster.client.get(LEASE_TYPE, "dad03b25.vworkspace.io", { namespace: ns.name }).catch(() => undefined), { what: "Lease taken" });
+    expect((lease.spec as { holderIdentity?: string }).holderIdentity).toBeTruthy();
+
+    await cluster.client.create(APPLICATION_INSTANCE, {
+      apiVersion: "apps.vworkspace.io/v1alpha1",
+      kind: "ApplicationInstance",
+      metadata: { name: "shop", namespace: ns.name },
+      spec: {
+        appRef: { catalogId: "demo" },
+        chart: { sourceType: "helm", url: "https://charts.example.com", name: "demo", version: "1.0.0" },
+        release: { name: "shop", namespace: ns.name },
+        values: { source: "inline", inline: { a: 1 } },
+      },
+    });
+    await eventually(() => cluster.client.get(HELM_REPOSITORY, "shop-source", { namespace: ns.name }).catch(() => undefined), { what: "HelmRepository" });
+    await eventually(() => cluster.client.get(HELM_RELEASE, "shop", { namespace: ns.name }).catch(() => undefined), { what: "HelmRelease" });
+    const reconciled = await eventually(async () => {
+      const current = await cluster.client.get(APPLICATION_INSTANCE, "shop", { namespace: ns.name });
+      return (current.status as { observedGeneration?: number } | undefined)?.observedGeneration ? current : undefined;
+    }, { what: "instance status written" });
+    expect(reconciled.metadata.finalizers).toContain("apps.vworkspace.io/finalizer");
+    const events = await eventually(async () => {
+      const { items } = await cluster.client.list({ group: "events.k8s.io", version: "v1", kind: "Event", plural: "events", namespaced: true }, { namespace: ns.name });
+      return items.length > 0 ? items : undefined;
+    }, { what: "an Event about the instance" });
+    expect(events.some((event) => (event as { regarding?: { name?: string } }).regarding?.name === "shop")).toBe(true);
+
+    await cluster.client.delete(APPLICATION_INSTANCE, "shop", { namespace: ns.name });
+    await eventually(async () => (await cluster.client.get(APPLICATION_INSTANCE, "shop", { namespace: ns.name }).catch(() => undefined)) === undefined, { what: "instance finalized" });
+    expect(operator.logs.lines.filter((line) => line.includes("403") || line.includes("Forbidden"))).toEqual([]);
+  });
+});
