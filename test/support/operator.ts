@@ -67,6 +67,25 @@ export interface BinaryOperator {
   kill(): Promise<void>;
 }
 
+// A bench or test that dies (an uncaught error, a timeout's SIGTERM) must not leave an unscoped operator
+// reconciling the shared cluster behind it: its children go with it.
+const children = new Set<Subprocess>();
+let reaperInstalled = false;
+function reapWithParent(proc: Subprocess): void {
+  children.add(proc);
+  void proc.exited.then(() => children.delete(proc));
+  if (reaperInstalled) return;
+  reaperInstalled = true;
+  const killAll = () => children.forEach((child) => child.kill("SIGKILL"));
+  process.once("exit", killAll);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.exit(128 + (signal === "SIGINT" ? 2 : 15));
+    });
+  }
+}
+
 export async function startOperatorBinary(options: { args: string[]; env?: Record<string, string>; logFile: string; waitReady?: boolean }): Promise<BinaryOperator> {
   const logs = new LogCapture(options.logFile);
   const proc = Bun.spawn([ensureBinary(), "run", "--health-probe-bind-address=127.0.0.1:0", "--webhooks-enabled=false", ...options.args], {
@@ -75,6 +94,7 @@ export async function startOperatorBinary(options: { args: string[]; env?: Recor
     stdout: "pipe",
     stderr: "pipe",
   });
+  reapWithParent(proc);
   void pipe(proc.stdout, logs);
   void pipe(proc.stderr, logs);
   const exited = proc.exited;
