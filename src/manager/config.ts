@@ -32,6 +32,8 @@ export interface OperatorConfig {
   helmReleaseTimeoutMs: number;
   sourceIntervalMs: number;
   uninstallTimeoutMs: number;
+  /** How often an instance blocked on missing Flux APIs looks for them again. */
+  dependencyRecheckMs: number;
 }
 
 /** `--leader-elect` is off by default as in the Go operator; the chart, systemd unit and `npm start` turn it on. */
@@ -58,6 +60,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "helmrelease-timeout", type: "duration", default: "10m", help: "spec.timeout of every HelmRelease" },
   { name: "source-interval", type: "duration", default: "10m", help: "spec.interval of every HelmRepository and OCIRepository" },
   { name: "uninstall-timeout", type: "duration", default: "10m", help: "How long a deleted ApplicationInstance waits for its Helm uninstall" },
+  { name: "dependency-recheck-interval", type: "duration", default: "30s", help: "How often instances blocked on missing Flux APIs look for them again" },
 ];
 
 const DEFAULTS: OperatorConfig = {
@@ -82,6 +85,7 @@ const DEFAULTS: OperatorConfig = {
   helmReleaseTimeoutMs: 600_000,
   sourceIntervalMs: 600_000,
   uninstallTimeoutMs: 600_000,
+  dependencyRecheckMs: 30_000,
 };
 
 export function operatorConfig(overrides: Partial<OperatorConfig> = {}): OperatorConfig {
@@ -117,5 +121,6 @@ export function configFromFlags({ values }: ParsedFlags): OperatorConfig {
     helmReleaseTimeoutMs: num("helmrelease-timeout"),
     sourceIntervalMs: num("source-interval"),
     uninstallTimeoutMs: num("uninstall-timeout"),
+    dependencyRecheckMs: num("dependency-recheck-interval"),
   });
 }

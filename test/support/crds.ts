@@ -16,7 +16,8 @@ import { eventually } from "./eventually";
 const MARKER = { namespace: "kube-system", name: "vworkspace-local-cluster" };
 const CONFIG_MAPS: ResourceType = { group: "", version: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
 
-function thirdPartyCrds(repoRoot: string): KubeObject[] {
+/** The engines' and Flux's CRDs that scripts/k8s-bins.sh collected. */
+export function thirdPartyCrds(repoRoot: string): KubeObject[] {
   const crdDir = process.env.VWS_CRD_DIR || readEnvFile(join(repoRoot, ".local/k8s-bins.env")).VWS_CRD_DIR;
   if (!crdDir) throw new Error("VWS_CRD_DIR unknown: run `bash scripts/k8s-bins.sh` first");
   return readdirSync(crdDir)

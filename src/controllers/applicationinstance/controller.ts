@@ -58,6 +58,7 @@ export const applicationInstanceController: ControllerFactory = (context: Manage
         helmReleaseTimeoutMs: config.helmReleaseTimeoutMs,
         sourceIntervalMs: config.sourceIntervalMs,
         uninstallTimeoutMs: config.uninstallTimeoutMs,
+        dependencyRecheckMs: config.dependencyRecheckMs,
       },
     }),
   }).watchPrimary(instances);

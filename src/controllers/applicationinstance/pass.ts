@@ -14,6 +14,11 @@ import { desiredStatus, transitionEvents, type AppliedRefs } from "./status";
 
 export interface ReconcilerSettings extends Omit<ChildSettings, "clusterId"> {
   uninstallTimeoutMs: number;
+  /**
+   * Nothing announces that Flux's CRDs were installed (a CRD watch would cache megabytes of schemas), so an
+   * instance blocked on them looks again after this long; discovery answers from a shared cache.
+   */
+  dependencyRecheckMs: number;
 }
 
 export interface ReconcilerDeps {

@@ -55,7 +55,8 @@ async function reconcileLive(pass: Pass): Promise<WorkResult | void> {
   if (instance.spec.mode === "placeholder") return report(pass, { row: "Placeholder" }, { kind: "clear" });
   if (!(await deps.fluxServed(pass.signal))) {
     const message = "Flux APIs helm.toolkit.fluxcd.io/v2 and source.toolkit.fluxcd.io/v1 are not served";
-    return report(pass, { row: "Blocked", reason: "MissingDependencies", message });
+    await report(pass, { row: "Blocked", reason: "MissingDependencies", message });
+    return { requeueAfterMs: deps.settings.dependencyRecheckMs };
   }
   return applyChildren(pass, instance as ManagedInstance, { ...deps.settings, clusterId });
 }

@@ -56,7 +56,7 @@ function setup(options: { gated?: boolean; fluxServed?: boolean; clusterId?: str
     status: { apply: write, mergePatch: write },
     events: { record: () => undefined },
     clock: new ManualClock(),
-    settings: { helmReleaseIntervalMs: 300_000, helmReleaseTimeoutMs: 600_000, sourceIntervalMs: 600_000, uninstallTimeoutMs: 600_000 },
+    settings: { helmReleaseIntervalMs: 300_000, helmReleaseTimeoutMs: 600_000, sourceIntervalMs: 600_000, uninstallTimeoutMs: 600_000, dependencyRecheckMs: 30_000 },
   } as unknown as ReconcilerDeps;
   const reconcile = applicationInstanceReconciler(deps);
   const run = () => reconcile({ key: "team-a/shop", signal: new AbortController().signal, logger: createLogger({ level: "silent" }) });
