@@ -7,8 +7,8 @@ export const clusterPublicJwkSchema = v.strictObject({
   crv: v.literal("X25519"),
   x: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/, "x must be a base64url X25519 public key")),
   kid: v.pipe(v.string(), v.minLength(1)),
-  use: v.optional(v.literal("enc")),
-  alg: v.optional(v.literal("ECDH-ES+A256KW")),
+  use: v.optional(v.literal("enc"), "enc"),
+  alg: v.optional(v.literal("ECDH-ES+A256KW"), "ECDH-ES+A256KW"),
 });
 export type ClusterPublicJwk = v.InferOutput<typeof clusterPublicJwkSchema>;
 

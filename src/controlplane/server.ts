@@ -1,0 +1,60 @@
+/**
+ * Starts the reference control plane on Bun.serve: plain HTTP, HTTPS, or mTLS where Bun itself requires and
+ * verifies the client certificate (Bun cannot show it to the handler, so it is not mapped to a cluster).
+ */
+import type { Database } from "bun:sqlite";
+import type { Logger } from "../observability/logger";
+import { controlPlaneApp } from "./app";
+import { DEFAULT_REGISTRATION_TOKEN_TTL_MS, type ControlPlaneConfig } from "./config";
+import { createState, type ControlPlaneState } from "./state";
+import { openDatabase } from "./store/db";
+
+export interface RunningControlPlane {
+  /** Base URL with the bound port, e.g. https://127.0.0.1:41234 */
+  url: string;
+  port: number;
+  state: ControlPlaneState;
+  stop(): Promise<void>;
+}
+
+function seed(state: ControlPlaneState): void {
+  const { seedRegistrationToken, seedClusterId } = state.config;
+  if (seedRegistrationToken) state.tokens.seedRegistrationToken(seedRegistrationToken, seedClusterId, DEFAULT_REGISTRATION_TOKEN_TTL_MS, state.now());
+}
+
+export async function startControlPlane(config: ControlPlaneConfig, logger: Logger): Promise<RunningControlPlane> {
+  const db: Database = openDatabase(config.db);
+  const state = createState(db, config, logger);
+  seed(state);
+  // The first signing key exists before the first request, so the JWKS is never empty while signing is on.
+  if (config.signing !== "off") await state.signingKeys.active();
+  const app = controlPlaneApp(state);
+  const tls = config.tls
+    ? {
+        cert: config.tls.certPem,
+        key: config.tls.keyPem,
+        ...(config.tls.clientCaPem ? { ca: config.tls.clientCaPem, requestCert: true, rejectUnauthorized: true } : {}),
+      }
+    : undefined;
+  const server = Bun.serve({
+    hostname: config.hostname,
+    port: config.port,
+    ...(tls ? { tls } : {}),
+    fetch: (request, bunServer) => app.fetch(request, { server: bunServer }),
+  });
+  const scheme = tls ? "https" : "http";
+  const host = config.hostname.includes(":") ? `[${config.hostname}]` : config.hostname;
+  const port = server.port as number;
+  const url = `${scheme}://${host}:${port}`;
+  logger.info({ url, mtls: Boolean(config.tls?.clientCaPem), signing: config.signing, encryptJobs: config.encryptJobs }, "control plane listening");
+  return {
+    url,
+    port,
+    state,
+    stop: async () => {
+      state.signal.releaseAll();
+      await server.stop(true);
+      db.close();
+    },
+  };
+}
