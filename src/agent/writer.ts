@@ -66,14 +66,17 @@ export class JobWriter {
     const prepared = await this.#prepare(gk, version, object.metadata.name, object.metadata.namespace ?? "", target.checkAllowList, signal);
     if ("outcome" in prepared) return prepared;
     const { type, namespace } = prepared;
-    if (isCluster(gk)) {
+    // The guard limits a Cluster apply to the few fields the CP may own; those it takes over from whoever
+    // created the Cluster (usually an installer), so only there is the apply forced.
+    const cluster = isCluster(gk);
+    if (cluster) {
       const refusal = checkClusterApply(object, this.deps.honouredCluster());
       if (refusal) return refused(refusal);
     }
     const body = withControlPlaneLabels({ ...object, metadata: { ...object.metadata, ...(namespace ? { namespace } : {}) } }, this.deps.clusterId()) as unknown as KubeObject;
     if (!namespace) delete body.metadata.namespace;
     try {
-      const written = await applyObject(this.deps.client, type, body, { fieldManager: AGENT_FIELD_MANAGER, force: false, signal });
+      const written = await applyObject(this.deps.client, type, body, { fieldManager: AGENT_FIELD_MANAGER, force: cluster, signal });
       return { outcome: "succeeded", appliedRef: refOf(written), written, type };
     } catch (err) {
       return apiFailure(err);

@@ -57,6 +57,8 @@ export class ClusterReconciler {
   #honouredUid: string | undefined;
   #registration: RegistrationFact = { state: "none" };
   #blockedRegistration: string | undefined;
+  #exchangedAt: string | undefined;
+  #exchangedToken: string | undefined;
   readonly #registrationBackoff = fullJitterBackoff();
   #health: { at: number; verdict: HealthVerdict } | undefined;
   #deprecatedWarned: string | undefined;
@@ -78,6 +80,8 @@ export class ClusterReconciler {
       this.#honouredUid = honoured.metadata.uid;
       this.#registration = { state: "none" };
       this.#blockedRegistration = undefined;
+      this.#exchangedAt = undefined;
+      this.#exchangedToken = undefined;
     }
     if (isDeleting(honoured)) return this.#terminate(honoured, signal);
     const current = await addFinalizer(this.deps.client, CLUSTER, honoured, CLUSTER.finalizer);
@@ -113,9 +117,11 @@ export class ClusterReconciler {
     status.publicKey = keypair.publicJwk;
 
     let credentials = credentialsFromSecret(deps.secret(deps.config.credentialsSecret));
+    let written: Cluster = cluster;
     if (endpoint && token.kind === "resolved" && tls.ok) {
       const registered = await this.#registerIfNeeded(cluster, status, endpoint, token, tls.tls, keypair, credentials, signal);
       if (registered.credentials) credentials = registered.credentials;
+      if (registered.patched) written = registered.patched;
       if (registered.retryMs !== undefined) requeueMs = Math.min(requeueMs, registered.retryMs);
     }
 
@@ -168,7 +174,7 @@ export class ClusterReconciler {
     status.managedNamespaces = this.#managedNamespaces();
     this.#recordTransitions(cluster, cluster.status?.conditions as never, view.conditions);
     this.#recordMetrics(view.phase, credentials, now);
-    await deps.status.mergePatch(CLUSTER, cluster, status as Record<string, unknown>, { signal });
+    await deps.status.mergePatch(CLUSTER, written, status as Record<string, unknown>, { signal });
     return { requeueAfterMs: requeueMs };
   }
 
@@ -181,7 +187,7 @@ export class ClusterReconciler {
     keypair: ClusterKeypair,
     credentials: Credentials | undefined,
     signal: AbortSignal,
-  ): Promise<{ credentials?: Credentials; retryMs?: number }> {
+  ): Promise<{ credentials?: Credentials; retryMs?: number; patched?: Cluster }> {
     const { deps } = this;
     const annotation = reRegisterRequested(cluster);
     if (!status.observedToken && status.credentialStatus?.registrationTokenConsumed && credentials && !annotation) {
@@ -189,6 +195,11 @@ export class ClusterReconciler {
       return {};
     }
     if (token.fingerprint === status.observedToken && !annotation) return {};
+    // The cache may not show our own writes yet: never exchange twice for what was seen at one version.
+    if (this.#exchangedAt === cluster.metadata.resourceVersion || (this.#exchangedToken === token.fingerprint && !annotation)) {
+      status.observedToken = token.fingerprint;
+      return {};
+    }
     const inputs = registrationInputsKey(token, endpoint, annotation);
     if (this.#blockedRegistration === inputs) return {};
     const clusterId = cluster.spec.clusterId?.trim() || undefined;
@@ -214,7 +225,7 @@ export class ClusterReconciler {
     const written = credentialsSecret(deps.config.credentialsSecret, deps.namespace, cluster, endpoint, outcome.response, now);
     const stored = await writeSecret(deps.client, written.secret, existing);
     const registered: Credentials = { ...written.credentials, ...(stored.metadata.resourceVersion ? { resourceVersion: stored.metadata.resourceVersion } : {}), issuedAt: formatTime(now) };
-    await this.#patchAfterRegistration(cluster, outcome.response.clusterId);
+    const patched = await this.#patchAfterRegistration(cluster, outcome.response.clusterId);
     status.observedToken = token.fingerprint;
     status.credentialsSecretRef = { name: deps.config.credentialsSecret, namespace: deps.namespace };
     status.credentialStatus = {
@@ -225,24 +236,26 @@ export class ClusterReconciler {
       ...(outcome.response.expiresAt ? { expiresAt: formatTime(Date.parse(outcome.response.expiresAt)) } : {}),
     };
     this.#registration = { state: "exchanged" };
+    this.#exchangedAt = cluster.metadata.resourceVersion;
+    this.#exchangedToken = token.fingerprint;
     if (this.#agent) {
       this.#agent.state.observations.heartbeat = { misses: 0, lastMissTls: false, completed: false };
       this.#agent.state.observations.auth = undefined;
     }
     deps.logger.info({ clusterId: outcome.response.clusterId, token: tokenFingerprint(outcome.response.token) }, "registered with the control plane");
     deps.events.record(cluster, { type: "Normal", reason: "Registered", action: "Register", note: `registered as cluster ${outcome.response.clusterId}` });
-    return { credentials: registered };
+    return { credentials: registered, ...(patched ? { patched } : {}) };
   }
 
   /** §1.6 step 4: fill an empty clusterId, clear the inline token, remove the re-register annotation. */
-  async #patchAfterRegistration(cluster: Cluster, clusterId: string): Promise<void> {
+  async #patchAfterRegistration(cluster: Cluster, clusterId: string): Promise<Cluster | undefined> {
     const spec: Record<string, unknown> = {};
     if (!cluster.spec.clusterId) spec.clusterId = clusterId;
     if (cluster.spec.registrationToken) spec.registrationToken = null;
     const annotated = cluster.metadata.annotations?.[ANNOTATION_ROTATE_CREDENTIALS] !== undefined;
-    if (Object.keys(spec).length === 0 && !annotated) return;
+    if (Object.keys(spec).length === 0 && !annotated) return undefined;
     const body = { ...(Object.keys(spec).length > 0 ? { spec } : {}), ...(annotated ? { metadata: { annotations: { [ANNOTATION_ROTATE_CREDENTIALS]: null } } } : {}) };
-    await this.deps.client.patch(CLUSTER, cluster.metadata.name, { type: "merge", body });
+    return this.deps.client.patch<Cluster>(CLUSTER, cluster.metadata.name, { type: "merge", body });
   }
 
   async #runAgent(cluster: Cluster, credentials: Credentials, tls: Parameters<typeof register>[3], trustedKeys: TrustedKeySet | undefined, keypair: ClusterKeypair): Promise<void> {
