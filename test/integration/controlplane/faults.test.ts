@@ -1,0 +1,57 @@
+/** Fault injection and per-token rate limiting (connectivity.md §10.1, §10.3). */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { registerCluster, startRefControlPlane, type RefControlPlane } from "../../support/controlplane";
+import { agentCall } from "./agent-request";
+
+let plane: RefControlPlane;
+beforeAll(async () => {
+  plane = await startRefControlPlane();
+});
+afterAll(() => plane.stop());
+
+test("an injected 429 with retryAfterSeconds is returned exactly count times, only to the named cluster", async () => {
+  const target = await registerCluster(plane);
+  const bystander = await registerCluster(plane);
+  await plane.admin.injectFault({ endpoint: "events", clusterId: target.clusterId, status: 429, count: 2, retryAfterSeconds: 9 });
+  const send = (who: { token: string; clusterId: string }) =>
+    agentCall(plane.url, "/api/agent/events", {
+      token: who.token,
+      body: { events: [{ kind: "ClusterHeartbeat", resourceRef: { apiVersion: "ops.vworkspace.io/v1alpha1", kind: "Cluster", namespace: "", name: who.clusterId }, timestamp: new Date().toISOString() }] },
+    });
+  expect((await send(bystander)).status).toBe(204);
+  const first = await send(target);
+  expect([first.status, first.headers.get("Retry-After")]).toEqual([429, "9"]);
+  expect((await send(target)).status).toBe(429);
+  expect((await send(target)).status).toBe(204);
+  const heartbeat = (await plane.admin.clusters()).find((cluster) => cluster.clusterId === target.clusterId);
+  expect(heartbeat?.lastHeartbeatAt).not.toBeNull();
+});
+
+test("DELETE /api/admin/faults clears pending faults", async () => {
+  const target = await registerCluster(plane);
+  await plane.admin.injectFault({ endpoint: "jobs", status: 500, count: 5 });
+  await plane.admin.clearFaults();
+  expect((await agentCall(plane.url, `/api/agent/jobs?cluster=${target.clusterId}&wait=0`, { token: target.token })).status).toBe(200);
+});
+
+test("beyond the per-token burst the plane answers 429 RateLimited with Retry-After", async () => {
+  const limitedPlane = await startRefControlPlane({ settings: { rateLimitPerSecond: 1, retryAfterSeconds: 3 } });
+  try {
+    await expectRateLimited(limitedPlane);
+  } finally {
+    await limitedPlane.stop();
+  }
+});
+
+async function expectRateLimited(plane: RefControlPlane): Promise<void> {
+  const target = await registerCluster(plane);
+  const statuses: number[] = [];
+  let limited: Headers | undefined;
+  for (let i = 0; i < 10 && !limited; i++) {
+    const answer = await agentCall(plane.url, `/api/agent/jobs?cluster=${target.clusterId}&wait=0`, { token: target.token });
+    statuses.push(answer.status);
+    if (answer.status === 429) limited = answer.headers;
+  }
+  expect(statuses).toContain(429);
+  expect(limited?.get("Retry-After")).toBe("3");
+}
