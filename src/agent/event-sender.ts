@@ -62,7 +62,8 @@ export class EventSender {
     if (event.eventKey) this.#queuedKeys.add(event.eventKey);
     this.#oldestAt ??= Date.now();
     this.deps.metrics.bufferOccupancy.set(this.#buffer.length);
-    if (this.#buffer.length >= this.#batchSize) this.#wakeup.notify();
+    // The first event starts the flush timer; a full batch goes at once.
+    if (this.#buffer.length === 1 || this.#buffer.length >= this.#batchSize) this.#wakeup.notify();
   }
 
   /** A cluster-id change: nothing queued for the old id is sent, and a snapshot follows. */
