@@ -6,6 +6,7 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<(args: 
   token: { summary: "create a registration token (token create)", load: async () => (await import("./token")).tokenCommand },
   enqueue: { summary: "enqueue a job for a cluster", load: async () => (await import("./enqueue")).enqueueCommand },
   events: { summary: "print a cluster's events as JSON lines", load: async () => (await import("./events")).eventsCommand },
+  demo: { summary: "register the cluster of the kubeconfig and deploy an instance through pull mode", load: async () => (await import("./demo")).demoCommand },
 };
 
 function usage(): string {

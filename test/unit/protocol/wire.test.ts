@@ -128,7 +128,7 @@ describe("registration (§2.7)", () => {
   });
 
   test("requests: the public key may not carry private material", () => {
-    const publicKey = { kty: "OKP", crv: "X25519", x: "3_lBVTqo_3P-aKU5cAZ_qci2i3HXVHawAE7KEntSQ2I", kid: "k" };
+    const publicKey = { kty: "OKP" as const, crv: "X25519" as const, x: "3_lBVTqo_3P-aKU5cAZ_qci2i3HXVHawAE7KEntSQ2I", kid: "k" };
     expect(v.parse(registerRequestStrictSchema, { registrationToken: "r", publicKey }).publicKey).toEqual({ ...publicKey, use: "enc", alg: "ECDH-ES+A256KW" });
     expect(v.safeParse(registerRequestStrictSchema, { registrationToken: "r", publicKey: { ...publicKey, d: "secret" } }).success).toBe(false);
   });
