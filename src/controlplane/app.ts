@@ -15,6 +15,11 @@ export function controlPlaneApp(state: ControlPlaneState): Hono<{ Bindings: Agen
     state.logger.error({ err: err.message, path: c.req.path }, "control plane request failed");
     return problem(c, 500, "InternalError", "internal error");
   });
+  // Method, path and status only: headers and bodies carry tokens and payloads.
+  app.use("/api/*", async (c, next) => {
+    await next();
+    state.logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, requestId: c.res.headers.get("X-Request-Id") ?? undefined }, "request");
+  });
   app.get(HEALTHZ_PATH, (c) => c.text("ok"));
   app.get(JWKS_PATH, (c) => new Response(JSON.stringify(state.signingKeys.jwks()), { headers: { "Content-Type": JWKS_MEDIA_TYPE } }));
   app.all(`${AGENT_API_PREFIX}/*`, (c) => agent.fetch(c.req.raw, c.env));

@@ -1,7 +1,7 @@
 /** The status matrix of connectivity.md §10.2, each row by a direct HTTP request to the reference control plane. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { registerCluster, startRefControlPlane, type RefControlPlane } from "../../support/controlplane";
-import { agentCall, CONFIG_MAP_PAYLOAD, resultBody, transitionEvent } from "./agent-request";
+import { agentCall, CONFIG_MAP_PAYLOAD, heartbeatEvent, resultBody, transitionEvent } from "./agent-request";
 
 let plane: RefControlPlane;
 let a: { clusterId: string; token: string };
@@ -164,6 +164,18 @@ describe("events", () => {
     const other = await plane.admin.events({ clusterId: b.clusterId, eventKind: "ConditionTransition" });
     expect(other.events).toHaveLength(0);
   });
+});
+
+test("heartbeats update the cluster's last heartbeat and only the last 100 are kept", async () => {
+  const c = await registerCluster(plane);
+  for (const size of [100, 5]) {
+    const events = Array.from({ length: size }, () => heartbeatEvent(c.clusterId));
+    expect((await agentCall(plane.url, "/api/agent/events", { token: c.token, body: { events } })).status).toBe(204);
+  }
+  const stored = await plane.admin.events({ clusterId: c.clusterId, eventKind: "ClusterHeartbeat" });
+  expect(stored.events).toHaveLength(100);
+  const summary = (await plane.admin.clusters()).find((cluster) => cluster.clusterId === c.clusterId);
+  expect(summary?.lastHeartbeatAt).not.toBeNull();
 });
 
 describe("register", () => {

@@ -6,13 +6,13 @@ import { agentCall, CONFIG_MAP_PAYLOAD } from "./agent-request";
 
 let plane: RefControlPlane;
 beforeAll(async () => {
-  plane = await startRefControlPlane({ settings: { maxInflightPolls: 1, retryAfterSeconds: 7 } });
+  plane = await startRefControlPlane({ settings: { maxInflightPolls: 1, retryAfterSeconds: 7, maxWaitSeconds: 12 } });
 });
 afterAll(() => plane.stop());
 
-test("a poll with wait=12 outlives Bun's 10 s idle timeout and answers {\"jobs\": []}", async () => {
+test("a poll asking wait=600 is clamped to --max-wait=12, outlives Bun's 10 s idle timeout and answers {\"jobs\": []}", async () => {
   const { clusterId, token } = await registerCluster(plane);
-  const answer = await agentCall(plane.url, `/api/agent/jobs?cluster=${clusterId}&wait=12`, { token });
+  const answer = await agentCall(plane.url, `/api/agent/jobs?cluster=${clusterId}&wait=600`, { token });
   expect(answer.status).toBe(200);
   expect(answer.text).toBe('{"jobs":[]}');
 }, 60_000);
