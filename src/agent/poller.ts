@@ -55,8 +55,12 @@ export class Poller {
     const { provider, transport, waitSeconds } = this.deps;
     const clusterId = provider.snapshot()?.credentials.clusterId;
     if (!clusterId) return undefined;
+    // A credentials swap or a pause (another loop got a 401/403) ends the poll in flight.
     const swapped = new AbortController();
-    const unsubscribe = provider.onSwap(() => swapped.abort());
+    const unsubscribeSwap = provider.onSwap(() => swapped.abort());
+    const unsubscribePause = this.deps.state.onChange(() => {
+      if (this.deps.state.paused) swapped.abort();
+    });
     this.#lastPollAt = Date.now();
     try {
       return await transport.send({
@@ -74,7 +78,8 @@ export class Poller {
       }
       return undefined;
     } finally {
-      unsubscribe();
+      unsubscribeSwap();
+      unsubscribePause();
     }
   }
 

@@ -3,6 +3,9 @@
  * namespace and watch scope set to the test namespace, a fast heartbeat and a short long poll; Cluster objects
  * (cluster-scoped) removed after each test so the next one starts with no honoured Cluster.
  */
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DEFAULT_AGENT_CONFIG, type AgentConfig } from "../../../src/agent/config";
 import type { Cluster } from "../../../src/api/cluster";
 import { CLUSTER } from "../../../src/api/groups";
@@ -19,17 +22,28 @@ import { startOperatorInProcess, type InProcessOperator } from "../../support/op
 import type { RefControlPlane } from "../../support/controlplane";
 
 export const CLUSTER_NAME = "vws-test";
+const LOG_DIR = join(tmpdir(), "vws-agent-suite-logs");
 
 export function agentConfig(overrides: Partial<AgentConfig> = {}): AgentConfig {
   return { ...DEFAULT_AGENT_CONFIG, pollIntervalMs: 2_000, heartbeatIntervalOverrideMs: 1_000, eventFlushMs: 200, ...overrides };
 }
 
-export async function startAgent(cluster: TestCluster, namespace: string, agent: Partial<AgentConfig> = {}, config: Partial<OperatorConfig> = {}): Promise<InProcessOperator> {
-  return startOperatorInProcess({
+/** The in-process operator and the file holding its whole log (the ring buffer keeps only the tail). */
+export interface AgentRun extends InProcessOperator {
+  logFile: string;
+  /** The operator namespace (the test's), kept for teardown after the namespace helper let go of it. */
+  namespace: string;
+}
+
+export async function startAgent(cluster: TestCluster, namespace: string, agent: Partial<AgentConfig> = {}, config: Partial<OperatorConfig> = {}): Promise<AgentRun> {
+  const logFile = join(LOG_DIR, `${namespace}-${Date.now()}.log`);
+  const running = await startOperatorInProcess({
     kubeconfigPath: cluster.kubeconfigPath,
+    logFile,
     config: { watchNamespaces: [namespace], namespace, agent: agentConfig(agent), ...config },
     controllers: [clusterController],
   });
+  return { ...running, logFile, namespace };
 }
 
 export async function createTokenSecret(client: KubeClient, namespace: string, token: string, name = "registration"): Promise<void> {
@@ -106,11 +120,70 @@ export async function resultOf(plane: RefControlPlane, jobId: string, timeoutMs 
 }
 
 /** A Cluster registered against `plane` with the operator running; returns the CP cluster id. */
-export async function registeredAgent(cluster: TestCluster, plane: RefControlPlane, namespace: string, spec: Record<string, unknown> = {}, agent: Partial<AgentConfig> = {}): Promise<{ running: InProcessOperator; clusterId: string }> {
+export async function registeredAgent(cluster: TestCluster, plane: RefControlPlane, namespace: string, spec: Record<string, unknown> = {}, agent: Partial<AgentConfig> = {}): Promise<{ running: AgentRun; clusterId: string }> {
   const { token } = await plane.admin.createRegistrationToken();
   await createTokenSecret(cluster.client, namespace, token);
   const running = await startAgent(cluster, namespace, agent);
   await cluster.client.create(CLUSTER, clusterObject(plane, spec));
   const connected = await waitForPhase(cluster.client, "Connected");
   return { running, clusterId: connected.spec.clusterId! };
+}
+
+/**
+ * Ends a test of the agent suite: every secret value in the operator namespace (registration and bearer
+ * tokens, private keys) is looked for in the operator's whole log and in every Kubernetes Event about the
+ * Clusters and the namespace; then the operator stops and the Clusters go.
+ */
+export async function finishAgentTest(cluster: TestCluster, running: AgentRun | undefined, extraSecrets: string[] = []): Promise<void> {
+  try {
+    if (!running) return;
+    const namespace = running.namespace;
+    const secrets = [...(await secretValues(cluster.client, namespace)), ...extraSecrets].filter((value) => value.length >= 8);
+    await running.stop();
+    const logText = readFileSync(running.logFile, "utf8");
+    const events = await eventTexts(cluster.client, namespace);
+    for (const secret of secrets) {
+      const line = logText.split("\n").findIndex((text) => text.includes(secret));
+      if (line >= 0) throw new Error(`secret material of namespace ${namespace} appears in the operator log (${running.logFile}:${line + 1})`);
+      if (events.some((text) => text.includes(secret))) throw new Error(`secret material of namespace ${namespace} appears in a Kubernetes Event`);
+    }
+  } finally {
+    await deleteClusters(cluster.client);
+  }
+}
+
+/** Keys holding secret material; endpoints, cluster ids, certificates and public keys are not secret. */
+const SENSITIVE_KEYS = /token|key|jwk/i;
+const PUBLIC_KEYS = new Set(["control-plane-jwks.json", "public.jwk", "jwks.json", "token-expires-at"]);
+
+async function secretValues(client: KubeClient, namespace: string): Promise<string[]> {
+  const { items } = await client.list(SECRET, { namespace });
+  const values: string[] = [];
+  for (const item of items as Array<KubeObject & { data?: Record<string, string> }>) {
+    for (const [key, encoded] of Object.entries(item.data ?? {})) {
+      if (!SENSITIVE_KEYS.test(key) || PUBLIC_KEYS.has(key)) continue;
+      const value = Buffer.from(encoded, "base64").toString("utf8");
+      values.push(...secretParts(value));
+    }
+  }
+  return values;
+}
+
+/** The parts of a Secret value worth looking for: JWK private members, PEM body lines, or the value itself. */
+function secretParts(value: string): string[] {
+  if (value.includes("-----BEGIN")) {
+    return value.includes("PRIVATE KEY") ? value.split("\n").filter((line) => line.length >= 32 && !line.startsWith("-----")) : [];
+  }
+  try {
+    const parsed = JSON.parse(value) as { d?: unknown; keys?: unknown };
+    if (typeof parsed === "object" && parsed !== null) return typeof parsed.d === "string" ? [parsed.d] : [];
+  } catch {
+    // not JSON: a token
+  }
+  return [value.trim()];
+}
+
+async function eventTexts(client: KubeClient, namespace: string): Promise<string[]> {
+  const [own, clusterScoped] = await Promise.all([client.list(EVENT_TYPE, { namespace }), client.list(EVENT_TYPE, { namespace: "default" })]);
+  return [...own.items, ...clusterScoped.items.filter((event) => (event.regarding as { kind?: string } | undefined)?.kind === "Cluster")].map((event) => JSON.stringify(event));
 }

@@ -12,13 +12,12 @@ import { getCluster, type TestCluster } from "../../support/cluster";
 import { startRefControlPlane, type RefControlPlane } from "../../support/controlplane";
 import { eventually } from "../../support/eventually";
 import { useNamespace } from "../../support/namespace";
-import type { InProcessOperator } from "../../support/operator";
-import { CLUSTER_NAME, clusterEvents, clusterObject, condition, createTokenSecret, deleteClusters, getClusterObject, startAgent, waitForPhase } from "./harness";
+import { CLUSTER_NAME, clusterEvents, clusterObject, condition, createTokenSecret, deleteClusters, getClusterObject, startAgent, waitForPhase, finishAgentTest, type AgentRun } from "./harness";
 
 const ns = useNamespace({ slug: "agent-registration" });
 let cluster: TestCluster;
 let plane: RefControlPlane;
-let running: InProcessOperator | undefined;
+let running: AgentRun | undefined;
 
 beforeAll(async () => {
   cluster = await getCluster();
@@ -27,9 +26,9 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  await running?.stop();
+  const finished = running;
   running = undefined;
-  await deleteClusters(cluster.client);
+  await finishAgentTest(cluster, finished);
 });
 
 afterAll(async () => {

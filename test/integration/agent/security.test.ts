@@ -15,13 +15,12 @@ import { getCluster, type TestCluster } from "../../support/cluster";
 import { startRefControlPlane, type RefControlPlane } from "../../support/controlplane";
 import { eventually } from "../../support/eventually";
 import { useNamespace } from "../../support/namespace";
-import type { InProcessOperator } from "../../support/operator";
-import { clusterEvents, condition, configMap, deleteClusters, getClusterObject, registeredAgent, resultOf } from "./harness";
+import { clusterEvents, condition, configMap, deleteClusters, getClusterObject, registeredAgent, resultOf, finishAgentTest, type AgentRun } from "./harness";
 
 const ns = useNamespace({ slug: "agent-security" });
 let cluster: TestCluster;
 let plane: RefControlPlane;
-let running: InProcessOperator | undefined;
+let running: AgentRun | undefined;
 
 beforeAll(async () => {
   cluster = await getCluster();
@@ -30,9 +29,9 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  await running?.stop();
+  const finished = running;
   running = undefined;
-  await deleteClusters(cluster.client);
+  await finishAgentTest(cluster, finished);
 });
 
 afterAll(async () => {
