@@ -4,7 +4,7 @@
  */
 import { base64url, FlattenedSign, flattenedVerify, importJWK, type CryptoKey as JoseCryptoKey } from "jose";
 import { jobSigningContent } from "./jcs";
-import { keyFitsAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm, type TrustedKeySet } from "./trusted-keys";
+import { keyFitsAlgorithm, SIGNING_ALGORITHMS, type SigningAlgorithm, type TrustedKey, type TrustedKeySet } from "./trusted-keys";
 
 export const JOB_JWS_TYPE = "vworkspace-job+jws";
 export const CLUSTER_ID_HEADER = "vws.cid";
@@ -79,6 +79,18 @@ function wellFormed(header: ProtectedHeader | undefined): header is ProtectedHea
   return critOk && typeof header.iat === "number" && Number.isSafeInteger(header.iat);
 }
 
+// Importing a JWK costs more than verifying with it; a trusted key set lives until its source changes.
+const importedKeys = new WeakMap<TrustedKey, Promise<Awaited<ReturnType<typeof importJWK>>>>();
+
+function importedKey(trusted: TrustedKey, alg: SigningAlgorithm) {
+  let key = importedKeys.get(trusted);
+  if (!key) {
+    key = importJWK({ ...trusted.jwk, alg }, alg);
+    importedKeys.set(trusted, key);
+  }
+  return key;
+}
+
 function fail(cause: SignatureCause): SignatureVerdict {
   return { valid: false, cause };
 }
@@ -105,7 +117,7 @@ export async function verifyJobSignature(rawJob: Record<string, unknown>, option
   if (nowSeconds - header.iat > options.maxAgeSeconds + options.clockSkewSeconds) return fail("stale");
   try {
     const content = jobSigningContent(rawJob);
-    const key = await importJWK({ ...trusted.jwk, alg }, alg);
+    const key = await importedKey(trusted, alg as SigningAlgorithm);
     await flattenedVerify(
       { protected: parts[0] as string, payload: base64url.encode(content), signature: parts[2] as string },
       key,
