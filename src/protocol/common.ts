@@ -20,8 +20,6 @@ const refEntries = {
   generation: v.optional(safeInteger),
 };
 
-/** AppliedRef / resourceRef as the agent reads it back from anything (lenient). */
-export const appliedRefSchema = v.looseObject({ ...refEntries, namespace: v.optional(v.string(), "") });
 /** AppliedRef as the control plane accepts it (strict: only known members, `namespace` required). */
 export const appliedRefStrictSchema = v.strictObject({ ...refEntries, apiVersion: v.pipe(v.string(), v.minLength(1)), kind: v.pipe(v.string(), v.minLength(1)) });
 export type AppliedRef = v.InferOutput<typeof appliedRefStrictSchema>;
@@ -35,7 +33,6 @@ const conditionEntries = {
   message: v.optional(v.string()),
 };
 
-export const wireConditionSchema = v.looseObject(conditionEntries);
 export const wireConditionStrictSchema = v.strictObject(conditionEntries);
 export type WireCondition = v.InferOutput<typeof wireConditionStrictSchema>;
 

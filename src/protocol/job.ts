@@ -1,9 +1,8 @@
 /**
  * The job envelope and its payloads (connectivity.md §2.3–§2.4). The agent reads envelopes leniently and keeps the
- * raw parsed JSON for signature checks (§4.1); the control plane validates what an admin enqueues strictly.
+ * raw parsed JSON for signature checks (§4.1).
  */
 import * as v from "valibot";
-import { rfc3339 } from "./common";
 
 export const JOB_KINDS = ["apply", "delete", "intent"] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
@@ -42,25 +41,6 @@ const envelopeEntries = {
 export const jobEnvelopeSchema = v.looseObject(envelopeEntries);
 export type JobEnvelope = v.InferOutput<typeof jobEnvelopeSchema>;
 
-/** An envelope the control plane is willing to store and deliver. */
-export const jobEnvelopeStrictSchema = v.pipe(
-  v.looseObject({
-    ...envelopeEntries,
-    id: v.pipe(v.string(), v.minLength(1, "id must not be empty")),
-    kind: v.picklist(JOB_KINDS, "kind must be apply, delete or intent"),
-    createdAt: v.optional(rfc3339),
-    expiresAt: v.optional(rfc3339),
-  }),
-  v.check(
-    (job) => job.encryptedPayload === undefined || job.payload === undefined || job.payload === null,
-    "a job with encryptedPayload must not also carry a payload",
-  ),
-  v.check(
-    (job) => job.encryptedPayload !== undefined || (job.payload !== undefined && job.payload !== null),
-    "payload is required unless encryptedPayload is set",
-  ),
-);
-
 /** `GET /jobs` answer: `jobs` may be null or absent (= empty). Items stay raw JSON until each is checked. */
 export const jobsResponseSchema = v.pipe(
   v.looseObject({ jobs: v.nullish(v.array(v.unknown())) }),
@@ -86,9 +66,6 @@ export const deletePayloadSchema = v.looseObject({
 });
 export type DeletePayload = v.InferOutput<typeof deletePayloadSchema>;
 
-/** Any intent payload: the name decides which of the schemas below applies. */
-export const intentPayloadSchema = v.looseObject({ intent: v.string() });
-
 const objectWithMetadata = v.looseObject({
   apiVersion: v.optional(v.string()),
   kind: v.optional(v.string()),
@@ -103,11 +80,3 @@ export const intentPayloadSchemas = {
 } as const;
 
 export type IntentPayload<N extends IntentName> = v.InferOutput<(typeof intentPayloadSchemas)[N]>;
-
-/** The payload schema for a job kind (and intent name), for the control plane's admission of new jobs. */
-export function payloadSchemaFor(kind: JobKind, payload: unknown): v.GenericSchema<unknown, unknown> | undefined {
-  if (kind === "apply") return applyPayloadSchema;
-  if (kind === "delete") return deletePayloadSchema;
-  const intent = typeof payload === "object" && payload !== null ? (payload as { intent?: unknown }).intent : undefined;
-  return isIntentName(intent) ? intentPayloadSchemas[intent] : undefined;
-}

@@ -1,6 +1,6 @@
 /** JobResult and StatusUpdate (connectivity.md §2.5), with the error-code table. */
 import * as v from "valibot";
-import { appliedRefSchema, appliedRefStrictSchema, rfc3339, wireConditionStrictSchema } from "./common";
+import { appliedRefStrictSchema, rfc3339, wireConditionStrictSchema } from "./common";
 
 export const JOB_OUTCOMES = ["succeeded", "failed", "noop", "conflict"] as const;
 export type JobOutcome = (typeof JOB_OUTCOMES)[number];
@@ -46,9 +46,6 @@ const resultEntries = {
 /** What the control plane accepts on `POST …/result`: known members only. */
 export const jobResultStrictSchema = v.strictObject(resultEntries);
 export type JobResult = v.InferOutput<typeof jobResultStrictSchema>;
-
-/** A JobResult read back (admin API, tests): unknown members tolerated. */
-export const jobResultSchema = v.looseObject({ ...resultEntries, appliedRef: v.optional(appliedRefSchema) });
 
 /** Builds a result with empty members omitted, as the wire contract asks. */
 export function jobResult(fields: {
