@@ -42,13 +42,14 @@ export function agentGuard(state: ControlPlaneState): MiddlewareHandler<{ Variab
     if (!endpoint) return problem(c, 404, "NotFound", `no agent endpoint ${c.req.method} ${c.req.path}`);
     c.set("endpoint", endpoint);
     if (!acceptsAgentMediaType(c.req.header("Accept"))) return problem(c, 406, "NotAcceptable", `Accept must include ${AGENT_MEDIA_TYPE}`);
-    const declared = Number(c.req.header("Content-Length") ?? "0");
-    if (endpoint === "events" && declared > MAX_EVENTS_BODY_BYTES) return problem(c, 413, "PayloadTooLarge", "events body exceeds 1 MiB");
+    // Every agent body is small; the 1 MiB events limit of §10.2 bounds them all.
+    const tooLarge = () => problem(c, 413, "PayloadTooLarge", "request body exceeds 1 MiB");
+    if (Number(c.req.header("Content-Length") ?? "0") > MAX_EVENTS_BODY_BYTES) return tooLarge();
     const bodyText = c.req.method === "GET" ? "" : await c.req.text();
     if (bodyText !== "" && mediaTypeOf(c.req.header("Content-Type")) !== AGENT_MEDIA_TYPE) {
       return problem(c, 415, "UnsupportedMediaType", `Content-Type must be ${AGENT_MEDIA_TYPE}`);
     }
-    if (endpoint === "events" && Buffer.byteLength(bodyText) > MAX_EVENTS_BODY_BYTES) return problem(c, 413, "PayloadTooLarge", "events body exceeds 1 MiB");
+    if (Buffer.byteLength(bodyText) > MAX_EVENTS_BODY_BYTES) return tooLarge();
     c.set("bodyText", bodyText);
     const now = state.now();
     let clusterId: string | undefined;
