@@ -12,7 +12,8 @@ const EVENTS_FLAGS: FlagSpec[] = [
 
 const FOLLOW_INTERVAL_MS = 1000;
 
-export async function eventsCommand(args: string[], env: Env, io: CommandIO, stop: AbortSignal = new AbortController().signal): Promise<number> {
+/** With --follow it polls until the process is interrupted. */
+export async function eventsCommand(args: string[], env: Env, io: CommandIO): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {
     io.out(`Usage: vworkspace-operator control-plane events --cluster-id ID [flags]\n\nFlags:\n${renderFlagHelp(EVENTS_FLAGS)}`);
     return 0;
@@ -29,7 +30,7 @@ export async function eventsCommand(args: string[], env: Env, io: CommandIO, sto
     for (const { seq: _seq, ...event } of page.events) io.out(JSON.stringify(event));
     after = page.next;
     if (page.events.length > 0) continue;
-    if (parsed.values.get("follow") !== true || stop.aborted) return 0;
+    if (parsed.values.get("follow") !== true) return 0;
     await Bun.sleep(FOLLOW_INTERVAL_MS);
   }
 }

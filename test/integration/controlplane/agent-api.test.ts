@@ -227,6 +227,8 @@ test("admin API refuses a missing or wrong admin token and accepts the Go mock h
   expect(noToken.status).toBe(401);
   const wrong = await fetch(`${plane.url}/api/admin/clusters`, { headers: { Authorization: "Bearer wrong" } });
   expect(wrong.status).toBe(401);
+  const noCluster = await fetch(`${plane.url}/api/admin/events`, { headers: { Authorization: `Bearer ${plane.adminToken}` } });
+  expect([noCluster.status, ((await noCluster.json()) as { error: string }).error]).toEqual([400, "MissingCluster"]);
   const mock = await fetch(`${plane.url}/api/admin/clusters`, { headers: { "X-Mock-Control-Plane-Admin-Token": plane.adminToken } });
   expect(mock.status).toBe(200);
   const clusters = ((await mock.json()) as { clusters: { clusterId: string; activeTokens: number }[] }).clusters;
