@@ -44,3 +44,12 @@ test("the binary (`control-plane serve`): state survives a restart", async () =>
   plane = await startRefControlPlane({ binary: true });
   await exercise(plane);
 }, 300_000);
+
+test("--seed-registration-token: usable once, bound to --seed-cluster-id, not re-seeded by a restart", async () => {
+  plane = await startRefControlPlane({ settings: { seedRegistrationToken: "vwksp-reg-seeded-demo", seedClusterId: "seeded-cluster" } });
+  const register = () => agentCall(plane!.url, "/api/agent/register", { token: "vwksp-reg-seeded-demo", body: { registrationToken: "vwksp-reg-seeded-demo" } });
+  const first = await register();
+  expect([first.status, first.json?.clusterId]).toEqual([200, "seeded-cluster"]);
+  await plane.restart();
+  expect((await register()).status).toBe(401);
+});
