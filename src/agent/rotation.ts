@@ -53,7 +53,13 @@ export class Rotation {
   }
 
   rotate(trigger: RotationTrigger, signal: AbortSignal): Promise<RotationResult> {
-    this.#running ??= this.#rotate(trigger, signal).finally(() => (this.#running = undefined));
+    if (!this.#running) {
+      this.#running = this.#rotate(trigger, signal).finally(() => {
+        this.#running = undefined;
+        this.deps.state.rotationInFlight = undefined;
+      });
+      this.deps.state.rotationInFlight = this.#running;
+    }
     return this.#running;
   }
 

@@ -48,6 +48,8 @@ export class AgentState {
     overflow: { active: false, dropped: 0 },
     rotationPending: false,
   };
+  /** Set while a rotation runs: a 401 meanwhile waits for it instead of pausing (the old token may be gone). */
+  rotationInFlight: Promise<unknown> | undefined;
   #pause: { marks: PauseMarks; reason: string } | undefined;
   #resume: { promise: Promise<void>; resolve: () => void } | undefined;
   readonly #listeners = new Set<() => void>();

@@ -46,7 +46,12 @@ export class AgentTransport {
   }
 
   async #retryAfter401(request: CpRequest, usedToken: string): Promise<CpResponse> {
-    const { provider, metrics, logger } = this.deps;
+    const { provider, metrics, logger, state } = this.deps;
+    if (state.rotationInFlight && request.endpoint !== "rotate") {
+      await state.rotationInFlight.catch(() => undefined);
+      const current = provider.target();
+      if (current && current.token !== usedToken) return cpRequest(current, request, metrics);
+    }
     const reloaded = credentialsFromSecret(await this.deps.readSecret().catch(() => undefined));
     const current = provider.snapshot();
     if (reloaded && reloaded.token !== usedToken && current) {
