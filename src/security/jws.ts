@@ -76,7 +76,8 @@ function wellFormed(header: ProtectedHeader | undefined): header is ProtectedHea
   if (!header) return false;
   const crit = header.crit;
   const critOk = Array.isArray(crit) && crit.length === 1 && crit[0] === CLUSTER_ID_HEADER;
-  return critOk && typeof header.iat === "number" && Number.isSafeInteger(header.iat);
+  // `b64` is forbidden (§4.2): content is always base64url-encoded in the signing input.
+  return critOk && !("b64" in header) && typeof header.iat === "number" && Number.isSafeInteger(header.iat);
 }
 
 // Importing a JWK costs more than verifying with it; a trusted key set lives until its source changes.

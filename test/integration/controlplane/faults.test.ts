@@ -34,6 +34,25 @@ test("DELETE /api/admin/faults clears pending faults", async () => {
   expect((await agentCall(plane.url, `/api/agent/jobs?cluster=${target.clusterId}&wait=0`, { token: target.token })).status).toBe(200);
 });
 
+test("--max-jobs-per-poll caps one answer; the admin job list filters by state", async () => {
+  const capped = await startRefControlPlane({ settings: { maxJobsPerPoll: 2 } });
+  try {
+    const { clusterId, token } = await registerCluster(capped);
+    const payload = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "n" } };
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await capped.admin.enqueueJob(clusterId, { kind: "apply", payload })).id);
+    const first = await agentCall(capped.url, `/api/agent/jobs?cluster=${clusterId}&wait=0`, { token });
+    expect((first.json?.jobs as { id: string }[]).map((job) => job.id)).toEqual(ids.slice(0, 2));
+    await agentCall(capped.url, `/api/agent/jobs/${ids[0]}/ack`, { method: "POST", token });
+    await agentCall(capped.url, `/api/agent/jobs/${ids[1]}/ack`, { method: "POST", token });
+    await agentCall(capped.url, `/api/agent/jobs/${ids[1]}/result`, { token, body: { outcome: "noop", timestamp: new Date().toISOString() } });
+    const byState = async (state: "pending" | "acked" | "closed") => (await capped.admin.jobs(clusterId, state)).map((record) => record.job.id);
+    expect([await byState("pending"), await byState("acked"), await byState("closed")]).toEqual([[ids[2]], [ids[0]], [ids[1]]]);
+  } finally {
+    await capped.stop();
+  }
+});
+
 test("beyond the per-token burst the plane answers 429 RateLimited with Retry-After", async () => {
   const limitedPlane = await startRefControlPlane({ settings: { rateLimitPerSecond: 1, retryAfterSeconds: 3 } });
   try {

@@ -79,8 +79,8 @@ describe("causes, in the order of §4.3", () => {
     expect(await verifyJobSignature({ ...JOB, signature }, options())).toEqual({ valid: false, cause: "malformed" });
   });
 
-  test("malformed: crit other than [vws.cid], iat not an integer", async () => {
-    for (const header of [{ ...goodHeader, crit: ["vws.cid", "b64"] }, { ...goodHeader, crit: undefined }, { ...goodHeader, iat: 1.5 }, { ...goodHeader, iat: "1" }]) {
+  test("malformed: crit other than [vws.cid], a b64 parameter, iat not an integer", async () => {
+    for (const header of [{ ...goodHeader, b64: false }, { ...goodHeader, b64: true }, { ...goodHeader, crit: ["vws.cid", "b64"] }, { ...goodHeader, crit: undefined }, { ...goodHeader, iat: 1.5 }, { ...goodHeader, iat: "1" }]) {
       expect(await verifyJobSignature(await withHeader(JOB, header), options())).toEqual({ valid: false, cause: "malformed" });
     }
   });
