@@ -5,7 +5,7 @@ import { eventsBatchStrictSchema, MAX_EVENTS_PER_BATCH } from "../protocol/event
 import { registerRequestStrictSchema, rotateRequestStrictSchema } from "../protocol/registration";
 import { JOB_OUTCOMES, jobResultStrictSchema, statusUpdateStrictSchema } from "../protocol/result";
 import { tokenFingerprint } from "../security/fingerprint";
-import { agentGuard, type AgentBindings, type AgentContext, type AgentVariables } from "./agent-guard";
+import { agentGuard, peerMismatch, type AgentBindings, type AgentContext, type AgentVariables } from "./agent-guard";
 import { decodeBody, parseJsonText } from "./body";
 import { STATUS_WINDOW_MS } from "./config";
 import { agentJson, bearerOf, noContent, problem } from "./http";
@@ -129,8 +129,9 @@ function register(c: AgentContext, state: ControlPlaneState): Response {
   if (lookup.boundClusterId !== null && requested !== undefined && requested !== lookup.boundClusterId) {
     return problem(c, 403, "ClusterMismatch", "the registration token is bound to another cluster");
   }
-  if (!state.tokens.consumeRegistrationToken(lookup.hash, now)) return invalid();
   const clusterId = lookup.boundClusterId ?? requested ?? crypto.randomUUID();
+  if (peerMismatch(state, c.env?.peer, clusterId)) return problem(c, 403, "ClusterMismatch", "the client certificate belongs to another cluster");
+  if (!state.tokens.consumeRegistrationToken(lookup.hash, now)) return invalid();
   if (state.clusters.get(clusterId)) state.tokens.revokeCluster(clusterId, now);
   state.clusters.upsert(clusterId, now, request.value.publicKey);
   const issued = state.tokens.issueBearer(clusterId, state.config.tokenTtlMs, now);

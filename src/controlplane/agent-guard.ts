@@ -8,6 +8,7 @@ import { MAX_EVENTS_BODY_BYTES } from "../protocol/events";
 import type { BearerIdentity } from "./store/tokens";
 import { acceptsAgentMediaType, bearerOf, mediaTypeOf, problem, requestIdOf } from "./http";
 import type { ControlPlaneState } from "./state";
+import type { PeerIdentity } from "./tls-terminator";
 
 export interface AgentVariables {
   requestId: string;
@@ -22,6 +23,13 @@ export type AgentContext = Context<{ Variables: AgentVariables; Bindings: AgentB
 export interface AgentBindings {
   /** Bun's server, to lift the idle timeout for a long poll; absent when the app is called directly. */
   server?: { timeout(request: Request, seconds: number): void };
+  /** The verified client certificate's identity, when certificates are bound to clusters. */
+  peer?: PeerIdentity;
+}
+
+/** A certificate naming a registered cluster may only act for that cluster; other certificates are fleet-wide. */
+export function peerMismatch(state: ControlPlaneState, peer: PeerIdentity | undefined, clusterId: string): boolean {
+  return peer !== undefined && peer.commonName !== clusterId && state.clusters.get(peer.commonName) !== undefined;
 }
 
 export function endpointOf(method: string, path: string): AgentEndpoint | undefined {
@@ -60,6 +68,7 @@ export function agentGuard(state: ControlPlaneState): MiddlewareHandler<{ Variab
       if (!state.rateLimiter.allow(identity.hash, now)) {
         return problem(c, 429, "RateLimited", "request rate limit exceeded", { retryAfterSeconds: state.config.retryAfterSeconds });
       }
+      if (peerMismatch(state, c.env?.peer, identity.clusterId)) return problem(c, 403, "Forbidden", "the client certificate belongs to another cluster");
       c.set("identity", identity);
       clusterId = identity.clusterId;
     }

@@ -5,6 +5,11 @@ export interface ControlPlaneTls {
   keyPem: string;
   /** With a client CA, every connection must present a certificate issued by it (mTLS). */
   clientCaPem?: string;
+  /**
+   * Bind certificates to clusters: a client certificate whose CN names a registered cluster may only be used with
+   * that cluster's tokens. Terminates TLS in node:tls, since Bun.serve cannot show the peer certificate.
+   */
+  clientCertIdentity?: boolean;
 }
 
 export interface ControlPlaneConfig {

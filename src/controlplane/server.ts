@@ -5,8 +5,9 @@
 import type { Database } from "bun:sqlite";
 import type { Logger } from "../observability/logger";
 import { controlPlaneApp } from "./app";
-import { DEFAULT_REGISTRATION_TOKEN_TTL_MS, type ControlPlaneConfig } from "./config";
+import { DEFAULT_REGISTRATION_TOKEN_TTL_MS, type ControlPlaneConfig, type ControlPlaneTls } from "./config";
 import { createState, type ControlPlaneState } from "./state";
+import { startTlsTerminator, type TlsTerminator } from "./tls-terminator";
 import { openDatabase } from "./store/db";
 
 export interface RunningControlPlane {
@@ -29,6 +30,8 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   // The first signing key exists before the first request, so the JWKS is never empty while signing is on.
   if (config.signing !== "off") await state.signingKeys.active();
   const app = controlPlaneApp(state);
+  const clientCaPem = config.tls?.clientCaPem;
+  if (config.tls && clientCaPem && config.tls.clientCertIdentity) return startWithIdentity(config, { ...config.tls, clientCaPem }, state, app, db);
   const tls = config.tls
     ? {
         cert: config.tls.certPem,
@@ -54,6 +57,42 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
     stop: async () => {
       state.signal.releaseAll();
       await server.stop(true);
+      db.close();
+    },
+  };
+}
+
+/** node:tls in front, Bun.serve on loopback behind it; requests that bypass the terminator are refused. */
+async function startWithIdentity(
+  config: ControlPlaneConfig,
+  tls: ControlPlaneTls & { clientCaPem: string },
+  state: ControlPlaneState,
+  app: ReturnType<typeof controlPlaneApp>,
+  db: Database,
+): Promise<RunningControlPlane> {
+  let identityOf: TlsTerminator["identityOf"] = () => undefined;
+  const internal = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: (request, bunServer) => {
+      const peer = identityOf(bunServer.requestIP(request)?.port ?? -1);
+      if (!peer) return new Response(JSON.stringify({ error: "MisdirectedRequest", message: "connect through the TLS listener" }), { status: 421 });
+      return app.fetch(request, { server: bunServer, peer });
+    },
+  });
+  const terminator = await startTlsTerminator({ hostname: config.hostname, port: config.port, tls, upstreamPort: internal.port as number, logger: state.logger });
+  identityOf = terminator.identityOf;
+  const host = config.hostname.includes(":") ? `[${config.hostname}]` : config.hostname;
+  const url = `https://${host}:${terminator.port}`;
+  state.logger.info({ url, mtls: true, clientCertIdentity: true, signing: config.signing, encryptJobs: config.encryptJobs }, "control plane listening");
+  return {
+    url,
+    port: terminator.port,
+    state,
+    stop: async () => {
+      state.signal.releaseAll();
+      await terminator.stop();
+      await internal.stop(true);
       db.close();
     },
   };

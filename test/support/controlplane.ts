@@ -23,6 +23,8 @@ export interface RefControlPlaneOptions {
   tls?: boolean;
   /** Also require client certificates issued by `pki.clientCa` (implies tls). */
   mtls?: boolean;
+  /** With mtls: bind client certificates whose CN names a registered cluster to that cluster (node:tls listener). */
+  certIdentity?: boolean;
   /** Run `vworkspace-operator control-plane serve` from dist/ instead of in-process. */
   binary?: boolean;
   settings?: ControlPlaneSettings;
@@ -83,6 +85,7 @@ function flagArgs(config: ControlPlaneConfig, files: { cert?: string; key?: stri
   ];
   if (files.cert && files.key) args.push(`--tls-cert=${files.cert}`, `--tls-key=${files.key}`);
   if (files.clientCa) args.push(`--client-ca=${files.clientCa}`);
+  if (config.tls?.clientCertIdentity) args.push("--client-cert-identity");
   if (config.seedRegistrationToken) args.push(`--seed-registration-token=${config.seedRegistrationToken}`);
   if (config.seedClusterId) args.push(`--seed-cluster-id=${config.seedClusterId}`);
   return args;
@@ -143,7 +146,7 @@ export async function startRefControlPlane(options: RefControlPlaneOptions = {})
     db: dbPath,
     adminToken,
   };
-  if (server && pki) config.tls = { certPem: server.certPem, keyPem: server.keyPem, ...(options.mtls ? { clientCaPem: pki.clientCa.certPem } : {}) };
+  if (server && pki) config.tls = { certPem: server.certPem, keyPem: server.keyPem, ...(options.mtls ? { clientCaPem: pki.clientCa.certPem, clientCertIdentity: options.certIdentity === true } : {}) };
   const logs = new LogCapture();
   const launch = (settings: ControlPlaneConfig) => (options.binary ? startBinary(settings, dir, logs) : startInProcess(settings, logs));
   let instance: Instance | undefined = await launch(config);

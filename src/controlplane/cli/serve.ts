@@ -19,6 +19,7 @@ export const SERVE_FLAGS: FlagSpec[] = [
   { name: "tls-cert", type: "string", help: "PEM server certificate file (enables HTTPS)" },
   { name: "tls-key", type: "string", help: "PEM server key file" },
   { name: "client-ca", type: "string", help: "PEM CA file; client certificates issued by it are required (mTLS)" },
+  { name: "client-cert-identity", type: "bool", default: "false", help: "with --client-ca: a certificate whose CN names a registered cluster may only be used for that cluster" },
   { name: "signing", type: "string", default: d.signing, help: "job signing: ed25519 or off" },
   { name: "encrypt-jobs", type: "bool", default: "false", help: "encrypt every job whose cluster has a public key" },
   { name: "rotation-grace", type: "duration", default: "24h", help: "how long a rotated-away token keeps working (0 = not at all)" },
@@ -56,6 +57,8 @@ function serveConfig(parsed: ParsedFlags, io: CommandIO): ControlPlaneConfig {
   const clientCaPem = readPem(str("client-ca"), "client-ca");
   if (Boolean(certPem) !== Boolean(keyPem)) throw new FlagError("--tls-cert and --tls-key go together");
   if (clientCaPem && !certPem) throw new FlagError("--client-ca needs --tls-cert and --tls-key");
+  const clientCertIdentity = parsed.values.get("client-cert-identity") === true;
+  if (clientCertIdentity && !clientCaPem) throw new FlagError("--client-cert-identity needs --client-ca");
   if (!certPem && !LOOPBACK.has(bind.hostname) && parsed.values.get("allow-insecure-listen") !== true) {
     throw new FlagError(`--listen ${bind.hostname} is not loopback; serve TLS or pass --allow-insecure-listen`);
   }
@@ -83,7 +86,7 @@ function serveConfig(parsed: ParsedFlags, io: CommandIO): ControlPlaneConfig {
     rateLimitPerSecond: num("rate-limit"),
     retryAfterSeconds: num("retry-after"),
   };
-  if (certPem && keyPem) config.tls = { certPem, keyPem, ...(clientCaPem ? { clientCaPem } : {}) };
+  if (certPem && keyPem) config.tls = { certPem, keyPem, ...(clientCaPem ? { clientCaPem, clientCertIdentity } : {}) };
   const seedToken = str("seed-registration-token");
   const seedCluster = str("seed-cluster-id");
   if (seedToken) config.seedRegistrationToken = seedToken;
