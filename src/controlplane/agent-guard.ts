@@ -12,7 +12,6 @@ import type { PeerIdentity } from "./tls-terminator";
 
 export interface AgentVariables {
   requestId: string;
-  endpoint: AgentEndpoint;
   identity: BearerIdentity;
   /** Raw request body text ("" when none). */
   bodyText: string;
@@ -41,14 +40,11 @@ export function endpointOf(method: string, path: string): AgentEndpoint | undefi
   return match && method === "POST" ? (match[1] as AgentEndpoint) : undefined;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export function agentGuard(state: ControlPlaneState): MiddlewareHandler<{ Variables: AgentVariables; Bindings: AgentBindings }> {
   return async (c, next) => {
     requestIdOf(c);
     const endpoint = endpointOf(c.req.method, c.req.path);
     if (!endpoint) return problem(c, 404, "NotFound", `no agent endpoint ${c.req.method} ${c.req.path}`);
-    c.set("endpoint", endpoint);
     if (!acceptsAgentMediaType(c.req.header("Accept"))) return problem(c, 406, "NotAcceptable", `Accept must include ${AGENT_MEDIA_TYPE}`);
     // Every agent body is small; the 1 MiB events limit of §10.2 bounds them all.
     const tooLarge = () => problem(c, 413, "PayloadTooLarge", "request body exceeds 1 MiB");
@@ -74,7 +70,7 @@ export function agentGuard(state: ControlPlaneState): MiddlewareHandler<{ Variab
     }
     const fault = state.faults.take(endpoint, clusterId);
     if (fault) {
-      if (fault.delayMs) await sleep(fault.delayMs);
+      if (fault.delayMs) await Bun.sleep(fault.delayMs);
       const options = fault.retryAfterSeconds !== undefined ? { retryAfterSeconds: fault.retryAfterSeconds } : {};
       return problem(c, fault.status, "InjectedFault", `fault injected for ${endpoint}`, options);
     }
