@@ -2,26 +2,17 @@
 import type { Context } from "hono";
 import { AGENT_MEDIA_TYPE } from "../protocol/endpoints";
 
-export interface CpVariables {
-  requestId: string;
-}
-
 export function requestIdOf(c: Context): string {
   let id = c.get("requestId") as string | undefined;
   if (!id) {
     id = crypto.randomUUID();
     c.set("requestId", id);
-    c.header("X-Request-Id", id);
   }
   return id;
 }
 
-export function agentJson(c: Context, status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  requestIdOf(c);
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { "Content-Type": AGENT_MEDIA_TYPE, "X-Request-Id": c.get("requestId") as string, ...headers },
-  });
+export function agentJson(c: Context, status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": AGENT_MEDIA_TYPE, "X-Request-Id": requestIdOf(c) } });
 }
 
 export function noContent(c: Context): Response {
