@@ -23,9 +23,15 @@ function seed(state: ControlPlaneState): void {
   if (seedRegistrationToken) state.tokens.seedRegistrationToken(seedRegistrationToken, seedClusterId, DEFAULT_REGISTRATION_TOKEN_TTL_MS, state.now());
 }
 
-export async function startControlPlane(config: ControlPlaneConfig, logger: Logger): Promise<RunningControlPlane> {
+export interface ControlPlaneDeps {
+  /** Milliseconds since the epoch; tests move it to cross windows (token expiry, status window) without waiting. */
+  now?: () => number;
+}
+
+export async function startControlPlane(config: ControlPlaneConfig, logger: Logger, deps: ControlPlaneDeps = {}): Promise<RunningControlPlane> {
   const db: Database = openDatabase(config.db);
   const state = createState(db, config, logger);
+  if (deps.now) state.now = deps.now;
   seed(state);
   // The first signing key exists before the first request, so the JWKS is never empty while signing is on.
   if (config.signing !== "off") await state.signingKeys.active();

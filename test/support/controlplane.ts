@@ -27,6 +27,8 @@ export interface RefControlPlaneOptions {
   certIdentity?: boolean;
   /** Run `vworkspace-operator control-plane serve` from dist/ instead of in-process. */
   binary?: boolean;
+  /** In-process only: the plane's clock in ms (default Date.now), to cross time windows without waiting. */
+  now?: () => number;
   settings?: ControlPlaneSettings;
 }
 
@@ -126,8 +128,8 @@ async function startBinary(config: ControlPlaneConfig, dir: string, logs: LogCap
   };
 }
 
-async function startInProcess(config: ControlPlaneConfig, logs: LogCapture): Promise<Instance> {
-  const running: RunningControlPlane = await startControlPlane(config, createLogger({ name: "control-plane", level: "debug", destination: logs }));
+async function startInProcess(config: ControlPlaneConfig, logs: LogCapture, now: (() => number) | undefined): Promise<Instance> {
+  const running: RunningControlPlane = await startControlPlane(config, createLogger({ name: "control-plane", level: "debug", destination: logs }), now ? { now } : {});
   return { port: running.port, stop: () => running.stop() };
 }
 
@@ -135,6 +137,7 @@ export async function startRefControlPlane(options: RefControlPlaneOptions = {})
   const dir = mkdtempSync(join(tmpdir(), "vws-cp-"));
   const dbPath = join(dir, "cp.sqlite");
   const adminToken = `admin-${crypto.randomUUID()}`;
+  if (options.binary && options.now) throw new Error("startRefControlPlane: a clock can only be injected in-process");
   const useTls = options.tls === true || options.mtls === true;
   const pki = useTls ? await createPki() : undefined;
   const server = pki ? await issueCert(pki.serverCa, { cn: "127.0.0.1", usage: "server", sans: { ips: ["127.0.0.1"] } }) : undefined;
@@ -148,7 +151,7 @@ export async function startRefControlPlane(options: RefControlPlaneOptions = {})
   };
   if (server && pki) config.tls = { certPem: server.certPem, keyPem: server.keyPem, ...(options.mtls ? { clientCaPem: pki.clientCa.certPem, clientCertIdentity: options.certIdentity === true } : {}) };
   const logs = new LogCapture();
-  const launch = (settings: ControlPlaneConfig) => (options.binary ? startBinary(settings, dir, logs) : startInProcess(settings, logs));
+  const launch = (settings: ControlPlaneConfig) => (options.binary ? startBinary(settings, dir, logs) : startInProcess(settings, logs, options.now));
   let instance: Instance | undefined = await launch(config);
   config.port = instance.port;
   const scheme = useTls ? "https" : "http";
