@@ -47,6 +47,8 @@ async function pollJobs(c: AgentContext, state: ControlPlaneState): Promise<Resp
     } finally {
       state.polls.inflight -= 1;
     }
+    // A poll whose client went away delivers nothing, so the delivery count stays honest.
+    if (c.req.raw.signal.aborted) return new Response(null, { status: 499 });
     jobs = state.jobs.deliver(cluster, limit);
   }
   // Envelopes go out exactly as stored: never `null`, and byte for byte what was signed.

@@ -61,10 +61,6 @@ export class JobStore {
     return rows.map((row) => row.envelope);
   }
 
-  hasPending(clusterId: string): boolean {
-    return this.db.query("SELECT 1 FROM jobs WHERE cluster_id = ? AND acked_at IS NULL LIMIT 1").get(clusterId) !== null;
-  }
-
   ack(id: string, now: number): void {
     this.db.query("UPDATE jobs SET acked_at = ? WHERE id = ? AND acked_at IS NULL").run(now, id);
   }
