@@ -19,6 +19,10 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   run: { summary: "run the controller manager (reconcilers, health, metrics, leader election)", run: runCommand },
   crds: { summary: "print the operator's CustomResourceDefinitions as YAML", run: crdsCommand },
+  register: {
+    summary: "register this cluster with a control plane (creates the Cluster and waits)",
+    run: async (args, env, io) => (await import("./register")).registerCommand(args, env, io),
+  },
   "control-plane": {
     summary: "the reference control plane: serve, token, enqueue, events",
     // Loaded on first use: `run` never parses the control plane or bun:sqlite.

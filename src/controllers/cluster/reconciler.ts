@@ -174,7 +174,7 @@ export class ClusterReconciler {
     status.managedNamespaces = this.#managedNamespaces();
     this.#recordTransitions(cluster, cluster.status?.conditions as never, view.conditions);
     this.#recordMetrics(view.phase, credentials, now);
-    await deps.status.mergePatch(CLUSTER, written, status as Record<string, unknown>, { signal });
+    await deps.status.apply(CLUSTER, written, status as Record<string, unknown>, { signal });
     return { requeueAfterMs: requeueMs };
   }
 
@@ -196,9 +196,16 @@ export class ClusterReconciler {
     }
     if (token.fingerprint === status.observedToken && !annotation) return {};
     // The cache may not show our own writes yet: never exchange twice for what was seen at one version.
-    if (this.#exchangedAt === cluster.metadata.resourceVersion || (this.#exchangedToken === token.fingerprint && !annotation)) {
+    if (this.#exchangedAt === cluster.metadata.resourceVersion) {
       status.observedToken = token.fingerprint;
       return {};
+    }
+    // This token was exchanged already (a one-time token cannot be exchanged again); an annotation that
+    // arrived after that exchange asked for exactly it, so it is only removed.
+    if (this.#exchangedToken === token.fingerprint) {
+      status.observedToken = token.fingerprint;
+      const patched = annotation ? await this.#patchAfterRegistration(cluster, credentials?.clusterId ?? "") : undefined;
+      return patched ? { patched } : {};
     }
     const inputs = registrationInputsKey(token, endpoint, annotation);
     if (this.#blockedRegistration === inputs) return {};
@@ -250,7 +257,7 @@ export class ClusterReconciler {
   /** §1.6 step 4: fill an empty clusterId, clear the inline token, remove the re-register annotation. */
   async #patchAfterRegistration(cluster: Cluster, clusterId: string): Promise<Cluster | undefined> {
     const spec: Record<string, unknown> = {};
-    if (!cluster.spec.clusterId) spec.clusterId = clusterId;
+    if (!cluster.spec.clusterId && clusterId) spec.clusterId = clusterId;
     if (cluster.spec.registrationToken) spec.registrationToken = null;
     const annotated = cluster.metadata.annotations?.[ANNOTATION_ROTATE_CREDENTIALS] !== undefined;
     if (Object.keys(spec).length === 0 && !annotated) return undefined;
@@ -409,13 +416,13 @@ export class ClusterReconciler {
     const conditions = setCondition(cluster.status?.conditions as never, { type: "Ignored", status: "True", reason: "DuplicateCluster", message }, cluster.metadata.generation, new Date());
     if (previous?.status !== "True") this.deps.events.record(cluster, { type: "Warning", reason: "DuplicateCluster", action: "Select", note: message });
     if (isDeleting(cluster)) await removeFinalizer(this.deps.client, CLUSTER, cluster, CLUSTER.finalizer);
-    await this.deps.status.mergePatch(CLUSTER, cluster, { ...(cluster.status ?? {}), phase: "Ignored", conditions }, { signal });
+    await this.deps.status.apply(CLUSTER, cluster, { ...(cluster.status ?? {}), phase: "Ignored", conditions }, { signal });
   }
 
   async #terminate(cluster: Cluster, signal: AbortSignal): Promise<void> {
     const { deps } = this;
     if (cluster.status?.phase !== "Terminating") {
-      await deps.status.mergePatch(CLUSTER, cluster, { ...(cluster.status ?? {}), phase: "Terminating" }, { signal }).catch(() => undefined);
+      await deps.status.apply(CLUSTER, cluster, { ...(cluster.status ?? {}), phase: "Terminating" }, { signal }).catch(() => undefined);
     }
     await this.stop();
     await removeFinalizer(deps.client, CLUSTER, cluster, CLUSTER.finalizer);
