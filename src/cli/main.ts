@@ -19,6 +19,15 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   run: { summary: "run the controller manager (reconcilers, health, metrics, leader election)", run: runCommand },
   crds: { summary: "print the operator's CustomResourceDefinitions as YAML", run: crdsCommand },
+  register: {
+    summary: "register this cluster with a control plane (creates the Cluster and waits)",
+    run: async (args, env, io) => (await import("./register")).registerCommand(args, env, io),
+  },
+  "control-plane": {
+    summary: "the reference control plane: serve, token, enqueue, events",
+    // Loaded on first use: `run` never parses the control plane or bun:sqlite.
+    run: async (args, env, io) => (await import("../controlplane/cli/command")).controlPlaneCommand(args, env, io),
+  },
   version: {
     summary: "print the version",
     run: async (_args, _env, io) => {
@@ -29,7 +38,7 @@ const COMMANDS: Record<string, Command> = {
 };
 
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`);
+  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(14)} ${command.summary}`);
   return ["Usage: vworkspace-operator <command> [flags]", "", "Commands:", ...lines, "", "Run 'vworkspace-operator <command> --help' for a command's flags."].join("\n");
 }
 

@@ -29,7 +29,7 @@ export async function runCommand(args: string[], env: Env, io: CommandIO): Promi
 }
 
 /** Resolves on the first SIGTERM or SIGINT; a second one exits at once. */
-function waitForTermination(): Promise<void> {
+export function waitForTermination(): Promise<void> {
   return new Promise((resolve) => {
     const onSignal = () => {
       process.off("SIGTERM", onSignal);

@@ -4,6 +4,7 @@
  */
 import type { FlagSpec, ParsedFlags } from "../cli/flags";
 import { DEFAULT_WEBHOOK_CONFIG, WEBHOOK_FLAGS, webhookConfigFromFlags, type WebhookConfig } from "../webhook/config";
+import { AGENT_FLAGS, agentConfigFromFlags, DEFAULT_AGENT_CONFIG, type AgentConfig } from "../agent/config";
 
 export interface OperatorConfig {
   kubeconfig?: string;
@@ -34,6 +35,8 @@ export interface OperatorConfig {
   uninstallTimeoutMs: number;
   /** How often an instance blocked on missing Flux APIs looks for them again. */
   dependencyRecheckMs: number;
+  /** Pull agent and Cluster controller (connectivity.md §1–§3). */
+  agent: AgentConfig;
 }
 
 /** `--leader-elect` is off by default as in the Go operator; the chart, systemd unit and `npm start` turn it on. */
@@ -56,6 +59,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "install-crds", type: "bool", env: "VWS_INSTALL_CRDS", default: "false", help: "Server-side apply the operator's CRDs at start" },
   { name: "log-level", type: "string", env: "VWS_LOG_LEVEL", default: "info", help: "trace, debug, info, warn or error" },
   ...WEBHOOK_FLAGS,
+  ...AGENT_FLAGS,
   { name: "helmrelease-interval", type: "duration", default: "5m", help: "spec.interval of every HelmRelease" },
   { name: "helmrelease-timeout", type: "duration", default: "10m", help: "spec.timeout of every HelmRelease" },
   { name: "source-interval", type: "duration", default: "10m", help: "spec.interval of every HelmRepository and OCIRepository" },
@@ -86,6 +90,7 @@ const DEFAULTS: OperatorConfig = {
   sourceIntervalMs: 600_000,
   uninstallTimeoutMs: 600_000,
   dependencyRecheckMs: 30_000,
+  agent: DEFAULT_AGENT_CONFIG,
 };
 
 export function operatorConfig(overrides: Partial<OperatorConfig> = {}): OperatorConfig {
@@ -122,5 +127,6 @@ export function configFromFlags({ values }: ParsedFlags): OperatorConfig {
     sourceIntervalMs: num("source-interval"),
     uninstallTimeoutMs: num("uninstall-timeout"),
     dependencyRecheckMs: num("dependency-recheck-interval"),
+    agent: agentConfigFromFlags(values),
   });
 }

@@ -1,0 +1,81 @@
+/** Flags and defaults of the pull agent (connectivity.md §2–§3, §11). Intervals are milliseconds. */
+import type { FlagSpec, ParsedFlags } from "../cli/flags";
+
+export interface AgentConfig {
+  /** Operator namespace of the credentials, keypair and ledger objects; "" = the operator's `namespace`. */
+  credentialsNamespace: string;
+  credentialsSecret: string;
+  keypairSecret: string;
+  ledgerConfigMap: string;
+  /** Long-poll `wait`: truncated to seconds and clamped to 1–240. */
+  pollIntervalMs: number;
+  /** Additive request members (§2.1); off for servers that reject unknown members. */
+  wireExtensions: boolean;
+  eventBufferSize: number;
+  eventBatchSize: number;
+  eventFlushMs: number;
+  idempotencyTtlMs: number;
+  idempotencyMaxKeys: number;
+  jobProgressTimeoutMs: number;
+  veleroNamespace: string;
+  fluxNamespace: string;
+  /** Tests only: replaces `spec.heartbeatIntervalSeconds` so the disconnect window fits a test. */
+  heartbeatIntervalOverrideMs?: number;
+  /** Tests only: the minimum gap between two polls (§3.2: 1 s). */
+  minPollGapMs: number;
+}
+
+export const AGENT_FLAGS: FlagSpec[] = [
+  { name: "agent-credentials-namespace", type: "string", env: "VWS_AGENT_CREDENTIALS_NAMESPACE", default: "", help: "Namespace of the agent credentials (default: --namespace)" },
+  { name: "agent-credentials-secret", type: "string", default: "vworkspace-agent-credentials", help: "Secret holding the agent credentials" },
+  { name: "agent-poll-interval", type: "duration", env: "VWS_AGENT_POLL_INTERVAL", default: "30s", help: "Long-poll wait sent to the control plane (1s–240s)" },
+  { name: "agent-wire-extensions", type: "bool", default: "true", help: "Send additive request members (publicKey, errorCode, conflicts)" },
+  { name: "event-buffer-size", type: "int", default: "1000", help: "Events kept while the control plane is unreachable" },
+  { name: "event-batch-size", type: "int", default: "100", help: "Events per request (1–100)" },
+  { name: "idempotency-ttl", type: "duration", default: "168h", help: "How long an applied idempotency key is remembered" },
+  { name: "idempotency-max-keys", type: "int", default: "5000", help: "Most idempotency keys remembered" },
+  { name: "job-progress-timeout", type: "duration", default: "30m", help: "How long a job's object is tracked before Abandoned" },
+  { name: "velero-namespace", type: "string", default: "velero", help: "The only namespace Velero kinds may target" },
+  { name: "flux-namespace", type: "string", default: "flux-system", help: "Namespace of the Flux controllers" },
+];
+
+export const DEFAULT_AGENT_CONFIG: AgentConfig = {
+  credentialsNamespace: "",
+  credentialsSecret: "vworkspace-agent-credentials",
+  keypairSecret: "vworkspace-operator-keypair",
+  ledgerConfigMap: "vworkspace-applied-jobs",
+  pollIntervalMs: 30_000,
+  wireExtensions: true,
+  eventBufferSize: 1000,
+  eventBatchSize: 100,
+  eventFlushMs: 1_000,
+  idempotencyTtlMs: 168 * 3_600_000,
+  idempotencyMaxKeys: 5000,
+  jobProgressTimeoutMs: 30 * 60_000,
+  veleroNamespace: "velero",
+  fluxNamespace: "flux-system",
+  minPollGapMs: 1_000,
+};
+
+export function agentConfigFromFlags(values: ParsedFlags["values"]): AgentConfig {
+  const batch = values.get("event-batch-size") as number;
+  return {
+    ...DEFAULT_AGENT_CONFIG,
+    credentialsNamespace: values.get("agent-credentials-namespace") as string,
+    credentialsSecret: values.get("agent-credentials-secret") as string,
+    pollIntervalMs: values.get("agent-poll-interval") as number,
+    wireExtensions: values.get("agent-wire-extensions") as boolean,
+    eventBufferSize: Math.max(1, values.get("event-buffer-size") as number),
+    eventBatchSize: Math.min(100, Math.max(1, batch)),
+    idempotencyTtlMs: values.get("idempotency-ttl") as number,
+    idempotencyMaxKeys: Math.max(1, values.get("idempotency-max-keys") as number),
+    jobProgressTimeoutMs: values.get("job-progress-timeout") as number,
+    veleroNamespace: values.get("velero-namespace") as string,
+    fluxNamespace: values.get("flux-namespace") as string,
+  };
+}
+
+/** `wait` of the poll URL (§2.2): the poll interval in whole seconds, clamped to 1–240. */
+export function pollWaitSeconds(pollIntervalMs: number): number {
+  return Math.min(240, Math.max(1, Math.trunc(pollIntervalMs / 1000)));
+}

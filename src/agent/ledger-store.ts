@@ -1,0 +1,123 @@
+/**
+ * The ledger kept in ConfigMap `vworkspace-applied-jobs` (connectivity.md §3.6). Memory is authoritative while
+ * the process runs; writes are coalesced (one in flight, the next carries every change since) and use
+ * optimistic concurrency, merging with what another writer stored on a 409.
+ */
+import type { KubeClient } from "../kube/client";
+import { classifyError } from "../kube/errors";
+import type { KubeObject, ResourceType } from "../kube/types";
+import type { Logger } from "../observability/logger";
+import { emptyLedger, parseLedger, pruneLedger, serializeLedger, type JobState, type LedgerMaps, type PruneLimits } from "./ledger";
+
+export const CONFIG_MAP: ResourceType = { group: "", version: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
+
+interface ConfigMap extends KubeObject {
+  data?: Record<string, string>;
+}
+
+export interface LedgerStoreOptions {
+  client: Pick<KubeClient, "get" | "create" | "replace">;
+  namespace: string;
+  name: string;
+  limits: PruneLimits;
+  logger: Logger;
+}
+
+export class LedgerStore {
+  #ledger: LedgerMaps = emptyLedger();
+  #resourceVersion: string | undefined;
+  #dirty = false;
+  #writing: Promise<void> | undefined;
+
+  constructor(private readonly options: LedgerStoreOptions) {}
+
+  async load(): Promise<void> {
+    const stored = await this.#read();
+    this.#ledger = parseLedger(stored?.data, new Date());
+    this.#resourceVersion = stored?.metadata.resourceVersion;
+  }
+
+  jobState(id: string): JobState | undefined {
+    return this.#ledger.processedJobs.get(id)?.state;
+  }
+
+  hasKey(key: string): boolean {
+    return this.#ledger.appliedKeys.has(key);
+  }
+
+  markJob(id: string, state: JobState): void {
+    this.#ledger.processedJobs.set(id, { at: new Date().toISOString(), state });
+    this.#schedule();
+  }
+
+  recordKey(key: string): void {
+    this.#ledger.appliedKeys.set(key, new Date().toISOString());
+    this.#schedule();
+  }
+
+  /** Resolves once everything recorded so far is stored. */
+  async flush(): Promise<void> {
+    while (this.#writing) await this.#writing;
+  }
+
+  #schedule(): void {
+    this.#dirty = true;
+    this.#writing ??= this.#writeLoop();
+  }
+
+  async #writeLoop(): Promise<void> {
+    try {
+      while (this.#dirty) {
+        this.#dirty = false;
+        await this.#write().catch((err) => {
+          this.#dirty = true;
+          this.options.logger.warn({ err: String(err), configMap: this.options.name }, "ledger write failed; retrying");
+          return Bun.sleep(1_000);
+        });
+      }
+    } finally {
+      this.#writing = undefined;
+    }
+  }
+
+  async #write(): Promise<void> {
+    const { client, namespace, name, limits } = this.options;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      this.#ledger = pruneLedger(this.#ledger, limits, new Date());
+      const body: ConfigMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace }, data: serializeLedger(this.#ledger) };
+      try {
+        const written = this.#resourceVersion
+          ? await client.replace<ConfigMap>(CONFIG_MAP, { ...body, metadata: { ...body.metadata, resourceVersion: this.#resourceVersion } })
+          : await client.create<ConfigMap>(CONFIG_MAP, body);
+        this.#resourceVersion = written.metadata.resourceVersion;
+        return;
+      } catch (err) {
+        const kind = classifyError(err);
+        if (kind !== "conflict" && kind !== "alreadyExists" && kind !== "notFound") throw err;
+        const stored = await this.#read();
+        this.#resourceVersion = stored?.metadata.resourceVersion;
+        if (stored) this.#ledger = merge(parseLedger(stored.data, new Date()), this.#ledger);
+      }
+    }
+    throw new Error(`ledger ConfigMap ${namespace}/${name}: too many concurrent updates`);
+  }
+
+  async #read(): Promise<ConfigMap | undefined> {
+    try {
+      return await this.options.client.get<ConfigMap>(CONFIG_MAP, this.options.name, { namespace: this.options.namespace });
+    } catch (err) {
+      if (classifyError(err) === "notFound") return undefined;
+      throw err;
+    }
+  }
+}
+
+/** Union of both; for a job in both, `done` wins over `acked`. */
+function merge(stored: LedgerMaps, mine: LedgerMaps): LedgerMaps {
+  const appliedKeys = new Map([...stored.appliedKeys, ...mine.appliedKeys]);
+  const processedJobs = new Map(stored.processedJobs);
+  for (const [id, entry] of mine.processedJobs) {
+    if (processedJobs.get(id)?.state !== "done" || entry.state === "done") processedJobs.set(id, entry);
+  }
+  return { appliedKeys, processedJobs };
+}

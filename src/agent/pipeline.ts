@@ -1,0 +1,235 @@
+/**
+ * One job, start to finish (connectivity.md §3.3): ack, ledger, signature, expiry, decryption, idempotency,
+ * decode, authorise and write, result, progress. Each step either passes the job on or ends it with a result.
+ * Decrypted payloads live only in this function's locals and are never logged, quoted or sent back.
+ */
+import * as v from "valibot";
+import { APPLICATION_INSTANCE, OPERATION } from "../api/groups";
+import type { Logger } from "../observability/logger";
+import {
+  applyPayloadSchema,
+  deletePayloadSchema,
+  EXPIRED_ERROR,
+  intentPayloadSchemas,
+  isIntentName,
+  isJobKind,
+  jobActionPath,
+  jobResult,
+  type AppliedRef,
+  type JobEnvelope,
+  type JobErrorCode,
+  type JobResult,
+} from "../protocol";
+import {
+  decideDecryptionFailure,
+  decidePlaintext,
+  DecryptionError,
+  decryptJobPayload,
+  screenJob,
+  type ClusterKeypair,
+  type SecurityDecision,
+  type SecurityMode,
+  type TrustedKeySet,
+} from "../security";
+import { CpTransportError } from "./http";
+import type { LedgerStore } from "./ledger-store";
+import type { AgentMetrics } from "./metrics";
+import type { ProgressTracker } from "./progress";
+import type { ResultDelivery } from "./results";
+import type { AgentTransport } from "./transport";
+import type { JobWriter, WriteOutcome } from "./writer";
+
+export interface SecuritySettings {
+  signingMode: SecurityMode;
+  encryptionMode: SecurityMode;
+  trustedKeys: TrustedKeySet | undefined;
+  maxAgeSeconds: number;
+  clockSkewSeconds: number;
+  keypair: ClusterKeypair | undefined;
+}
+
+export interface PipelineDeps {
+  transport: AgentTransport;
+  ledger: LedgerStore;
+  writer: JobWriter;
+  results: ResultDelivery;
+  progress: ProgressTracker;
+  metrics: AgentMetrics;
+  logger: Logger;
+  clusterId(): string;
+  security(): SecuritySettings;
+  /** Applies a payload-security decision: condition, Audit event, Warning Event (§4.5, §5.3, §5.4). */
+  onSecurityDecision(area: "signature" | "encryption", jobId: string, decision: SecurityDecision): void;
+  /** Runs a credential rotation (§3.9) for the intent; resolves with the Cluster ref once confirmed. */
+  rotate(): Promise<{ ok: true; ref: AppliedRef } | { ok: false; detail: string }>;
+  /** Strips additive result members when wire extensions are off. */
+  wireResult(result: JobResult): JobResult;
+}
+
+export type JobDisposition = "processed" | "skipped" | "stop";
+
+type Finish = { result: JobResult; track?: WriteOutcome & { outcome: "succeeded" }; deletion?: boolean };
+
+function fail(code: JobErrorCode, detail: string, outcome: "failed" | "noop" = "failed"): Finish {
+  return { result: jobResult({ outcome, errorCode: code, error: `${code}: ${detail}` }) };
+}
+
+export class JobPipeline {
+  constructor(private readonly deps: PipelineDeps) {}
+
+  /** `stop` means the agent paused (401/403) or is stopping: the rest of the batch waits for redelivery. */
+  async process(raw: unknown, signal: AbortSignal): Promise<JobDisposition> {
+    const { logger } = this.deps;
+    if (typeof raw !== "object" || raw === null || typeof (raw as { id?: unknown }).id !== "string" || (raw as { id: string }).id === "") {
+      logger.warn("job without an id skipped: it cannot be acknowledged");
+      return "skipped";
+    }
+    const envelope = raw as JobEnvelope & Record<string, unknown>;
+    const acked = await this.#ack(envelope.id, signal);
+    if (acked !== "acked") return acked;
+    const finish = await this.#decide(envelope, signal);
+    await this.#finish(envelope, finish, signal);
+    return "processed";
+  }
+
+  async #ack(jobId: string, signal: AbortSignal): Promise<JobDisposition | "acked"> {
+    try {
+      const response = await this.deps.transport.send({ endpoint: "ack", method: "POST", path: jobActionPath(jobId, "ack"), timeoutMs: 30_000, signal }, { jobScoped: true });
+      if (response.status >= 200 && response.status < 300) return "acked";
+      if (response.status === 401) return "stop";
+      if (response.status === 403) this.deps.metrics.rejections.inc({ code: "Forbidden" });
+      this.deps.logger.info({ jobId, status: response.status, requestId: response.requestId }, "ack not accepted; job skipped");
+      return response.status >= 500 || response.status === 429 ? "stop" : "skipped";
+    } catch (err) {
+      if (!(err instanceof CpTransportError)) throw err;
+      this.deps.logger.info({ jobId, err: err.message }, "ack failed; the job is left for redelivery");
+      return "stop";
+    }
+  }
+
+  /** Steps 2–9: everything up to the result. */
+  async #decide(job: JobEnvelope & Record<string, unknown>, signal: AbortSignal): Promise<Finish> {
+    const { ledger, metrics } = this.deps;
+    const security = this.deps.security();
+    const screened = await screenJob(job, {
+      mode: security.signingMode,
+      alreadyProcessed: (id) => ledger.jobState(id) === "done",
+      trustedKeys: security.trustedKeys,
+      clusterId: this.deps.clusterId(),
+      now: new Date(),
+      maxAgeSeconds: security.maxAgeSeconds,
+      clockSkewSeconds: security.clockSkewSeconds,
+    });
+    if (screened.kind === "replayed") return { result: jobResult({ outcome: "noop", errorCode: "JobReplayed", error: "JobReplayed: job id already completed" }) };
+    ledger.markJob(job.id, "acked");
+    if (security.signingMode !== "disabled") metrics.verifications.inc({ result: screened.verdict?.valid ? "valid" : "invalid" });
+    else metrics.verifications.inc({ result: "skipped" });
+    this.deps.onSecurityDecision("signature", job.id, screened.decision);
+    if (screened.decision.rejection) return fail(screened.decision.rejection.errorCode, screened.decision.rejection.error.replace(/^[A-Za-z]+: /, ""));
+
+    if (job.expiresAt && Date.parse(job.expiresAt) > 0 && Date.parse(job.expiresAt) < Date.now()) {
+      return { result: jobResult({ outcome: "noop", errorCode: "JobExpired", error: EXPIRED_ERROR }) };
+    }
+
+    const encrypted = typeof job.encryptedPayload === "string" && job.encryptedPayload !== "";
+    if (encrypted && job.payload !== undefined && job.payload !== null) return fail("InvalidPayload", "a job must not carry both payload and encryptedPayload");
+    const plaintextDecision = decidePlaintext(security.encryptionMode, encrypted, job.id);
+    if (!encrypted) metrics.decryptions.inc({ result: "plaintext" });
+    if (plaintextDecision.audit) this.deps.onSecurityDecision("encryption", job.id, plaintextDecision);
+    if (plaintextDecision.rejection) return fail(plaintextDecision.rejection.errorCode, plaintextDecision.rejection.error.replace(/^[A-Za-z]+: /, ""));
+    let payload: unknown = job.payload;
+    if (encrypted) {
+      try {
+        if (!security.keypair) throw new DecryptionError("the cluster has no keypair");
+        payload = await decryptJobPayload(job.encryptedPayload as string, security.keypair);
+        metrics.decryptions.inc({ result: "ok" });
+        this.deps.onSecurityDecision("encryption", job.id, { proceed: true, audit: false, condition: { status: "True", reason: "KeypairReady", message: `job ${job.id} decrypted` } });
+      } catch (err) {
+        metrics.decryptions.inc({ result: "failed" });
+        const cause = err instanceof DecryptionError ? err.message : "decryption failed";
+        const decision = decideDecryptionFailure(cause, job.id);
+        this.deps.onSecurityDecision("encryption", job.id, decision);
+        return fail("JobPayloadDecryptionFailed", cause);
+      }
+    }
+
+    if (job.idempotencyKey && ledger.hasKey(job.idempotencyKey)) return { result: jobResult({ outcome: "noop" }) };
+    const finish = await this.#write(job.kind, payload, signal);
+    // API messages can quote submitted values: an encrypted payload's result carries the code only.
+    if (encrypted && finish.result.error) finish.result.error = `${finish.result.errorCode}: rejected by the API server`;
+    return finish;
+  }
+
+  /** Steps 7–9: decode the payload for its kind, then write. */
+  async #write(kind: string, payload: unknown, signal: AbortSignal): Promise<Finish> {
+    const { writer } = this.deps;
+    if (!isJobKind(kind)) return fail("UnsupportedJobKind", `unsupported job kind ${JSON.stringify(String(kind).slice(0, 64))}`);
+    if (kind === "apply") {
+      const parsed = v.safeParse(applyPayloadSchema, payload);
+      if (!parsed.success) return fail("InvalidPayload", "apply payload must be a manifest with apiVersion, kind and metadata.name");
+      return finishWrite(await writer.apply({ object: parsed.output as never, checkAllowList: true }, signal), false);
+    }
+    if (kind === "delete") {
+      const parsed = v.safeParse(deletePayloadSchema, payload);
+      if (!parsed.success) return fail("InvalidPayload", "delete payload needs apiVersion, kind, name and namespace");
+      const { apiVersion, kind: targetKind, name, namespace } = parsed.output;
+      return finishWrite(await writer.delete({ apiVersion, kind: targetKind, name, namespace, checkAllowList: true }, signal), true);
+    }
+    const intent = (payload as { intent?: unknown } | null)?.intent;
+    if (typeof payload !== "object" || payload === null || typeof intent !== "string") return fail("InvalidPayload", "intent payload needs an intent name");
+    if (!isIntentName(intent)) return fail("UnsupportedIntent", `unsupported intent ${JSON.stringify(intent.slice(0, 64))}`);
+    const parsed = v.safeParse(intentPayloadSchemas[intent], payload);
+    if (!parsed.success) return fail("InvalidPayload", `${intent} payload is incomplete`);
+    switch (intent) {
+      case "ensure-application-instance":
+      case "request-operation": {
+        const type = intent === "ensure-application-instance" ? APPLICATION_INSTANCE : OPERATION;
+        const object = (parsed.output as Record<string, unknown>)[intent === "ensure-application-instance" ? "applicationInstance" : "operation"] as Record<string, unknown>;
+        const typed = { ...object, apiVersion: object.apiVersion || `${type.group}/${type.version}`, kind: object.kind || type.kind };
+        return finishWrite(await writer.apply({ object: typed as never, checkAllowList: false }, signal), false);
+      }
+      case "delete-application-instance": {
+        const { name, namespace } = parsed.output as { name: string; namespace: string };
+        const apiVersion = `${APPLICATION_INSTANCE.group}/${APPLICATION_INSTANCE.version}`;
+        return finishWrite(await writer.delete({ apiVersion, kind: APPLICATION_INSTANCE.kind, name, namespace, checkAllowList: false }, signal), true);
+      }
+      case "rotate-operator-credentials": {
+        const rotated = await this.deps.rotate();
+        if (!rotated.ok) return fail("RotationFailed", rotated.detail);
+        return { result: jobResult({ outcome: "succeeded", appliedRef: rotated.ref }) };
+      }
+    }
+  }
+
+  /** Step 10–11: result, ledger, progress. */
+  async #finish(job: JobEnvelope, finish: Finish, signal: AbortSignal): Promise<void> {
+    const { ledger, metrics, results, progress } = this.deps;
+    const { result } = finish;
+    metrics.jobs.inc({ kind: isJobKind(job.kind) ? job.kind : "unknown", outcome: result.outcome });
+    if (result.errorCode) metrics.rejections.inc({ code: result.errorCode });
+    if (result.outcome === "succeeded") metrics.appliedJobs.inc();
+    await results.deliver(job.id, this.deps.wireResult(result), signal);
+    if (result.errorCode !== "JobReplayed") ledger.markJob(job.id, "done");
+    if (result.outcome === "succeeded" && job.idempotencyKey) ledger.recordKey(job.idempotencyKey);
+    const written = finish.track;
+    if (written) {
+      progress.track(
+        {
+          jobId: job.id,
+          type: written.type,
+          namespace: written.appliedRef.namespace,
+          name: written.appliedRef.name,
+          generation: written.appliedRef.generation ?? 0,
+          deletion: finish.deletion ?? false,
+        });
+    }
+  }
+}
+
+function finishWrite(outcome: WriteOutcome, deletion: boolean): Finish {
+  if (outcome.outcome === "succeeded") return { result: jobResult({ outcome: "succeeded", appliedRef: outcome.appliedRef }), track: outcome, deletion };
+  if (outcome.outcome === "conflict") {
+    return { result: jobResult({ outcome: "conflict", errorCode: outcome.code, error: `${outcome.code}: ${outcome.detail}`, conflicts: outcome.conflicts }) };
+  }
+  return fail(outcome.code, outcome.detail);
+}

@@ -1,0 +1,119 @@
+/**
+ * The long poll (connectivity.md §2.2, §3.2, §3.3): one poll outstanding, at least 1 s between polls, results
+ * kept from earlier failures re-posted first, jobs handled one at a time in array order. A credentials swap
+ * aborts the poll in flight so the next one uses the new material. On stop, the job in hand is finished.
+ */
+import * as v from "valibot";
+import type { Logger } from "../observability/logger";
+import { jobsResponseSchema, pollPath } from "../protocol";
+import type { CredentialsProvider } from "./credentials";
+import { CpTransportError, type CpResponse } from "./http";
+import type { AgentMetrics } from "./metrics";
+import type { JobPipeline } from "./pipeline";
+import type { ResultDelivery } from "./results";
+import { fullJitterBackoff, retryAfterMs } from "./retry";
+import type { AgentState } from "./state";
+import type { AgentTransport } from "./transport";
+import { pause } from "./wakeup";
+
+export interface PollerDeps {
+  transport: AgentTransport;
+  provider: CredentialsProvider;
+  pipeline: JobPipeline;
+  results: ResultDelivery;
+  state: AgentState;
+  metrics: AgentMetrics;
+  logger: Logger;
+  waitSeconds: number;
+  minGapMs: number;
+}
+
+export class Poller {
+  readonly #backoff = fullJitterBackoff();
+  #lastPollAt = 0;
+
+  constructor(private readonly deps: PollerDeps) {}
+
+  async run(signal: AbortSignal): Promise<void> {
+    const { state } = this.deps;
+    while (!signal.aborted) {
+      await state.whenActive(signal);
+      const gap = this.#lastPollAt + this.deps.minGapMs - Date.now();
+      if (gap > 0) await pause(gap, signal);
+      if (signal.aborted) return;
+      if (!(await this.deps.results.retryPending(signal))) {
+        await pause(this.#backoff.next(), signal);
+        continue;
+      }
+      const response = await this.#poll(signal);
+      if (!response) continue;
+      await this.#handle(response, signal);
+    }
+  }
+
+  async #poll(signal: AbortSignal): Promise<CpResponse | undefined> {
+    const { provider, transport, waitSeconds } = this.deps;
+    const clusterId = provider.snapshot()?.credentials.clusterId;
+    if (!clusterId) return undefined;
+    // A credentials swap or a pause (another loop got a 401/403) ends the poll in flight.
+    const swapped = new AbortController();
+    const unsubscribeSwap = provider.onSwap(() => swapped.abort());
+    const unsubscribePause = this.deps.state.onChange(() => {
+      if (this.deps.state.paused) swapped.abort();
+    });
+    this.#lastPollAt = Date.now();
+    try {
+      return await transport.send({
+        endpoint: "jobs",
+        method: "GET",
+        path: pollPath(clusterId, waitSeconds),
+        timeoutMs: (waitSeconds + 30) * 1000,
+        signal: AbortSignal.any([signal, swapped.signal]),
+      });
+    } catch (err) {
+      if (!(err instanceof CpTransportError)) throw err;
+      if (err.kind !== "aborted") {
+        this.deps.logger.debug({ err: err.message }, "poll failed");
+        await pause(this.#backoff.next(), signal);
+      }
+      return undefined;
+    } finally {
+      unsubscribeSwap();
+      unsubscribePause();
+    }
+  }
+
+  async #handle(response: CpResponse, signal: AbortSignal): Promise<void> {
+    const { logger, pipeline, metrics } = this.deps;
+    if (response.status === 200) {
+      const parsed = v.safeParse(jobsResponseSchema, response.body ?? {});
+      if (!parsed.success) {
+        logger.warn({ requestId: response.requestId }, "poll answer is not a jobs document");
+        await pause(this.#backoff.next(), signal);
+        return;
+      }
+      this.#backoff.reset();
+      const jobs = parsed.output.jobs;
+      metrics.jobLag.set(lagSeconds(jobs));
+      // The job in hand is finished even when stopping; the rest waits for redelivery.
+      const inHand = new AbortController().signal;
+      for (const job of jobs) {
+        if (signal.aborted || this.deps.state.paused) break;
+        if ((await pipeline.process(job, inHand)) === "stop") break;
+      }
+      metrics.jobLag.set(0);
+      return;
+    }
+    if (response.status === 401 || response.status === 403) return; // paused by the transport
+    const retryAfter = response.status === 429 || response.status === 503 ? retryAfterMs(response.headers.get("retry-after"), Date.now()) : undefined;
+    logger.debug({ status: response.status, requestId: response.requestId, retryAfterMs: retryAfter }, "poll not answered with jobs");
+    await pause(retryAfter ?? this.#backoff.next(), signal);
+  }
+}
+
+function lagSeconds(jobs: unknown[]): number {
+  const created = jobs
+    .map((job) => Date.parse(String((job as { createdAt?: unknown } | null)?.createdAt ?? "")))
+    .filter((at) => !Number.isNaN(at));
+  return created.length === 0 ? 0 : Math.max(0, (Date.now() - Math.min(...created)) / 1000);
+}

@@ -1,0 +1,161 @@
+/**
+ * The write step of a job (connectivity.md §3.4): resolves the kind, enforces the write rules, then
+ * server-side applies (field manager `vworkspace-agent`, never forced) or deletes. API errors map to the
+ * errorCodes of §2.5; only a real field-manager conflict becomes `conflict`.
+ */
+import { CLUSTER } from "../api/groups";
+import { applyObject, ApplyConflictError } from "../kube/apply";
+import type { KubeClient } from "../kube/client";
+import type { Discovery } from "../kube/discovery";
+import { classifyError, KubeApiError } from "../kube/errors";
+import type { KubeObject, ResourceType } from "../kube/types";
+import type { AppliedRef, JobErrorCode } from "../protocol";
+import {
+  AGENT_FIELD_MANAGER,
+  checkClusterApply,
+  checkKindAllowed,
+  checkNamespace,
+  checkOwnership,
+  groupOf,
+  withControlPlaneLabels,
+  type GroupKind,
+  type NamespaceView,
+  type Refusal,
+} from "./authorise";
+
+export type WriteOutcome =
+  | { outcome: "succeeded"; appliedRef: AppliedRef; written?: KubeObject; type: ResourceType }
+  | { outcome: "failed"; code: JobErrorCode; detail: string }
+  | { outcome: "conflict"; code: "FieldManagerConflict"; detail: string; conflicts: { manager: string; field: string }[] };
+
+export interface WriterDeps {
+  client: Pick<KubeClient, "get" | "patch" | "delete">;
+  discovery: Pick<Discovery, "resourceType">;
+  namespaces: NamespaceView;
+  veleroNamespace: string;
+  clusterId(): string;
+  honouredCluster(): string | undefined;
+  allowedKinds(): readonly GroupKind[] | undefined;
+}
+
+export interface ApplyTarget {
+  object: Record<string, unknown> & { apiVersion: string; kind: string; metadata: Record<string, unknown> & { name: string; namespace?: string } };
+  /** Apply jobs are subject to the allow-list; typed intents are not. */
+  checkAllowList: boolean;
+}
+
+export interface DeleteTarget {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace: string;
+  checkAllowList: boolean;
+}
+
+function refused(refusal: Refusal): WriteOutcome {
+  return { outcome: "failed", ...refusal };
+}
+
+export class JobWriter {
+  constructor(private readonly deps: WriterDeps) {}
+
+  async apply(target: ApplyTarget, signal?: AbortSignal): Promise<WriteOutcome> {
+    const { object } = target;
+    const { group, version } = groupOf(object.apiVersion);
+    const gk = { group, kind: object.kind };
+    const prepared = await this.#prepare(gk, version, object.metadata.name, object.metadata.namespace ?? "", target.checkAllowList, signal);
+    if ("outcome" in prepared) return prepared;
+    const { type, namespace } = prepared;
+    // The guard limits a Cluster apply to the few fields the CP may own; those it takes over from whoever
+    // created the Cluster (usually an installer), so only there is the apply forced.
+    const cluster = isCluster(gk);
+    if (cluster) {
+      const refusal = checkClusterApply(object, this.deps.honouredCluster());
+      if (refusal) return refused(refusal);
+    }
+    const body = withControlPlaneLabels({ ...object, metadata: { ...object.metadata, ...(namespace ? { namespace } : {}) } }, this.deps.clusterId()) as unknown as KubeObject;
+    if (!namespace) delete body.metadata.namespace;
+    try {
+      const written = await applyObject(this.deps.client, type, body, { fieldManager: AGENT_FIELD_MANAGER, force: cluster, signal });
+      return { outcome: "succeeded", appliedRef: refOf(written), written, type };
+    } catch (err) {
+      return apiFailure(err);
+    }
+  }
+
+  async delete(target: DeleteTarget, signal?: AbortSignal): Promise<WriteOutcome> {
+    const { group, version } = groupOf(target.apiVersion);
+    const gk = { group, kind: target.kind };
+    if (isCluster(gk)) return refused({ code: "ProtectedField", detail: "the control plane may not delete the Cluster" });
+    const prepared = await this.#prepare(gk, version, target.name, target.namespace, target.checkAllowList, signal);
+    if ("outcome" in prepared) return prepared;
+    const ref: AppliedRef = { apiVersion: target.apiVersion, kind: target.kind, namespace: prepared.namespace, name: target.name };
+    try {
+      await this.deps.client.delete(prepared.type, target.name, { namespace: prepared.namespace || undefined, signal });
+    } catch (err) {
+      if (classifyError(err) !== "notFound") return apiFailure(err);
+    }
+    return { outcome: "succeeded", appliedRef: ref, type: prepared.type };
+  }
+
+  /** Allow-list, kind resolution, namespace rules and ownership, in that order. */
+  async #prepare(
+    gk: GroupKind,
+    version: string,
+    name: string,
+    requestedNamespace: string,
+    checkAllowList: boolean,
+    signal?: AbortSignal,
+  ): Promise<WriteOutcome | { type: ResourceType; namespace: string }> {
+    if (checkAllowList) {
+      const refusal = checkKindAllowed(gk, this.deps.allowedKinds());
+      if (refusal) return refused(refusal);
+    }
+    let type: ResourceType | undefined;
+    try {
+      type = await this.deps.discovery.resourceType(gk.group, version, gk.kind, signal);
+    } catch (err) {
+      return apiFailure(err);
+    }
+    if (!type) return refused({ code: "ApplyFailed", detail: `${gk.kind} in ${gk.group || "core"}/${version} is not served by the API server` });
+    const namespace = type.namespaced ? requestedNamespace : "";
+    if (type.namespaced) {
+      if (!namespace) return refused({ code: "InvalidPayload", detail: `${gk.kind} ${name} needs a namespace` });
+      const refusal = checkNamespace({ ...gk, namespace }, this.deps.namespaces, this.deps.veleroNamespace);
+      if (refusal) return refused(refusal);
+    }
+    if (!isCluster(gk)) {
+      let existing: KubeObject | undefined;
+      try {
+        existing = await this.deps.client.get(type, name, { namespace: namespace || undefined, signal });
+      } catch (err) {
+        if (classifyError(err) !== "notFound") return apiFailure(err);
+      }
+      const refusal = checkOwnership(existing, gk.kind, name);
+      if (refusal) return refused(refusal);
+    }
+    return { type, namespace };
+  }
+}
+
+function isCluster(gk: GroupKind): boolean {
+  return gk.group === CLUSTER.group && gk.kind === CLUSTER.kind;
+}
+
+export function refOf(object: KubeObject): AppliedRef {
+  const ref: AppliedRef = { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace ?? "", name: object.metadata.name };
+  if (object.metadata.uid) ref.uid = object.metadata.uid;
+  if (object.metadata.generation) ref.generation = object.metadata.generation;
+  return ref;
+}
+
+function apiFailure(err: unknown): WriteOutcome {
+  if (err instanceof ApplyConflictError) {
+    return { outcome: "conflict", code: "FieldManagerConflict", detail: err.serverMessage, conflicts: err.conflicts };
+  }
+  if (err instanceof KubeApiError) {
+    if (err.status === 403) return { outcome: "failed", code: "Forbidden", detail: err.serverMessage };
+    return { outcome: "failed", code: "ApplyFailed", detail: err.serverMessage };
+  }
+  return { outcome: "failed", code: "ApplyFailed", detail: err instanceof Error ? err.message : String(err) };
+}

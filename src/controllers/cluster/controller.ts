@@ -1,0 +1,86 @@
+/**
+ * Wiring of the Cluster controller: every Cluster change, a change of a Secret in the operator namespace, a
+ * namespace gate flip or an agent observation re-runs the one reconcile over all Clusters. ApplicationInstance
+ * and Operation condition changes in gated namespaces feed the agent's event sender.
+ */
+import { AgentMetrics } from "../../agent/metrics";
+import { APPLICATION_INSTANCE, CLUSTER, OPERATION } from "../../api/groups";
+import type { Secret } from "../../agent/credentials";
+import { Discovery } from "../../kube/discovery";
+import type { KubeObject } from "../../kube/types";
+import { Controller } from "../../manager/controller";
+import type { ControllerFactory, ManagerContext } from "../../manager/operator";
+import { ClusterReconciler } from "./reconciler";
+import { SECRET } from "./secrets";
+
+const KEY = "clusters";
+const metricsByRegistry = new WeakMap<object, AgentMetrics>();
+
+/** Stops the agent after the work queue drained, so shutdown finishes the job in hand and flushes events. */
+class ClusterController extends Controller {
+  constructor(options: ConstructorParameters<typeof Controller>[0], private readonly reconciler: ClusterReconciler) {
+    super(options);
+  }
+
+  override async run(signal: AbortSignal, shutdownTimeoutMs: number): Promise<void> {
+    await super.run(signal, shutdownTimeoutMs);
+    await this.reconciler.stop();
+  }
+}
+
+export const clusterController: ControllerFactory = (context: ManagerContext) => {
+  const { config, informers, gate } = context;
+  const namespace = config.agent.credentialsNamespace || config.namespace;
+  const clusters = informers.for<KubeObject>({ type: CLUSTER });
+  const secrets = informers.for<Secret>({ type: SECRET, namespace });
+  const instances = informers.for<KubeObject>({ type: APPLICATION_INSTANCE });
+  const operations = informers.for<KubeObject>({ type: OPERATION });
+  const registry = context.metrics.registry;
+  const metrics = metricsByRegistry.get(registry) ?? new AgentMetrics(registry);
+  metricsByRegistry.set(registry, metrics);
+  const managedObjects = () => [...instances.list(), ...operations.list()].filter((object) => gate.isGated(object.metadata.namespace ?? ""));
+
+  let controller: ClusterController | undefined;
+  const reconciler = new ClusterReconciler({
+    client: context.client,
+    discovery: new Discovery(context.client, { ttlMs: 10_000, clock: context.clock }),
+    config: config.agent,
+    namespace,
+    clusters,
+    secret: (name) => secrets.get(`${namespace}/${name}`),
+    gate,
+    managedObjects,
+    status: context.status,
+    events: context.events,
+    metrics,
+    logger: context.logger.child({ controller: "cluster" }),
+    enqueue: () => controller?.queue.add(KEY),
+  });
+  controller = new ClusterController(
+    {
+      name: "cluster",
+      workers: 1,
+      metrics: context.metrics,
+      logger: context.logger,
+      clock: context.clock,
+      reconcile: ({ signal }) => reconciler.reconcile(signal),
+    },
+    reconciler,
+  );
+  controller.watchMapped(clusters, () => [KEY]).watchMapped(secrets, () => [KEY]).watchMapped(gate.view, () => []);
+  gate.onChange(() => controller?.queue.add(KEY));
+
+  // Condition transitions of managed objects become events once the caches hold the starting state;
+  // what existed before is covered by the startup snapshot.
+  for (const view of [instances, operations]) {
+    view.addHandlers({
+      add: (object) => {
+        if (view.hasSynced() && gate.isGated(object.metadata.namespace ?? "")) reconciler.observe(undefined, object);
+      },
+      update: (previous, current) => {
+        if (gate.isGated(current.metadata.namespace ?? "")) reconciler.observe(previous, current);
+      },
+    });
+  }
+  return controller;
+};

@@ -1,0 +1,45 @@
+/**
+ * The cluster's X25519 keypair Secret (connectivity.md §5.1): generated when absent, never regenerated while it
+ * exists, owned by the Cluster. The public half is recomputed from the private JWK so a stored `kid` cannot lie.
+ */
+import type { KubeClient } from "../../kube/client";
+import { controllerReference } from "../../kube/owners";
+import type { KubeObject } from "../../kube/types";
+import { clusterPublicKeyOf, generateClusterKeypair, type ClusterKeypair } from "../../security";
+import { encodeSecretData, secretValue, type Secret } from "../../agent/credentials";
+import { writeSecret } from "./secrets";
+
+export async function keypairFromSecret(secret: Secret | undefined): Promise<ClusterKeypair | undefined> {
+  const text = secretValue(secret, "private.jwk");
+  if (!text) return undefined;
+  try {
+    const stored = JSON.parse(text) as { d?: unknown; x?: unknown; crv?: unknown; kty?: unknown };
+    if (typeof stored.d !== "string") return undefined;
+    const publicJwk = await clusterPublicKeyOf(stored);
+    return { publicJwk, privateJwk: { ...publicJwk, d: stored.d } };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The stored keypair, or a new one written to the Secret; `generated` tells the caller to announce it. */
+export async function ensureKeypair(
+  client: Pick<KubeClient, "create" | "replace">,
+  namespace: string,
+  name: string,
+  owner: KubeObject,
+  existing: Secret | undefined,
+): Promise<{ keypair: ClusterKeypair; generated: boolean }> {
+  const stored = await keypairFromSecret(existing);
+  if (stored) return { keypair: stored, generated: false };
+  const keypair = await generateClusterKeypair();
+  const secret: Secret = {
+    apiVersion: "v1",
+    kind: "Secret",
+    type: "Opaque",
+    metadata: { name, namespace, ownerReferences: [controllerReference(owner)] },
+    data: encodeSecretData({ "private.jwk": JSON.stringify(keypair.privateJwk), "public.jwk": JSON.stringify(keypair.publicJwk) }),
+  };
+  await writeSecret(client, secret, existing);
+  return { keypair, generated: true };
+}

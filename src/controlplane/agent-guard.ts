@@ -1,0 +1,79 @@
+/**
+ * The checks every agent request passes before its handler (connectivity.md §10.2): media types (406/415), body
+ * size, bearer authentication (401), rate limit (429) and injected faults. Register authenticates itself.
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { AGENT_MEDIA_TYPE, AGENT_PATHS, type AgentEndpoint } from "../protocol/endpoints";
+import { MAX_EVENTS_BODY_BYTES } from "../protocol/events";
+import type { BearerIdentity } from "./store/tokens";
+import { acceptsAgentMediaType, bearerOf, mediaTypeOf, problem, requestIdOf } from "./http";
+import type { ControlPlaneState } from "./state";
+import type { PeerIdentity } from "./tls-terminator";
+
+export interface AgentVariables {
+  requestId: string;
+  identity: BearerIdentity;
+  /** Raw request body text ("" when none). */
+  bodyText: string;
+}
+
+export type AgentContext = Context<{ Variables: AgentVariables; Bindings: AgentBindings }>;
+
+export interface AgentBindings {
+  /** Bun's server, to lift the idle timeout for a long poll; absent when the app is called directly. */
+  server?: { timeout(request: Request, seconds: number): void };
+  /** The verified client certificate's identity, when certificates are bound to clusters. */
+  peer?: PeerIdentity;
+}
+
+/** A certificate naming a registered cluster may only act for that cluster; other certificates are fleet-wide. */
+export function peerMismatch(state: ControlPlaneState, peer: PeerIdentity | undefined, clusterId: string): boolean {
+  return peer !== undefined && peer.commonName !== clusterId && state.clusters.get(peer.commonName) !== undefined;
+}
+
+export function endpointOf(method: string, path: string): AgentEndpoint | undefined {
+  if (path === AGENT_PATHS.jobs && method === "GET") return "jobs";
+  if (path === AGENT_PATHS.events && method === "POST") return "events";
+  if (path === AGENT_PATHS.register && method === "POST") return "register";
+  if (path === AGENT_PATHS.rotate && method === "POST") return "rotate";
+  const match = /^\/api\/agent\/jobs\/[^/]+\/(ack|status|result)$/.exec(path);
+  return match && method === "POST" ? (match[1] as AgentEndpoint) : undefined;
+}
+
+export function agentGuard(state: ControlPlaneState): MiddlewareHandler<{ Variables: AgentVariables; Bindings: AgentBindings }> {
+  return async (c, next) => {
+    requestIdOf(c);
+    const endpoint = endpointOf(c.req.method, c.req.path);
+    if (!endpoint) return problem(c, 404, "NotFound", `no agent endpoint ${c.req.method} ${c.req.path}`);
+    if (!acceptsAgentMediaType(c.req.header("Accept"))) return problem(c, 406, "NotAcceptable", `Accept must include ${AGENT_MEDIA_TYPE}`);
+    // Every agent body is small; the 1 MiB events limit of §10.2 bounds them all.
+    const tooLarge = () => problem(c, 413, "PayloadTooLarge", "request body exceeds 1 MiB");
+    if (Number(c.req.header("Content-Length") ?? "0") > MAX_EVENTS_BODY_BYTES) return tooLarge();
+    const bodyText = c.req.method === "GET" ? "" : await c.req.text();
+    if (bodyText !== "" && mediaTypeOf(c.req.header("Content-Type")) !== AGENT_MEDIA_TYPE) {
+      return problem(c, 415, "UnsupportedMediaType", `Content-Type must be ${AGENT_MEDIA_TYPE}`);
+    }
+    if (Buffer.byteLength(bodyText) > MAX_EVENTS_BODY_BYTES) return tooLarge();
+    c.set("bodyText", bodyText);
+    const now = state.now();
+    let clusterId: string | undefined;
+    if (endpoint !== "register") {
+      const token = bearerOf(c.req.header("Authorization"));
+      const identity = token ? state.tokens.authenticate(token, now) : undefined;
+      if (!identity) return problem(c, 401, "Unauthorized", "missing, unknown, revoked or expired bearer token");
+      if (!state.rateLimiter.allow(identity.hash, now)) {
+        return problem(c, 429, "RateLimited", "request rate limit exceeded", { retryAfterSeconds: state.config.retryAfterSeconds });
+      }
+      if (peerMismatch(state, c.env?.peer, identity.clusterId)) return problem(c, 403, "Forbidden", "the client certificate belongs to another cluster");
+      c.set("identity", identity);
+      clusterId = identity.clusterId;
+    }
+    const fault = state.faults.take(endpoint, clusterId);
+    if (fault) {
+      if (fault.delayMs) await Bun.sleep(fault.delayMs);
+      const options = fault.retryAfterSeconds !== undefined ? { retryAfterSeconds: fault.retryAfterSeconds } : {};
+      return problem(c, fault.status, "InjectedFault", `fault injected for ${endpoint}`, options);
+    }
+    await next();
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * Starts the reference control plane on Bun.serve: plain HTTP, HTTPS, or mTLS where Bun itself requires and
+ * verifies the client certificate (Bun cannot show it to the handler, so it is not mapped to a cluster).
+ */
+import type { Database } from "bun:sqlite";
+import type { Logger } from "../observability/logger";
+import { controlPlaneApp } from "./app";
+import { DEFAULT_REGISTRATION_TOKEN_TTL_MS, type ControlPlaneConfig, type ControlPlaneTls } from "./config";
+import { createState, type ControlPlaneState } from "./state";
+import { startTlsTerminator, type TlsTerminator } from "./tls-terminator";
+import { openDatabase } from "./store/db";
+
+export interface RunningControlPlane {
+  /** Base URL with the bound port, e.g. https://127.0.0.1:41234 */
+  url: string;
+  port: number;
+  state: ControlPlaneState;
+  stop(): Promise<void>;
+}
+
+function seed(state: ControlPlaneState): void {
+  const { seedRegistrationToken, seedClusterId } = state.config;
+  if (seedRegistrationToken) state.tokens.seedRegistrationToken(seedRegistrationToken, seedClusterId, DEFAULT_REGISTRATION_TOKEN_TTL_MS, state.now());
+}
+
+export interface ControlPlaneDeps {
+  /** Milliseconds since the epoch; tests move it to cross windows (token expiry, status window) without waiting. */
+  now?: () => number;
+}
+
+export async function startControlPlane(config: ControlPlaneConfig, logger: Logger, deps: ControlPlaneDeps = {}): Promise<RunningControlPlane> {
+  const db: Database = openDatabase(config.db);
+  const state = createState(db, config, logger);
+  if (deps.now) state.now = deps.now;
+  seed(state);
+  // The first signing key exists before the first request, so the JWKS is never empty while signing is on.
+  if (config.signing !== "off") await state.signingKeys.active();
+  const app = controlPlaneApp(state);
+  const clientCaPem = config.tls?.clientCaPem;
+  if (config.tls && clientCaPem && config.tls.clientCertIdentity) return startWithIdentity(config, { ...config.tls, clientCaPem }, state, app, db);
+  const tls = config.tls
+    ? {
+        cert: config.tls.certPem,
+        key: config.tls.keyPem,
+        ...(config.tls.clientCaPem ? { ca: config.tls.clientCaPem, requestCert: true, rejectUnauthorized: true } : {}),
+      }
+    : undefined;
+  const server = Bun.serve({
+    hostname: config.hostname,
+    port: config.port,
+    ...(tls ? { tls } : {}),
+    fetch: (request, bunServer) => app.fetch(request, { server: bunServer }),
+  });
+  const scheme = tls ? "https" : "http";
+  const host = config.hostname.includes(":") ? `[${config.hostname}]` : config.hostname;
+  const port = server.port as number;
+  const url = `${scheme}://${host}:${port}`;
+  logger.info({ url, mtls: Boolean(config.tls?.clientCaPem), signing: config.signing, encryptJobs: config.encryptJobs }, "control plane listening");
+  return {
+    url,
+    port,
+    state,
+    stop: async () => {
+      state.signal.releaseAll();
+      await server.stop(true);
+      db.close();
+    },
+  };
+}
+
+/** node:tls in front, Bun.serve on loopback behind it; requests that bypass the terminator are refused. */
+async function startWithIdentity(
+  config: ControlPlaneConfig,
+  tls: ControlPlaneTls & { clientCaPem: string },
+  state: ControlPlaneState,
+  app: ReturnType<typeof controlPlaneApp>,
+  db: Database,
+): Promise<RunningControlPlane> {
+  let identityOf: TlsTerminator["identityOf"] = () => undefined;
+  const internal = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: (request, bunServer) => {
+      const peer = identityOf(bunServer.requestIP(request)?.port ?? -1);
+      if (!peer) return new Response(JSON.stringify({ error: "MisdirectedRequest", message: "connect through the TLS listener" }), { status: 421 });
+      return app.fetch(request, { server: bunServer, peer });
+    },
+  });
+  const terminator = await startTlsTerminator({ hostname: config.hostname, port: config.port, tls, upstreamPort: internal.port as number, logger: state.logger });
+  identityOf = terminator.identityOf;
+  const host = config.hostname.includes(":") ? `[${config.hostname}]` : config.hostname;
+  const url = `https://${host}:${terminator.port}`;
+  state.logger.info({ url, mtls: true, clientCertIdentity: true, signing: config.signing, encryptJobs: config.encryptJobs }, "control plane listening");
+  return {
+    url,
+    port: terminator.port,
+    state,
+    stop: async () => {
+      state.signal.releaseAll();
+      await terminator.stop();
+      await internal.stop(true);
+      db.close();
+    },
+  };
+}

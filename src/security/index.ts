@@ -1,0 +1,9 @@
+/** Job security (connectivity.md §4–§5): JCS, detached JWS, JWE, keys and the mode decisions. */
+export * from "./jcs";
+export * from "./trusted-keys";
+export * from "./jws";
+export * from "./modes";
+export * from "./keys";
+export * from "./jwe";
+export * from "./fingerprint";
+export * from "./screen";

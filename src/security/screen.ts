@@ -1,0 +1,22 @@
+/**
+ * Steps 2–3 of the agent's job pipeline (connectivity.md §3.3): the replay check against the agent's own ledger,
+ * then signature verification under the configured mode. The ledger stays the agent's; it is passed in as a hook.
+ */
+import { verifyJobSignature, type SignatureVerdict, type VerifyJobOptions } from "./jws";
+import { decideSignature, type SecurityDecision, type SecurityMode } from "./modes";
+
+export interface ScreenJobOptions extends VerifyJobOptions {
+  mode: SecurityMode;
+  /** True when the job id is already `done` in the processed-jobs ledger. */
+  alreadyProcessed: (jobId: string) => boolean | Promise<boolean>;
+}
+
+export type ScreenOutcome =
+  | { kind: "replayed" }
+  | { kind: "screened"; verdict: SignatureVerdict | undefined; decision: SecurityDecision };
+
+export async function screenJob(rawJob: Record<string, unknown> & { id: string }, options: ScreenJobOptions): Promise<ScreenOutcome> {
+  if (await options.alreadyProcessed(rawJob.id)) return { kind: "replayed" };
+  const verdict = options.mode === "disabled" ? undefined : await verifyJobSignature(rawJob, options);
+  return { kind: "screened", verdict, decision: decideSignature(options.mode, verdict, rawJob.id) };
+}

@@ -1,0 +1,98 @@
+/**
+ * mTLS and CA pinning (connectivity.md §6) against the reference control plane with `--client-ca`: with the
+ * client certificate and the pinned CA everything works; without the certificate the server refuses the
+ * handshake; a bundle holding another CA makes the agent refuse the server; a key that does not match its
+ * certificate is TLSConfigInvalid before any connection is attempted.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { issueCert } from "../../../scripts/lib/pki";
+import { CLUSTER } from "../../../src/api/groups";
+import { SECRET } from "../../../src/controllers/cluster/secrets";
+import { getCluster, type TestCluster } from "../../support/cluster";
+import { startRefControlPlane, type RefControlPlane } from "../../support/controlplane";
+import { eventually } from "../../support/eventually";
+import { useNamespace } from "../../support/namespace";
+import { clusterObject, condition, configMap, createTokenSecret, deleteClusters, finishAgentTest, getClusterObject, resultOf, startAgent, waitForPhase, type AgentRun } from "./harness";
+
+const ns = useNamespace({ slug: "agent-mtls" });
+let cluster: TestCluster;
+let plane: RefControlPlane;
+let running: AgentRun | undefined;
+
+beforeAll(async () => {
+  cluster = await getCluster();
+  await deleteClusters(cluster.client);
+  plane = await startRefControlPlane({ mtls: true });
+});
+
+afterEach(async () => {
+  const finished = running;
+  running = undefined;
+  await finishAgentTest(cluster, finished);
+});
+
+afterAll(async () => {
+  await plane.stop();
+});
+
+async function tlsSecret(name: string, data: Record<string, string>): Promise<void> {
+  const encoded = Object.fromEntries(Object.entries(data).map(([key, value]) => [key, Buffer.from(value).toString("base64")]));
+  await cluster.client.create(SECRET, { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: ns.name }, data: encoded });
+}
+
+async function registerCount(run: AgentRun): Promise<Record<string, number>> {
+  const text = await run.operator.metrics.registry.getSingleMetricAsString("vworkspace_operator_agent_requests_total");
+  const counts: Record<string, number> = {};
+  for (const match of text.matchAll(/endpoint="register",code="([^"]+)"} (\d+)/g)) counts[match[1]!] = Number(match[2]);
+  return counts;
+}
+
+async function startWith(security: Record<string, unknown>): Promise<void> {
+  const { token } = await plane.admin.createRegistrationToken();
+  await createTokenSecret(cluster.client, ns.name, token);
+  running = await startAgent(cluster, ns.name);
+  await cluster.client.create(CLUSTER, clusterObject(plane, { security }));
+}
+
+describe("mTLS", () => {
+  test("client certificate and pinned CA: registration, jobs and heartbeats work", async () => {
+    const client = await plane.pki!.clientCert("cluster-agent");
+    await tlsSecret("cp-client", { "tls.crt": client.certPem, "tls.key": client.keyPem });
+    await tlsSecret("cp-ca", { "ca.crt": plane.caPem! });
+    await startWith({ mtls: { secretRef: { name: "cp-client" } }, caBundleSecretRef: { name: "cp-ca" } });
+    const connected = await waitForPhase(cluster.client, "Connected");
+    const { id } = await plane.admin.enqueueJob(connected.spec.clusterId!, { kind: "apply", payload: configMap(ns.name, "over-mtls", { a: "1" }) });
+    expect((await resultOf(plane, id)).outcome).toBe("succeeded");
+  });
+
+  test("without a client certificate the server refuses the handshake", async () => {
+    await tlsSecret("cp-ca", { "ca.crt": plane.caPem! });
+    await startWith({ caBundleSecretRef: { name: "cp-ca" } });
+    await eventually(async () => Object.keys(await registerCount(running!)).some((code) => code === "tls" || code === "network"), { what: "register refused at the transport" });
+    const pending = await getClusterObject(cluster.client);
+    expect(pending?.status?.phase ?? "Pending").toBe("Pending");
+    expect(condition(pending, "Connected")?.reason ?? "RegistrationPending").toBe("RegistrationPending");
+    expect((await registerCount(running!))["200"]).toBeUndefined();
+  });
+
+  test("a CA bundle holding another CA makes the agent refuse the server", async () => {
+    const client = await plane.pki!.clientCert("cluster-agent");
+    await tlsSecret("cp-client", { "tls.crt": client.certPem, "tls.key": client.keyPem });
+    await tlsSecret("cp-ca", { "ca.crt": plane.pki!.rogueCa.certPem });
+    await startWith({ mtls: { secretRef: { name: "cp-client" } }, caBundleSecretRef: { name: "cp-ca" } });
+    await eventually(async () => (await registerCount(running!)).tls ?? 0, { what: "register refused by the agent's TLS check" });
+    expect((await registerCount(running!))["200"]).toBeUndefined();
+  });
+
+  test("a key that does not match its certificate is TLSConfigInvalid and nothing is sent", async () => {
+    const client = await plane.pki!.clientCert("cluster-agent");
+    const other = await issueCert(plane.pki!.clientCa, { cn: "someone-else", usage: "client" });
+    await tlsSecret("cp-client", { "tls.crt": client.certPem, "tls.key": other.keyPem });
+    await tlsSecret("cp-ca", { "ca.crt": plane.caPem! });
+    await startWith({ mtls: { secretRef: { name: "cp-client" } }, caBundleSecretRef: { name: "cp-ca" } });
+    const invalid = await waitForPhase(cluster.client, "Error");
+    expect(condition(invalid, "Connected")).toMatchObject({ status: "False", reason: "TLSConfigInvalid" });
+    expect(condition(invalid, "Connected")?.message).toContain("does not match");
+    expect(await registerCount(running!)).toEqual({});
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * Registration (connectivity.md §1.6, §1.1): token exchange, the credentials Secret and its owner, reuse of the
+ * same token without a second exchange, a refused token not retried, adoption, and only the oldest Cluster
+ * honoured.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { CLUSTER } from "../../../src/api/groups";
+import { credentialsFromSecret } from "../../../src/agent/credentials";
+import { SECRET } from "../../../src/controllers/cluster/secrets";
+import type { KubeObject } from "../../../src/kube/types";
+import { getCluster, type TestCluster } from "../../support/cluster";
+import { startRefControlPlane, type RefControlPlane } from "../../support/controlplane";
+import { eventually } from "../../support/eventually";
+import { useNamespace } from "../../support/namespace";
+import { CLUSTER_NAME, clusterEvents, clusterObject, condition, createTokenSecret, deleteClusters, getClusterObject, startAgent, waitForPhase, finishAgentTest, type AgentRun } from "./harness";
+
+const ns = useNamespace({ slug: "agent-registration" });
+let cluster: TestCluster;
+let plane: RefControlPlane;
+let running: AgentRun | undefined;
+
+beforeAll(async () => {
+  cluster = await getCluster();
+  await deleteClusters(cluster.client);
+  plane = await startRefControlPlane();
+});
+
+afterEach(async () => {
+  const finished = running;
+  running = undefined;
+  await finishAgentTest(cluster, finished);
+});
+
+afterAll(async () => {
+  await plane.stop();
+});
+
+describe("registration", () => {
+  test("exchanges the token once, writes an owned credentials Secret and connects", async () => {
+    const { token } = await plane.admin.createRegistrationToken();
+    await createTokenSecret(cluster.client, ns.name, token);
+    running = await startAgent(cluster, ns.name);
+    await cluster.client.create(CLUSTER, clusterObject(plane));
+    const connected = await waitForPhase(cluster.client, "Connected");
+
+    const secret = await cluster.client.get(SECRET, "vworkspace-agent-credentials", { namespace: ns.name });
+    const credentials = credentialsFromSecret(secret as never);
+    expect(credentials?.clusterId).toBe(connected.spec.clusterId!);
+    expect(credentials?.baseUrl).toBe(plane.url);
+    expect(secret.metadata.ownerReferences?.[0]?.uid).toBe(connected.metadata.uid!);
+    const keypair = await cluster.client.get(SECRET, "vworkspace-operator-keypair", { namespace: ns.name });
+    expect(keypair.metadata.ownerReferences?.[0]?.uid).toBe(connected.metadata.uid!);
+    expect(connected.status?.publicKey?.kid).toBeTruthy();
+    expect(JSON.stringify(connected.status?.publicKey)).not.toContain('"d"');
+    expect(condition(connected, "Authenticated")?.status).toBe("True");
+    expect(condition(connected, "Connected")?.reason).toBe("RoundTripOK");
+    expect(condition(connected, "Ignored")?.reason).toBe("Honoured");
+    expect(connected.metadata.finalizers).toContain(CLUSTER.finalizer);
+
+    const [registered] = (await plane.admin.clusters()).filter((entry) => entry.clusterId === credentials?.clusterId);
+    expect(registered?.publicKey?.kid).toBe(connected.status!.publicKey!.kid!);
+    const events = await eventually(async () => {
+      const found = await clusterEvents(cluster.client, connected.metadata.uid!);
+      return found.some((event) => event.reason === "Registered") ? found : undefined;
+    }, { what: "Registered event" });
+    expect(events.map((event) => event.reason)).toContain("InsecureControlPlaneEndpoint");
+
+    // The same token again (operator restart): no second exchange, the single-use token is not replayed.
+    await running.stop();
+    running = await startAgent(cluster, ns.name);
+    await eventually(async () => (await getClusterObject(cluster.client))?.status?.lastHeartbeat !== connected.status?.lastHeartbeat, { what: "heartbeat after restart" });
+    const after = await getClusterObject(cluster.client);
+    expect(after?.status?.phase).toBe("Connected");
+    expect(condition(after, "Authenticated")?.status).toBe("True");
+    const metrics = await running.operator.metrics.registry.getSingleMetricAsString("vworkspace_operator_agent_requests_total");
+    expect(metrics).not.toContain('endpoint="register"');
+  });
+
+  test("an unknown token is refused with 401 once and not retried until the token Secret changes", async () => {
+    await createTokenSecret(cluster.client, ns.name, "vwksp-reg-unknown-token-0000");
+    running = await startAgent(cluster, ns.name);
+    await cluster.client.create(CLUSTER, clusterObject(plane));
+    const failed = await waitForPhase(cluster.client, "Error");
+    expect(condition(failed, "Authenticated")?.reason).toBe("RegistrationFailed");
+    // More reconciles (gate flips, heartbeats of the controller) must not resend the token.
+    await cluster.client.patch(CLUSTER, CLUSTER_NAME, { type: "merge", body: { metadata: { labels: { touched: "1" } } } });
+    await eventually(async () => (await getClusterObject(cluster.client))?.metadata.labels?.touched === "1", { what: "label seen" });
+    const count = async () => {
+      const text = await running!.operator.metrics.registry.getSingleMetricAsString("vworkspace_operator_agent_requests_total");
+      return Number(/endpoint="register",code="401"} (\d+)/.exec(text)?.[1] ?? "0");
+    };
+    expect(await count()).toBe(1);
+
+    // A new valid token in the Secret is picked up.
+    const { token } = await plane.admin.createRegistrationToken();
+    await cluster.client.patch(SECRET, "registration", { type: "merge", body: { data: { registrationToken: Buffer.from(token).toString("base64") } } }, { namespace: ns.name });
+    await waitForPhase(cluster.client, "Connected");
+  });
+
+  test("only the oldest Cluster is honoured; the younger one is Ignored and its token never sent", async () => {
+    const { token } = await plane.admin.createRegistrationToken();
+    await createTokenSecret(cluster.client, ns.name, token);
+    await createTokenSecret(cluster.client, ns.name, "vwksp-reg-never-sent-1111", "other-token");
+    running = await startAgent(cluster, ns.name);
+    await cluster.client.create(CLUSTER, clusterObject(plane));
+    await waitForPhase(cluster.client, "Connected");
+    const younger: KubeObject = clusterObject(plane, { registrationTokenSecretRef: { name: "other-token" } }, "vws-test-younger");
+    await cluster.client.create(CLUSTER, younger);
+    const ignored = await waitForPhase(cluster.client, "Ignored", "vws-test-younger");
+    expect(condition(ignored, "Ignored")?.reason).toBe("DuplicateCluster");
+    expect(condition(ignored, "Ignored")?.message).toContain(CLUSTER_NAME);
+    const events = await eventually(async () => {
+      const found = await clusterEvents(cluster.client, ignored.metadata.uid!);
+      return found.some((event) => event.reason === "DuplicateCluster") ? found : undefined;
+    }, { what: "DuplicateCluster event" });
+    expect(events.length).toBeGreaterThan(0);
+    const text = await running.operator.metrics.registry.getSingleMetricAsString("vworkspace_operator_agent_requests_total");
+    expect(text).not.toContain('endpoint="register",code="401"');
+    expect(ignored.metadata.finalizers ?? []).not.toContain(CLUSTER.finalizer);
+
+    // Deleting the honoured Cluster promotes the younger one, which starts from its own spec.
+    await cluster.client.delete(CLUSTER, CLUSTER_NAME);
+    await eventually(async () => (await getClusterObject(cluster.client)) === undefined, { what: "honoured Cluster gone (finalizer removed)" });
+    const promoted = await waitForPhase(cluster.client, "Error", "vws-test-younger");
+    expect(condition(promoted, "Ignored")?.reason).toBe("Honoured");
+    expect(condition(promoted, "Authenticated")?.reason).toBe("RegistrationFailed");
+  });
+});
