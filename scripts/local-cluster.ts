@@ -5,7 +5,7 @@
 //   status [--quiet]             exit 0 iff healthy
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { apiRequest, apiserverReady, createPlane, type ApiConnection, type ControlPlane, type StoreKind } from "./lib/controlplane";
+import { apiRequest, apiserverReady, createPlane, type ApiConnection, type ControlPlane, type PlanePorts, type StoreKind } from "./lib/controlplane";
 import { planePkiPaths } from "./lib/pki";
 import { adoptProc, isRunning, pollUntil, stopProc, type Proc } from "./lib/procs";
 
@@ -155,6 +155,27 @@ async function up(flags: Set<string>): Promise<number> {
   if (existing) console.log(`stale cluster state: stopping survivors (${(await stopRecorded(existing)).join(", ")})`);
   resetForFreshStart(flags.has("--keep-data"));
   const store: StoreKind = process.env.VWS_STORE === "etcd" ? "etcd" : "kine";
+  return startCluster(store, flags);
+}
+
+/**
+ * After a process of a running cluster died (kube-apiserver can panic in its etcd client's watch code under
+ * load), starts it again in place: same ports, data, PKI and run id, so clients holding the kubeconfig carry
+ * on. Does nothing while every recorded process runs, however slow its answers: that is load, not death.
+ */
+async function revive(flags: Set<string>): Promise<number> {
+  const existing = readState();
+  if (!existing) return 0;
+  const dead = recordedProcs(existing).filter((proc) => !isRunning(proc));
+  if (dead.length === 0) return 0;
+  console.log(`local cluster: ${dead.map((proc) => `${proc.name} (pid ${proc.pid})`).join(", ")} died; restarting in place (${(await stopRecorded(existing)).join(", ")})`);
+  resetForFreshStart(true);
+  const { store, ports } = existing;
+  const fixed: PlanePorts = { store: ports[store] ?? 0, storePeer: ports.etcdPeer ?? 0, apiserver: ports.apiserver ?? 0, kcm: ports.kcm ?? 0 };
+  return startCluster(existing.store, flags, { ports: fixed, runId: existing.runId });
+}
+
+async function startCluster(store: StoreKind, flags: Set<string>, keep?: { ports: PlanePorts; runId: string }): Promise<number> {
   const bins = binsFromEnv(store);
   const started = Date.now();
   const plane = await createPlane({
@@ -163,12 +184,13 @@ async function up(flags: Set<string>): Promise<number> {
     withKcm: true,
     store,
     detached: true,
+    ...(keep ? { ports: keep.ports } : {}),
   });
   const stopOnSignal = () => void plane.stop().finally(() => process.exit(130));
   process.once("SIGINT", stopOnSignal).once("SIGTERM", stopOnSignal);
   await plane.start();
   try {
-    const state = stateOf(plane, bins, store);
+    const state = { ...stateOf(plane, bins, store), ...(keep ? { runId: keep.runId } : {}) };
     writeState(state);
     await writeMarker(plane, state, await assertKubernetesVersion(plane));
     if (!flags.has("--quiet")) console.log(`cluster up in ${((Date.now() - started) / 1000).toFixed(1)}s: ${plane.apiUrl} (export KUBECONFIG=${KUBECONFIG})`);
@@ -224,7 +246,7 @@ function relaunchUnderLock(argv: string[]): number {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const flags = new Set(rest);
-  const needsLock = command === "up" || command === "down";
+  const needsLock = command === "up" || command === "down" || command === "revive";
   if (needsLock && process.env.VWS_CLUSTER_LOCK_HELD !== "1") {
     mkdirSync(CLUSTER_DIR, { recursive: true });
     return relaunchUnderLock(argv);
@@ -234,13 +256,15 @@ async function main(argv: string[]): Promise<number> {
       return up(flags);
     case "down":
       return down(flags);
+    case "revive":
+      return revive(flags);
     case "status":
       return status(flags);
     case "env":
       console.log(`export KUBECONFIG=${KUBECONFIG}`);
       return 0;
     default:
-      console.error("usage: bun scripts/local-cluster.ts up [--keep-data] [--quiet] | down [--purge] | env | status [--quiet]");
+      console.error("usage: bun scripts/local-cluster.ts up [--keep-data] [--quiet] | down [--purge] | revive [--quiet] | env | status [--quiet]");
       return 2;
   }
 }
