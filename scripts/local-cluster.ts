@@ -184,11 +184,10 @@ async function startCluster(store: StoreKind, flags: Set<string>, keep?: { ports
     withKcm: true,
     store,
     detached: true,
-    ...(keep ? { ports: keep.ports } : {}),
   });
   const stopOnSignal = () => void plane.stop().finally(() => process.exit(130));
   process.once("SIGINT", stopOnSignal).once("SIGTERM", stopOnSignal);
-  await plane.start();
+  await plane.start(keep?.ports);
   try {
     const state = { ...stateOf(plane, bins, store), ...(keep ? { runId: keep.runId } : {}) };
     writeState(state);
