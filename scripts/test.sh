@@ -21,8 +21,10 @@ install_deps() {
 }
 
 started_cluster=0
+watchdog_pid=""
 on_exit() {
   local rc=$?
+  [ -n "$watchdog_pid" ] && kill "$watchdog_pid" 2>/dev/null
   if [ "$rc" -ne 0 ]; then
     for f in .local/cluster/logs/*.log; do
       [ -f "$f" ] && { echo "----- tail $f"; tail -n 50 "$f"; }
