@@ -60,7 +60,7 @@ describe("the RunCommand Job", () => {
       parameters: { image: "migrate:1", activeDeadlineSeconds: 60, backoffLimit: 2, ttlSecondsAfterFinished: 10, runAsGroup: 3000 },
       timeoutSeconds: 1800,
       extraLabels: { "ops.vworkspace.io/hook-name": "db-migrate" },
-    }) as { metadata: KubeObject["metadata"]; spec: Record<string, any> };
+    }) as unknown as { metadata: KubeObject["metadata"]; spec: Record<string, any> };
     expect(job.spec.activeDeadlineSeconds).toBe(60);
     expect(job.spec.backoffLimit).toBe(2);
     expect(job.spec.ttlSecondsAfterFinished).toBe(10);
