@@ -11,3 +11,5 @@ export const VOLUME_SNAPSHOT_CLASS: ResourceType = { group: "snapshot.storage.k8
 export const REPLICATION_SOURCE: ResourceType = { group: "volsync.backube", version: "v1alpha1", kind: "ReplicationSource", plural: "replicationsources", namespaced: true };
 export const REPLICATION_DESTINATION: ResourceType = { group: "volsync.backube", version: "v1alpha1", kind: "ReplicationDestination", plural: "replicationdestinations", namespaced: true };
 export const PERSISTENT_VOLUME_CLAIM: ResourceType = { group: "", version: "v1", kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", namespaced: true };
+export const SERVICE_ACCOUNT: ResourceType = { group: "", version: "v1", kind: "ServiceAccount", plural: "serviceaccounts", namespaced: true };
+export const NAMESPACE: ResourceType = { group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false };

@@ -1,16 +1,11 @@
 /**
- * ApplicationInstance conditions → Upgrade verdict (operations.md §7.3). Only conditions written for
+ * ApplicationInstance conditions → Upgrade progress (operations.md §7.3). Only conditions written for
  * the upgraded generation count, so the instance's state from before the upgrade never decides it.
  */
 import type { ApplicationInstance } from "../../api/applicationinstance";
 import type { Condition } from "../../kube/types";
-import { failed, running, succeeded, type EngineReasons, type EngineVerdict } from "../common/verdict";
-
-export const UPGRADE_REASONS: EngineReasons = {
-  progress: "HelmUpgradeInProgress",
-  success: "HelmUpgradeSucceeded",
-  failure: "HelmUpgradeFailed",
-};
+import type { TemplateReasons } from "../../operations/templates";
+import type { Progress } from "../types";
 
 /** Ready=False reasons that mean Helm itself gave up on the release. */
 const RELEASE_FAILURE_REASONS = new Set([
@@ -33,54 +28,49 @@ export interface UpgradeTarget {
   startedAtMs: number;
 }
 
-export interface UpgradeVerdict {
-  verdict: EngineVerdict;
-  /** When a Running verdict turns into a stuck failure if nothing changes (ms since epoch). */
-  recheckAtMs?: number;
-}
-
-export function upgradeVerdict(
+export function upgradeProgress(
   instance: ApplicationInstance | undefined,
   target: UpgradeTarget,
-  nowMs: number,
-  stuckAfterMs: number,
-): UpgradeVerdict {
+  clock: { nowMs: number; stuckAfterMs: number },
+  reasons: TemplateReasons,
+): Progress {
+  const failed = (message: string): Progress => ({ state: "failed", reason: reasons.failure, message });
+  const running = (message: string, recheckAfterMs?: number): Progress =>
+    recheckAfterMs === undefined ? { state: "running", message } : { state: "running", message, recheckAfterMs };
   if (!instance || instance.metadata.deletionTimestamp) {
-    return { verdict: failed(UPGRADE_REASONS, "target ApplicationInstance was deleted during the upgrade") };
+    return failed("target ApplicationInstance was deleted during the upgrade");
   }
   const specVersion = instance.spec.chart?.version;
   if (target.version !== undefined && specVersion !== target.version) {
-    return {
-      verdict: failed(UPGRADE_REASONS, `spec.chart.version was changed to "${specVersion ?? ""}" by another writer during the upgrade to "${target.version}"`),
-    };
+    return failed(`spec.chart.version was changed to "${specVersion ?? ""}" by another writer during the upgrade to "${target.version}"`);
   }
   const current = (type: string): Condition | undefined =>
     instance.status?.conditions?.find((c) => c.type === type && (c.observedGeneration ?? 0) >= target.generation);
   const describe = (c: Condition) => `ApplicationInstance ${c.type}=${c.status} ${c.reason}: ${c.message}`;
   const ready = current("Ready");
   const blocked = current("Blocked");
-  if (blocked?.status === "True") return { verdict: failed(UPGRADE_REASONS, describe(blocked)) };
+  if (blocked?.status === "True") return failed(describe(blocked));
   const degraded = current("Degraded");
-  if (degraded?.status === "True") return { verdict: failed(UPGRADE_REASONS, describe(degraded)) };
+  if (degraded?.status === "True") return failed(describe(degraded));
   if (ready?.status === "True") {
     const applied = instance.status?.lastAppliedChart?.version;
     if (target.version === undefined || applied === target.version) {
-      return { verdict: succeeded(UPGRADE_REASONS, `ApplicationInstance ${instance.metadata.name} is Ready at chart version ${applied ?? specVersion ?? ""}`) };
+      return { state: "succeeded", message: `ApplicationInstance ${instance.metadata.name} is Ready at chart version ${applied ?? specVersion ?? ""}` };
     }
-    return { verdict: running(UPGRADE_REASONS, `waiting for chart version ${target.version} to be applied (applied: ${applied ?? "none"})`) };
+    return running(`waiting for chart version ${target.version} to be applied (applied: ${applied ?? "none"})`);
   }
   if (ready?.status === "False") {
     if (RELEASE_FAILURE_REASONS.has(ready.reason)) {
       const reconciling = current("Reconciling");
-      if (reconciling?.status === "False") return { verdict: failed(UPGRADE_REASONS, describe(ready)) };
-      return { verdict: running(UPGRADE_REASONS, `${describe(ready)} (Flux is still retrying)`) };
+      if (reconciling?.status === "False") return failed(describe(ready));
+      return running(`${describe(ready)} (Flux is still retrying)`);
     }
     const since = Math.max(Date.parse(ready.lastTransitionTime) || 0, target.startedAtMs);
-    const stuckAt = since + stuckAfterMs;
-    if (nowMs >= stuckAt) {
-      return { verdict: failed(UPGRADE_REASONS, `${describe(ready)} (unchanged for ${Math.round(stuckAfterMs / 1000)}s)`) };
+    const stuckAt = since + clock.stuckAfterMs;
+    if (clock.nowMs >= stuckAt) {
+      return failed(`${describe(ready)} (unchanged for ${Math.round(clock.stuckAfterMs / 1000)}s)`);
     }
-    return { verdict: running(UPGRADE_REASONS, describe(ready)), recheckAtMs: stuckAt };
+    return running(describe(ready), stuckAt - clock.nowMs);
   }
-  return { verdict: running(UPGRADE_REASONS, `waiting for ApplicationInstance ${instance.metadata.name} to observe generation ${target.generation}`) };
+  return running(`waiting for ApplicationInstance ${instance.metadata.name} to observe generation ${target.generation}`);
 }

@@ -1,12 +1,7 @@
-/** VolumeSnapshot statuses → Operation verdict and outputs (operations.md §7.7). */
+/** VolumeSnapshot statuses → Operation progress and outputs (operations.md §7.7). */
 import type { KubeObject } from "../../kube/types";
-import { failed, running, succeeded, type EngineReasons, type EngineVerdict } from "../common/verdict";
-
-export const SNAPSHOT_REASONS: EngineReasons = {
-  progress: "VolumeSnapshotInProgress",
-  success: "VolumeSnapshotReadyToUse",
-  failure: "VolumeSnapshotFailed",
-};
+import type { TemplateReasons } from "../../operations/templates";
+import type { Progress } from "../types";
 
 interface SnapshotStatus {
   readyToUse?: boolean;
@@ -15,18 +10,18 @@ interface SnapshotStatus {
 
 const statusOf = (snapshot: KubeObject) => (snapshot.status ?? {}) as SnapshotStatus;
 
-/** `snapshots` are the Operation's own VolumeSnapshots, one per selected PVC, already ownership-checked. */
-export function snapshotVerdict(snapshots: readonly KubeObject[], expected: number): EngineVerdict {
+/** `snapshots`: the Operation's own VolumeSnapshots; `expected`: how many it created (one per PVC). */
+export function snapshotProgress(snapshots: readonly KubeObject[], expected: number, reasons: TemplateReasons): Progress {
   const broken = snapshots.find((s) => statusOf(s).readyToUse !== true && statusOf(s).error !== undefined);
   if (broken) {
-    const message = statusOf(broken).error?.message ?? "error without message";
-    return failed(SNAPSHOT_REASONS, `VolumeSnapshot ${broken.metadata.name}: ${message}`);
+    const message = statusOf(broken).error?.message || "error without a message";
+    return { state: "failed", reason: reasons.failure, message: `VolumeSnapshot ${broken.metadata.name}: ${message}` };
   }
   const ready = snapshots.filter((s) => statusOf(s).readyToUse === true).length;
-  if (ready === expected && snapshots.length === expected) {
-    return succeeded(SNAPSHOT_REASONS, `${expected} VolumeSnapshot${expected === 1 ? "" : "s"} ready to use`);
+  if (snapshots.length === expected && ready === expected) {
+    return { state: "succeeded", message: `${expected} VolumeSnapshot${expected === 1 ? "" : "s"} ready to use` };
   }
-  return running(SNAPSHOT_REASONS, `${ready}/${expected} VolumeSnapshots ready to use`);
+  return { state: "running", message: `${ready}/${expected} VolumeSnapshots ready to use` };
 }
 
 export function snapshotOutputs(names: readonly string[], pvcs: readonly string[]): Record<string, string> {

@@ -1,17 +1,8 @@
-/** Velero `status.phase` → Operation verdict and outputs (operations.md §7.2). */
+/** Velero `status.phase` → Operation progress and outputs (operations.md §7.2). */
+import { OperationReason } from "../../api/condition-vocabulary";
 import type { KubeObject } from "../../kube/types";
-import { failed, running, type EngineReasons, type EngineVerdict } from "../common/verdict";
-
-export const BACKUP_REASONS: EngineReasons = {
-  progress: "VeleroBackupInProgress",
-  success: "VeleroBackupCompleted",
-  failure: "VeleroBackupFailed",
-};
-export const RESTORE_REASONS: EngineReasons = {
-  progress: "VeleroRestoreInProgress",
-  success: "VeleroRestoreCompleted",
-  failure: "VeleroRestoreFailed",
-};
+import type { TemplateReasons } from "../../operations/templates";
+import type { Progress } from "../types";
 
 interface VeleroStatus {
   phase?: string;
@@ -32,41 +23,34 @@ const IN_PROGRESS = new Set([
   "FinalizingPartiallyFailed",
 ]);
 
-export function veleroStatus(child: KubeObject): VeleroStatus {
-  return (child.status ?? {}) as VeleroStatus;
+const statusOf = (child: KubeObject) => (child.status ?? {}) as VeleroStatus;
+
+/** `errors` and `warnings` outputs; counts Velero has not reported yet are zero. */
+export function veleroCounts(child: KubeObject): { errors: string; warnings: string } {
+  const status = statusOf(child);
+  return { errors: String(status.errors ?? 0), warnings: String(status.warnings ?? 0) };
 }
 
-export function veleroVerdict(child: KubeObject, reasons: EngineReasons): EngineVerdict {
-  const status = veleroStatus(child);
+export function veleroProgress(child: KubeObject, reasons: TemplateReasons): Progress {
+  const status = statusOf(child);
   const phase = status.phase ?? "";
   const what = `Velero ${child.kind.toLowerCase()} ${child.metadata.name}`;
-  if (phase === "Completed") return { phase: "Succeeded", reason: reasons.success, message: `${what} completed` };
+  const outputs = veleroCounts(child);
+  if (phase === "Completed") return { state: "succeeded", message: `${what} completed`, outputs };
   if (phase === "PartiallyFailed") {
-    const counts = `${status.errors ?? 0} errors, ${status.warnings ?? 0} warnings`;
-    return {
-      phase: "Succeeded",
-      reason: reasons.success,
-      message: `${what} partially failed (${counts})`,
-      partialFailure: `${what} partially failed: ${counts}`,
-    };
+    const message = `${what} partially failed: ${outputs.errors} errors, ${outputs.warnings} warnings`;
+    return { state: "succeeded", message, outputs, degraded: { reason: OperationReason.PartialFailure, message } };
   }
   if (phase === "Failed" || phase === "FailedValidation") {
     const detail = status.failureReason || (status.validationErrors ?? []).join("; ");
-    return failed(reasons, detail ? `${what} ${phase}: ${detail}` : `${what} ${phase}`);
+    return { state: "failed", reason: reasons.failure, message: detail ? `${what} ${phase}: ${detail}` : `${what} ${phase}`, outputs };
   }
-  if (phase === "Deleting") return failed(reasons, "Velero backup is being deleted");
-  if (IN_PROGRESS.has(phase)) return running(reasons, `Velero phase ${phase || "New"}${itemProgress(status)}`);
-  return running(reasons, `Velero phase ${phase} (unknown to this operator)`);
+  if (phase === "Deleting") return { state: "failed", reason: reasons.failure, message: "Velero backup is being deleted", outputs };
+  const known = IN_PROGRESS.has(phase) ? "" : " (a phase this operator does not know; waiting)";
+  return { state: "running", message: `Velero phase ${phase || "New"}${itemProgress(status)}${known}` };
 }
 
 function itemProgress({ progress }: VeleroStatus): string {
   if (!progress?.totalItems) return "";
-  const done = progress.itemsBackedUp ?? progress.itemsRestored ?? 0;
-  return `, ${done}/${progress.totalItems} items`;
-}
-
-/** `errors` and `warnings` outputs; counts Velero has not reported yet are zero. */
-export function veleroCounts(child: KubeObject): { errors: string; warnings: string } {
-  const status = veleroStatus(child);
-  return { errors: String(status.errors ?? 0), warnings: String(status.warnings ?? 0) };
+  return `, ${progress.itemsBackedUp ?? progress.itemsRestored ?? 0}/${progress.totalItems} items`;
 }

@@ -1,12 +1,7 @@
-/** ReplicationSource/-Destination status → Operation verdict and outputs (operations.md §7.8). */
+/** ReplicationSource/-Destination status → Operation progress (operations.md §7.8). */
 import type { KubeObject } from "../../kube/types";
-import { failed, running, succeeded, type EngineReasons, type EngineVerdict } from "../common/verdict";
-
-export const VOLSYNC_REASONS: EngineReasons = {
-  progress: "VolSyncInProgress",
-  success: "VolSyncCompleted",
-  failure: "VolSyncFailed",
-};
+import type { TemplateReasons } from "../../operations/templates";
+import type { Progress } from "../types";
 
 const MAX_LOG_CHARACTERS = 1024;
 
@@ -18,18 +13,17 @@ interface VolSyncStatus {
 
 export const volSyncStatus = (child: KubeObject) => (child.status ?? {}) as VolSyncStatus;
 
-export function volSyncVerdict(child: KubeObject, operationUid: string): EngineVerdict {
+export function volSyncProgress(child: KubeObject, operationUid: string, reasons: TemplateReasons): Progress {
   const status = volSyncStatus(child);
   const what = `${child.kind} ${child.metadata.name}`;
   const result = status.latestMoverStatus?.result;
-  // A mover result belongs to this Operation's sync only once lastManualSync names it, except a failure,
-  // which VolSync reports before it records the manual trigger as done.
+  const outputs = status.lastSyncTime ? { lastSyncTime: status.lastSyncTime } : undefined;
   if (result === "Failed") {
     const logs = (status.latestMoverStatus?.logs ?? "").slice(-MAX_LOG_CHARACTERS);
-    return failed(VOLSYNC_REASONS, logs ? `${what} mover failed: ${logs}` : `${what} mover failed`);
+    return { state: "failed", reason: reasons.failure, message: logs ? `${what} mover failed: ${logs}` : `${what} mover failed`, ...(outputs ? { outputs } : {}) };
   }
   if (status.lastManualSync === operationUid && (result === undefined || result === "Successful")) {
-    return succeeded(VOLSYNC_REASONS, `${what} synchronized`);
+    return { state: "succeeded", message: `${what} synchronized`, ...(outputs ? { outputs } : {}) };
   }
-  return running(VOLSYNC_REASONS, `${what} synchronizing`);
+  return { state: "running", message: `${what} synchronizing` };
 }

@@ -1,21 +1,16 @@
-/** Workflow `status.phase` → Operation verdict (operations.md §7.6). */
+/** Workflow `status.phase` → Operation progress (operations.md §7.6). */
 import type { KubeObject } from "../../kube/types";
-import { failed, running, succeeded, type EngineReasons, type EngineVerdict } from "../common/verdict";
+import type { TemplateReasons } from "../../operations/templates";
+import type { Progress } from "../types";
 
-export const WORKFLOW_REASONS: EngineReasons = {
-  progress: "WorkflowRunning",
-  success: "WorkflowSucceeded",
-  failure: "WorkflowFailed",
-};
-
-export function workflowVerdict(workflow: KubeObject): EngineVerdict {
+export function workflowProgress(workflow: KubeObject, reasons: TemplateReasons): Progress {
   const status = (workflow.status ?? {}) as { phase?: string; message?: string; progress?: string };
   const phase = status.phase ?? "";
-  const name = workflow.metadata.name;
-  if (phase === "Succeeded") return succeeded(WORKFLOW_REASONS, `Workflow ${name} succeeded`);
+  const what = `Workflow ${workflow.metadata.name}`;
+  if (phase === "Succeeded") return { state: "succeeded", message: `${what} succeeded` };
   if (phase === "Failed" || phase === "Error") {
-    return failed(WORKFLOW_REASONS, status.message ? `Workflow ${name} ${phase}: ${status.message}` : `Workflow ${name} ${phase}`);
+    return { state: "failed", reason: reasons.failure, message: status.message ? `${what} ${phase}: ${status.message}` : `${what} ${phase}` };
   }
   const progress = status.progress ? ` (${status.progress})` : "";
-  return running(WORKFLOW_REASONS, `Workflow ${name} ${phase || "Pending"}${progress}`);
+  return { state: "running", message: `${what} ${phase || "Pending"}${progress}` };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { buildJob } from "../../../src/engines/job/manifest";
-import { HOOK_JOB_REASONS, JOB_REASONS, jobVerdict } from "../../../src/engines/job/verdict";
+import { jobProgress } from "../../../src/engines/job/verdict";
+import { findTemplate } from "../../../src/operations/templates";
 import type { KubeObject } from "../../../src/kube/types";
 import { CHILD_LABELS, OWNER, OWNER_REF } from "./fixtures";
 
@@ -72,35 +73,36 @@ describe("the RunCommand Job", () => {
   });
 });
 
+const JOB_REASONS = findTemplate("RunCommand", "job")!.reasons;
+const HOOK_JOB_REASONS = findTemplate("Migration", "helmHookJob")!.reasons;
+
 function job(conditions: object[], counts: object = {}): KubeObject {
   return { apiVersion: "batch/v1", kind: "Job", metadata: { name: "j" }, status: { conditions, ...counts } };
 }
 
 describe("Job verdicts", () => {
   test("Complete=True succeeds", () => {
-    expect(jobVerdict(job([{ type: "SuccessCriteriaMet", status: "True" }, { type: "Complete", status: "True" }]), JOB_REASONS)).toEqual({
-      phase: "Succeeded",
-      reason: "JobSucceeded",
+    expect(jobProgress(job([{ type: "SuccessCriteriaMet", status: "True" }, { type: "Complete", status: "True" }]), JOB_REASONS)).toEqual({
+      state: "succeeded",
       message: "Job j completed",
     });
   });
 
   test("Failed=True fails with the condition's reason and message", () => {
-    const verdict = jobVerdict(job([{ type: "FailureTarget", status: "True" }, { type: "Failed", status: "True", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" }]), JOB_REASONS);
-    expect(verdict).toEqual({ phase: "Failed", reason: "JobFailed", message: "BackoffLimitExceeded: Job has reached the specified backoff limit" });
-    expect(jobVerdict(job([{ type: "Failed", status: "True", reason: "DeadlineExceeded" }]), HOOK_JOB_REASONS)).toEqual({
-      phase: "Failed",
+    const verdict = jobProgress(job([{ type: "FailureTarget", status: "True" }, { type: "Failed", status: "True", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" }]), JOB_REASONS);
+    expect(verdict).toEqual({ state: "failed", reason: "JobFailed", message: "BackoffLimitExceeded: Job has reached the specified backoff limit" });
+    expect(jobProgress(job([{ type: "Failed", status: "True", reason: "DeadlineExceeded" }]), HOOK_JOB_REASONS)).toEqual({
+      state: "failed",
       reason: "HelmHookJobFailed",
       message: "DeadlineExceeded",
     });
   });
 
   test("anything else is running, with the pod counts", () => {
-    expect(jobVerdict({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "j" } }, JOB_REASONS)).toEqual({
-      phase: "Running",
-      reason: "JobRunning",
+    expect(jobProgress({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "j" } }, JOB_REASONS)).toEqual({
+      state: "running",
       message: "Job j running (active 0, succeeded 0, failed 0)",
     });
-    expect(jobVerdict(job([{ type: "Complete", status: "False" }], { active: 1 }), HOOK_JOB_REASONS).reason).toBe("HelmHookJobRunning");
+    expect(jobProgress(job([{ type: "Complete", status: "False" }], { active: 1 }), HOOK_JOB_REASONS).state).toBe("running");
   });
 });
