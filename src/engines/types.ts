@@ -62,9 +62,11 @@ export interface DesiredChild {
   /**
    * `create`: POST; "already exists" adopts the object when its UID label matches, else the Operation
    * fails with `WorkloadOwnershipConflict`. `apply`: server-side apply with `fieldManager` and force
-   * (the helm engine's version bump of the target).
+   * (the helm engine's version bump of the target). `merge`: JSON merge patch (RFC 7386) of `object`
+   * under `fieldManager`, the helm engine's write of the target: `null` must delete a values key that
+   * another manager owns, which server-side apply cannot express.
    */
-  mode: "create" | "apply";
+  mode: "create" | "apply" | "merge";
   fieldManager?: string;
 }
 
