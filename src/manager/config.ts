@@ -4,6 +4,7 @@
  */
 import type { FlagSpec, ParsedFlags } from "../cli/flags";
 import { DEFAULT_WEBHOOK_CONFIG, WEBHOOK_FLAGS, webhookConfigFromFlags, type WebhookConfig } from "../webhook/config";
+import { DEFAULT_OPERATIONS_CONFIG, OPERATION_FLAGS, operationsConfigFromFlags, type OperationsConfig } from "../operations/config";
 
 export interface OperatorConfig {
   kubeconfig?: string;
@@ -32,6 +33,8 @@ export interface OperatorConfig {
   helmReleaseTimeoutMs: number;
   sourceIntervalMs: number;
   uninstallTimeoutMs: number;
+  /** Operation controller and engines (operations.md §3, §4, §7). */
+  operations: OperationsConfig;
 }
 
 /** `--leader-elect` is off by default as in the Go operator; the chart, systemd unit and `npm start` turn it on. */
@@ -58,6 +61,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "helmrelease-timeout", type: "duration", default: "10m", help: "spec.timeout of every HelmRelease" },
   { name: "source-interval", type: "duration", default: "10m", help: "spec.interval of every HelmRepository and OCIRepository" },
   { name: "uninstall-timeout", type: "duration", default: "10m", help: "How long a deleted ApplicationInstance waits for its Helm uninstall" },
+  ...OPERATION_FLAGS,
 ];
 
 const DEFAULTS: OperatorConfig = {
@@ -82,6 +86,7 @@ const DEFAULTS: OperatorConfig = {
   helmReleaseTimeoutMs: 600_000,
   sourceIntervalMs: 600_000,
   uninstallTimeoutMs: 600_000,
+  operations: DEFAULT_OPERATIONS_CONFIG,
 };
 
 export function operatorConfig(overrides: Partial<OperatorConfig> = {}): OperatorConfig {
@@ -117,5 +122,6 @@ export function configFromFlags({ values }: ParsedFlags): OperatorConfig {
     helmReleaseTimeoutMs: num("helmrelease-timeout"),
     sourceIntervalMs: num("source-interval"),
     uninstallTimeoutMs: num("uninstall-timeout"),
+    operations: operationsConfigFromFlags(values),
   });
 }

@@ -13,6 +13,8 @@ import type { OperatorMetrics } from "../observability/metrics";
 export interface WatchRequest {
   type: ResourceType;
   labelSelector?: string;
+  /** Watch this one namespace whatever the factory's scope (e.g. the Velero namespace). */
+  namespace?: string;
 }
 
 /** Read access to every informer behind one watch request, plus handler registration. */
@@ -70,7 +72,7 @@ export class InformerFactory {
   constructor(private readonly options: InformerFactoryOptions) {}
 
   for<T extends KubeObject>(request: WatchRequest): SharedView<T> {
-    const id = `${request.type.group}/${request.type.version}/${request.type.plural}?${request.labelSelector ?? ""}`;
+    const id = `${request.type.group}/${request.type.version}/${request.type.plural}?${request.labelSelector ?? ""}@${request.namespace ?? ""}`;
     let view = this.#views.get(id);
     if (!view) {
       view = new SharedView(request.type, this.#create(request));
@@ -91,7 +93,11 @@ export class InformerFactory {
 
   #create(request: WatchRequest): Informer[] {
     const { type } = request;
-    const scopes: Array<string | undefined> = type.namespaced && this.options.namespaces.length > 0 ? this.options.namespaces : [undefined];
+    const scopes: Array<string | undefined> = request.namespace
+      ? [request.namespace]
+      : type.namespaced && this.options.namespaces.length > 0
+        ? this.options.namespaces
+        : [undefined];
     const informers = scopes.map(
       (namespace) =>
         new Informer({

@@ -1,0 +1,127 @@
+/**
+ * Wiring of the Operation controller (operations.md §3.7): the Operation informer drives it; sibling
+ * Operations on the same target, the target ApplicationInstance, Namespace gate flips and the engines'
+ * children (selected by the operation label) re-enqueue it. No fixed-interval polling of children.
+ */
+import type { ApplicationInstance } from "../../api/applicationinstance";
+import { APPLICATION_INSTANCE, OPERATION } from "../../api/groups";
+import { LABEL_OPERATION } from "../../api/labels";
+import { isTerminalPhase, type Operation } from "../../api/operation";
+import { ENGINES } from "../../engines";
+import type { ChildReader } from "../../engines/types";
+import { Discovery } from "../../kube/discovery";
+import { classifyError } from "../../kube/errors";
+import { objectKey, type KubeObject, type ResourceType } from "../../kube/types";
+import { Controller } from "../../manager/controller";
+import type { SharedView } from "../../manager/informers";
+import type { ControllerFactory, ManagerContext } from "../../manager/operator";
+import type { RuleFacts } from "../../operations/rules";
+import { VELERO_BACKUP } from "../../engines/common/resources";
+import type { ObjectCache } from "./deps";
+import { recountOperations } from "./gauges";
+import { operationReconciler } from "./reconciler";
+import { StartGate } from "./start-gate";
+
+const TARGET_INDEX = "target";
+const UID_INDEX = "uid";
+
+export const operationController: ControllerFactory = (context: ManagerContext) => {
+  const { config, informers, gate, client, clock } = context;
+  const settings = config.operations;
+  const operations = informers.for<Operation>({ type: OPERATION });
+  const instances = informers.for<ApplicationInstance>({ type: APPLICATION_INSTANCE });
+  operations.addIndex(TARGET_INDEX, (op) => [`${op.metadata.namespace}/${op.spec?.targetRef?.name ?? ""}`]);
+  operations.addIndex(UID_INDEX, (op) => (op.metadata.uid ? [op.metadata.uid] : []));
+  const discovery = new Discovery(client, { ttlMs: 10_000, clock });
+
+  const childViews = new Map<string, SharedView>();
+  const childView = (type: ResourceType, namespace?: string): SharedView => {
+    const scoped = namespace === settings.veleroNamespace ? namespace : undefined;
+    const id = `${type.group}/${type.plural}@${scoped ?? ""}`;
+    let view = childViews.get(id);
+    if (!view) {
+      view = informers.for<KubeObject>({ type, labelSelector: LABEL_OPERATION, ...(scoped ? { namespace: scoped } : {}) });
+      childViews.set(id, view);
+    }
+    return view;
+  };
+
+  const reader: ChildReader = {
+    async get(type, namespace, name, signal) {
+      try {
+        return await client.get(type, name, { ...(namespace ? { namespace } : {}), signal });
+      } catch (err) {
+        if (classifyError(err) === "notFound") return undefined;
+        throw err;
+      }
+    },
+    async list(type, namespace, labelSelector, signal) {
+      try {
+        return (await client.list(type, { namespace, ...(labelSelector ? { labelSelector } : {}), signal })).items;
+      } catch (err) {
+        if (classifyError(err) === "notFound") return [];
+        throw err;
+      }
+    },
+  };
+  const ruleFacts: RuleFacts = {
+    namespace: async (name) => gate.view.get(name),
+    target: async (namespace, name) => instances.get(objectKey({ namespace, name })),
+    veleroBackup: (name, signal) => reader.get(VELERO_BACKUP, settings.veleroNamespace, name, signal),
+    veleroNamespace: settings.veleroNamespace,
+  };
+
+  const controller = new Controller({
+    name: "operation",
+    workers: config.workers,
+    metrics: context.metrics,
+    logger: context.logger,
+    clock,
+    reconcile: operationReconciler({
+      client,
+      operations,
+      instances,
+      children: (type, namespace) => childView(type, namespace) as ObjectCache,
+      gate,
+      clusterId: config.clusterId,
+      ruleFacts,
+      reader,
+      served: (type, signal) => discovery.isServed(type, signal),
+      status: context.status,
+      events: context.events,
+      metrics: context.metrics,
+      clock,
+      settings,
+      starts: new StartGate(),
+    }),
+  });
+
+  // The Operation itself, and its open siblings on the same target (queue order, §5).
+  const onTarget = (namespace: string | undefined, targetName: string | undefined): string[] =>
+    operations
+      .byIndex(TARGET_INDEX, `${namespace}/${targetName ?? ""}`)
+      .filter((op) => !isTerminalPhase(op.status?.phase))
+      .map((op) => objectKey(op.metadata));
+  controller.watchMapped(operations, (op) => [objectKey(op.metadata), ...onTarget(op.metadata.namespace, op.spec?.targetRef?.name)]);
+  controller.watchMapped(instances, (instance) => onTarget(instance.metadata.namespace, instance.metadata.name));
+  controller.watchMapped(gate.view, () => []);
+  gate.onChange((namespace) => {
+    for (const op of operations.list(namespace)) controller.queue.add(objectKey(op.metadata));
+  });
+  operations.addHandlers({ add: () => recountOperations(operations, context.metrics), update: () => recountOperations(operations, context.metrics), delete: () => recountOperations(operations, context.metrics) });
+
+  // Children only trigger passes, and their informers are not waited for: without a CRD they never sync.
+  const byUid = (child: KubeObject): string[] => {
+    const uid = child.metadata.labels?.[LABEL_OPERATION];
+    return uid ? operations.byIndex(UID_INDEX, uid).map((op) => objectKey(op.metadata)) : [];
+  };
+  for (const engine of ENGINES) {
+    for (const type of engine.childTypes) {
+      for (const view of [childView(type), ...(type.group === "velero.io" ? [childView(type, settings.veleroNamespace)] : [])]) {
+        const enqueue = (child: KubeObject) => byUid(child).forEach((key) => controller.queue.add(key));
+        view.addHandlers({ add: enqueue, update: (_previous, current) => enqueue(current), delete: enqueue });
+      }
+    }
+  }
+  return controller;
+};
