@@ -6,7 +6,7 @@ import { LABEL_OPERATION } from "../../api/labels";
 import type { AnyEngine, ChildAction, DesiredChild, EngineContext, ObservedChildren } from "../../engines/types";
 import { applyObject } from "../../kube/apply";
 import { classifyError } from "../../kube/errors";
-import type { KubeObject } from "../../kube/types";
+import { apiVersionOf, type KubeObject, type ResourceType } from "../../kube/types";
 import type { OperationReconcilerDeps } from "./deps";
 
 /** The start failed for good: the Operation fails with this reason instead of retrying. */
@@ -72,7 +72,7 @@ export async function runActions(deps: OperationReconcilerDeps, actions: readonl
 export function observeChildren(deps: OperationReconcilerDeps, engine: AnyEngine, context: EngineContext): ObservedChildren {
   const namespace = engine.childNamespaceOf(context);
   const owned = engine.childTypes.flatMap((type) =>
-    deps.children(type, namespace).list(namespace).filter((child) => child.metadata.labels?.[LABEL_OPERATION] === context.uid),
+    deps.children(type, namespace).list(namespace).filter((child) => child.metadata.labels?.[LABEL_OPERATION] === context.uid).map((child) => typed(type, child)),
   );
   return { owned };
 }
@@ -80,6 +80,13 @@ export function observeChildren(deps: OperationReconcilerDeps, engine: AnyEngine
 /** The owned children read live: cancellation must not miss a child the cache has not seen yet. */
 export async function liveChildren(deps: OperationReconcilerDeps, engine: AnyEngine, context: EngineContext, signal: AbortSignal): Promise<ObservedChildren> {
   const namespace = engine.childNamespaceOf(context);
-  const lists = await Promise.all(engine.childTypes.map((type) => deps.reader.list(type, namespace, `${LABEL_OPERATION}=${context.uid}`, signal)));
+  const lists = await Promise.all(
+    engine.childTypes.map(async (type) => (await deps.reader.list(type, namespace, `${LABEL_OPERATION}=${context.uid}`, signal)).map((child) => typed(type, child))),
+  );
   return { owned: lists.flat() };
+}
+
+/** Items of a list response (and of an informer's initial list) carry no kind; engines tell children apart by it. */
+function typed(type: ResourceType, child: KubeObject): KubeObject {
+  return child.kind === type.kind ? child : { ...child, apiVersion: apiVersionOf(type), kind: type.kind };
 }
