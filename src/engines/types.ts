@@ -41,7 +41,10 @@ export interface EngineContext<P = unknown> {
   settings: EngineSettings;
 }
 
-/** Read-only access to live objects for `prepare`; a missing object is `undefined`, never an error. */
+/**
+ * Read-only access to live objects; a missing object is `undefined` (or an empty list), never an error.
+ * Listed items carry `apiVersion` and `kind` like cached ones.
+ */
 export interface ChildReader {
   get(type: ResourceType, namespace: string | undefined, name: string, signal: AbortSignal): Promise<KubeObject | undefined>;
   list(type: ResourceType, namespace: string, labelSelector: string | undefined, signal: AbortSignal): Promise<KubeObject[]>;

@@ -11,7 +11,7 @@ import { ENGINES } from "../../engines";
 import type { ChildReader } from "../../engines/types";
 import { Discovery } from "../../kube/discovery";
 import { classifyError } from "../../kube/errors";
-import { objectKey, type KubeObject, type ResourceType } from "../../kube/types";
+import { apiVersionOf, objectKey, type KubeObject, type ResourceType } from "../../kube/types";
 import { Controller } from "../../manager/controller";
 import type { SharedView } from "../../manager/informers";
 import type { ControllerFactory, ManagerContext } from "../../manager/operator";
@@ -57,7 +57,9 @@ export const operationController: ControllerFactory = (context: ManagerContext) 
     },
     async list(type, namespace, labelSelector, signal) {
       try {
-        return (await client.list(type, { namespace, ...(labelSelector ? { labelSelector } : {}), signal })).items;
+        const { items } = await client.list(type, { namespace, ...(labelSelector ? { labelSelector } : {}), signal });
+        // List items carry no kind; engines tell children apart by it.
+        return items.map((item) => ({ ...item, apiVersion: apiVersionOf(type), kind: type.kind }));
       } catch (err) {
         if (classifyError(err) === "notFound") return [];
         throw err;
