@@ -81,12 +81,8 @@ export async function createTarget(client: KubeClient, namespace: string, name: 
         values: { source: "inline", inline: { replicas: 1 } },
       }
     : { appRef: { catalogId: "demo" }, mode: "placeholder" };
-  return client.create<ApplicationInstance>(APPLICATION_INSTANCE, {
-    apiVersion: "apps.vworkspace.io/v1alpha1",
-    kind: "ApplicationInstance",
-    metadata: { name, namespace, annotations },
-    spec: { ...spec, ...options.spec },
-  });
+  const object: KubeObject = { apiVersion: "apps.vworkspace.io/v1alpha1", kind: "ApplicationInstance", metadata: { name, namespace, annotations }, spec: { ...spec, ...options.spec } };
+  return client.create(APPLICATION_INSTANCE, object) as Promise<ApplicationInstance>;
 }
 
 /** The ServiceAccount Job, Migration and Workflow children run as (precondition 6). */
@@ -104,7 +100,7 @@ export function operationSpec(target: string, type: string, engine: string, para
 }
 
 export function createOperation(client: KubeClient, namespace: string, name: string, spec: Record<string, unknown>, metadata: Partial<KubeObject["metadata"]> = {}): Promise<Operation> {
-  return client.create<Operation>(OPERATION, operationObject(namespace, name, spec, metadata));
+  return client.create(OPERATION, operationObject(namespace, name, spec, metadata)) as Promise<Operation>;
 }
 
 export async function getOptional<T extends KubeObject>(client: KubeClient, type: ResourceType, name: string, namespace: string | undefined): Promise<T | undefined> {
