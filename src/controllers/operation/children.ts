@@ -31,12 +31,9 @@ async function writeChild(deps: OperationReconcilerDeps, uid: string, child: Des
   const { name, namespace } = object.metadata;
   const what = `${type.kind} ${namespace ? `${namespace}/` : ""}${name}`;
   try {
-    if (child.mode === "apply") {
-      return await applyObject(deps.client, type, object, { fieldManager: child.fieldManager ?? "vworkspace-operator", force: true, signal });
-    }
-    if (child.mode === "merge") {
-      return await deps.client.patch(type, name, { type: "merge", body: object }, { ...(namespace ? { namespace } : {}), fieldManager: child.fieldManager ?? "vworkspace-operator", signal });
-    }
+    const fieldManager = child.fieldManager ?? "vworkspace-operator";
+    if (child.mode === "apply") return await applyObject(deps.client, type, object, { fieldManager, force: true, signal });
+    if (child.mode === "merge") return await deps.client.patch(type, name, { type: "merge", body: object }, { ...(namespace ? { namespace } : {}), fieldManager, signal });
     return await deps.client.create(type, object, { ...(namespace ? { namespace } : {}), signal });
   } catch (err) {
     const kind = classifyError(err);
