@@ -158,9 +158,17 @@ export function waitForCondition(client: KubeClient, namespace: string, name: st
   );
 }
 
-/** Plays an engine's controller: JSON merge patch of the child's status subresource. */
-export function patchChildStatus(client: KubeClient, type: ResourceType, namespace: string, name: string, status: Record<string, unknown>): Promise<KubeObject> {
-  return client.patchStatus(type, name, { type: "merge", body: { status } }, { namespace });
+/**
+ * Plays an engine's controller: JSON merge patch of the child's status subresource, or of the object
+ * itself for CRDs without one (Velero's Backup and Restore have no status subresource).
+ */
+export async function patchChildStatus(client: KubeClient, type: ResourceType, namespace: string, name: string, status: Record<string, unknown>): Promise<KubeObject> {
+  try {
+    return await client.patchStatus(type, name, { type: "merge", body: { status } }, { namespace });
+  } catch (err) {
+    if (classifyError(err) !== "notFound") throw err;
+    return client.patch(type, name, { type: "merge", body: { status } }, { namespace });
+  }
 }
 
 /**
