@@ -6,7 +6,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import pkg from "../../package.json";
 
-export type ControllerName = "applicationinstance" | "operation" | "cluster";
+/** `childsweep`: the hourly expiry of kept engine children (operations.md §3.6). */
+export type ControllerName = "applicationinstance" | "operation" | "cluster" | "childsweep";
 export type ReconcileResult = "success" | "error" | "requeue";
 export type WatchRestartReason = "idle_timeout" | "gone" | "error";
 
