@@ -13,8 +13,8 @@ const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 const nonEmpty = () => v.pipe(v.string(), v.minLength(1, NON_EMPTY));
 const duration = () => v.pipe(v.string(), v.regex(DURATION, "must be a duration such as 720h or 30m"));
 const integerAtLeast = (min: number) => v.pipe(v.number("must be an integer"), v.integer("must be an integer"), v.minValue(min, `must be at least ${min}`));
-const stringList = () => v.array(v.string());
-const stringMap = () => v.record(v.string(), v.string());
+const stringList = () => v.array(v.string("must be a string"), "must be a list of strings");
+const stringMap = () => v.record(v.string(), v.string("must be a string"), "must be an object of strings");
 const runner = () => v.optional(v.literal(RUNNER_SERVICE_ACCOUNT, `must be ${RUNNER_SERVICE_ACCOUNT}`), RUNNER_SERVICE_ACCOUNT);
 
 const keyRef = v.strictObject({ name: nonEmpty(), key: nonEmpty(), optional: v.optional(v.boolean()) });
@@ -73,7 +73,7 @@ const jobEntries = {
   image: nonEmpty(),
   command: v.optional(stringList()),
   args: v.optional(stringList()),
-  env: v.optional(v.array(envVarSchema)),
+  env: v.optional(v.array(envVarSchema, "must be a list of {name, value | valueFrom}")),
   activeDeadlineSeconds: v.optional(integerAtLeast(1)),
   backoffLimit: v.optional(integerAtLeast(0), 0),
   ttlSecondsAfterFinished: v.optional(integerAtLeast(0), 86400),
