@@ -12,7 +12,7 @@ import { registerLifecycle, useScenarioState, type EngineScenario } from "./scen
 const ns = useNamespace({ slug: "engine-volsync" });
 const SECRET = "volsync-approval-secret";
 
-type Spec = KubeObject & { spec: { paused?: boolean; trigger?: { manual?: string } } };
+type Spec = KubeObject & { spec: Record<string, unknown> & { paused?: boolean } };
 
 async function paused(client: KubeClient, name: string): Promise<boolean> {
   const child = (await getOptional(client, REPLICATION_SOURCE, name, ns.name)) as Spec | undefined;
