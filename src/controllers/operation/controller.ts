@@ -16,8 +16,10 @@ import { Controller } from "../../manager/controller";
 import type { SharedView } from "../../manager/informers";
 import type { ControllerFactory, ManagerContext } from "../../manager/operator";
 import type { RuleFacts } from "../../operations/rules";
-import { VELERO_BACKUP } from "../../engines/common/resources";
-import type { ObjectCache } from "./deps";
+import { VELERO_BACKUP, VOLUME_SNAPSHOT } from "../../engines/common/resources";
+import { runActions } from "./children";
+import type { ObjectCache, OperationReconcilerDeps } from "./deps";
+import { expiredChildren, SWEEP_KEY, SWEPT_REPLICATION_TYPES } from "./sweep";
 import { recountOperations } from "./gauges";
 import { operationReconciler } from "./reconciler";
 import { StartGate } from "./start-gate";
@@ -73,30 +75,43 @@ export const operationController: ControllerFactory = (context: ManagerContext) 
     veleroNamespace: settings.veleroNamespace,
   };
 
+  const deps: OperationReconcilerDeps = {
+    client,
+    operations,
+    instances,
+    children: (type, namespace) => childView(type, namespace) as ObjectCache,
+    gate,
+    clusterId: config.clusterId,
+    ruleFacts,
+    reader,
+    served: (type, signal) => discovery.isServed(type, signal),
+    status: context.status,
+    events: context.events,
+    metrics: context.metrics,
+    clock,
+    settings,
+    starts: new StartGate(),
+  };
+  const sweep = async (signal: AbortSignal) => {
+    const actions = expiredChildren({
+      snapshots: childView(VOLUME_SNAPSHOT).list(),
+      replications: SWEPT_REPLICATION_TYPES.flatMap((type) => childView(type).list().map((object) => ({ type, object }))),
+      operationByUid: (uid) => operations.byIndex(UID_INDEX, uid)[0],
+      now: clock.now(),
+      childTtlSeconds: settings.childTtlSeconds,
+    });
+    await runActions(deps, actions, signal);
+    if (actions.length > 0) context.logger.info({ deleted: actions.length }, "swept expired operation children");
+  };
   const controller = new Controller({
     name: "operation",
     workers: config.workers,
     metrics: context.metrics,
     logger: context.logger,
     clock,
-    reconcile: operationReconciler({
-      client,
-      operations,
-      instances,
-      children: (type, namespace) => childView(type, namespace) as ObjectCache,
-      gate,
-      clusterId: config.clusterId,
-      ruleFacts,
-      reader,
-      served: (type, signal) => discovery.isServed(type, signal),
-      status: context.status,
-      events: context.events,
-      metrics: context.metrics,
-      clock,
-      settings,
-      starts: new StartGate(),
-    }),
+    reconcile: operationReconciler(deps, sweep),
   });
+  controller.queue.add(SWEEP_KEY);
 
   // The Operation itself, and its open siblings on the same target (queue order, §5).
   const onTarget = (namespace: string | undefined, targetName: string | undefined): string[] =>

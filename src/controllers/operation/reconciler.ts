@@ -21,9 +21,14 @@ import { evaluatePreconditions, identityProblem } from "./preconditions";
 import { report } from "./report";
 import { startOrHold } from "./start";
 import { targetKey } from "./start-gate";
+import { SWEEP_INTERVAL_MS, SWEEP_KEY } from "./sweep";
 
-export function operationReconciler(deps: OperationReconcilerDeps): Reconcile {
+export function operationReconciler(deps: OperationReconcilerDeps, sweep: (signal: AbortSignal) => Promise<void>): Reconcile {
   return async ({ key, signal }) => {
+    if (key === SWEEP_KEY) {
+      await sweep(signal);
+      return { requeueAfterMs: SWEEP_INTERVAL_MS };
+    }
     const stored = deps.operations.get(key);
     if (!stored) return;
     const pass: Pass = { deps, signal, current: stored };
