@@ -1,7 +1,6 @@
 /** The controllers `run` starts by default. */
-import { childSweepController } from "../engines/sweep/controller";
 import type { ControllerFactory } from "../manager/operator";
 import { applicationInstanceController } from "./applicationinstance/controller";
 import { operationController } from "./operation/controller";
 
-export const DEFAULT_CONTROLLERS: readonly ControllerFactory[] = [applicationInstanceController, operationController, childSweepController];
+export const DEFAULT_CONTROLLERS: readonly ControllerFactory[] = [applicationInstanceController, operationController];

@@ -6,8 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import pkg from "../../package.json";
 
-/** `childsweep`: the hourly expiry of kept engine children (operations.md §3.6). */
-export type ControllerName = "applicationinstance" | "operation" | "cluster" | "childsweep";
+export type ControllerName = "applicationinstance" | "operation" | "cluster";
 export type ReconcileResult = "success" | "error" | "requeue";
 export type WatchRestartReason = "idle_timeout" | "gone" | "error";
 

@@ -92,10 +92,15 @@ export const operationController: ControllerFactory = (context: ManagerContext) 
     settings,
     starts: new StartGate(),
   };
+  // Live lists, not the child caches: the first sweep runs at start, before those caches have listed anything.
+  const sweepNamespaces = config.watchNamespaces.length > 0 ? config.watchNamespaces : [""];
+  const listOwned = async (type: ResourceType, signal: AbortSignal): Promise<KubeObject[]> =>
+    (await Promise.all(sweepNamespaces.map((namespace) => reader.list(type, namespace, LABEL_OPERATION, signal)))).flat();
   const sweep = async (signal: AbortSignal) => {
+    const replications = await Promise.all(SWEPT_REPLICATION_TYPES.map(async (type) => (await listOwned(type, signal)).map((object) => ({ type, object }))));
     const actions = expiredChildren({
-      snapshots: childView(VOLUME_SNAPSHOT).list(),
-      replications: SWEPT_REPLICATION_TYPES.flatMap((type) => childView(type).list().map((object) => ({ type, object }))),
+      snapshots: await listOwned(VOLUME_SNAPSHOT, signal),
+      replications: replications.flat(),
       operationByUid: (uid) => operations.byIndex(UID_INDEX, uid)[0],
       now: clock.now(),
       childTtlSeconds: settings.childTtlSeconds,

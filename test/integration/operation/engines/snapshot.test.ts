@@ -2,12 +2,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { OPERATION } from "../../../../src/api/groups";
 import { PERSISTENT_VOLUME_CLAIM, VOLUME_SNAPSHOT, VOLUME_SNAPSHOT_CLASS } from "../../../../src/engines/common/resources";
-import { childSweepController } from "../../../../src/engines/sweep/controller";
 import type { KubeClient } from "../../../../src/kube/client";
 import type { KubeObject } from "../../../../src/kube/types";
 import { eventually } from "../../../support/eventually";
 import { useNamespace } from "../../../support/namespace";
-import { startOperatorInProcess } from "../../../support/operator";
 import { conditionTable, createOperation, createTarget, getOperation, getOptional, waitForPhase } from "../../../support/operation";
 import { actAsEngine, childrenOf } from "./act";
 import { registerLifecycle, useScenarioState, type EngineScenario } from "./scenarios";
@@ -141,13 +139,9 @@ describe("snapshot engine: the children", () => {
     });
     await client.create(VOLUME_SNAPSHOT, labelled("expired", new Date(Date.now() - 60_000).toISOString()));
     await client.create(VOLUME_SNAPSHOT, labelled("current", new Date(Date.now() + 3_600_000).toISOString()));
-    const sweeper = await startOperatorInProcess({ kubeconfigPath: state.cluster.kubeconfigPath, config: { watchNamespaces: [ns.name] }, controllers: [childSweepController] });
-    try {
-      await eventually(async () => (await getOptional(client, VOLUME_SNAPSHOT, "expired", ns.name)) === undefined, { what: "expired snapshot swept" });
-      expect(await getOptional(client, VOLUME_SNAPSHOT, "current", ns.name)).toBeDefined();
-    } finally {
-      await sweeper.stop();
-    }
+    await state.start(); // the Operation controller sweeps once at start, then hourly
+    await eventually(async () => (await getOptional(client, VOLUME_SNAPSHOT, "expired", ns.name)) === undefined, { what: "expired snapshot swept" });
+    expect(await getOptional(client, VOLUME_SNAPSHOT, "current", ns.name)).toBeDefined();
   });
 });
 
