@@ -69,7 +69,7 @@ export async function runActions(deps: OperationReconcilerDeps, actions: readonl
 export function observeChildren(deps: OperationReconcilerDeps, engine: AnyEngine, context: EngineContext): ObservedChildren {
   const namespace = engine.childNamespaceOf(context);
   const owned = engine.childTypes.flatMap((type) =>
-    deps.children(type, namespace).list(namespace).filter((child) => child.metadata.labels?.[LABEL_OPERATION] === context.uid).map((child) => typed(type, child)),
+    deps.children(type).list(namespace).filter((child) => child.metadata.labels?.[LABEL_OPERATION] === context.uid).map((child) => typed(type, child)),
   );
   return { owned };
 }

@@ -36,10 +36,11 @@ export const operationController: ControllerFactory = (context: ManagerContext) 
   operations.addIndex(UID_INDEX, (op) => (op.metadata.uid ? [op.metadata.uid] : []));
   const discovery = new Discovery(client, { ttlMs: 10_000, clock });
 
+  // Velero children live in the Velero namespace, whatever the operator's namespace scope.
   const childViews = new Map<string, SharedView>();
-  const childView = (type: ResourceType, namespace?: string): SharedView => {
-    const scoped = namespace === settings.veleroNamespace ? namespace : undefined;
-    const id = `${type.group}/${type.plural}@${scoped ?? ""}`;
+  const childView = (type: ResourceType): SharedView => {
+    const scoped = type.group === VELERO_BACKUP.group ? settings.veleroNamespace : undefined;
+    const id = `${type.group}/${type.plural}`;
     let view = childViews.get(id);
     if (!view) {
       view = informers.for<KubeObject>({ type, labelSelector: LABEL_OPERATION, ...(scoped ? { namespace: scoped } : {}) });
@@ -79,7 +80,7 @@ export const operationController: ControllerFactory = (context: ManagerContext) 
     client,
     operations,
     instances,
-    children: (type, namespace) => childView(type, namespace) as ObjectCache,
+    children: (type) => childView(type) as ObjectCache,
     gate,
     clusterId: config.clusterId,
     ruleFacts,
@@ -133,17 +134,19 @@ export const operationController: ControllerFactory = (context: ManagerContext) 
   operations.addHandlers({ add: () => recountOperations(operations, context.metrics), update: () => recountOperations(operations, context.metrics), delete: () => recountOperations(operations, context.metrics) });
 
   // Children only trigger passes, and their informers are not waited for: without a CRD they never sync.
+  // Running Operations skip their verdict until the child caches listed once, so each sync re-enqueues them.
+  const enqueueOpen = () => {
+    for (const op of operations.list()) if (!isTerminalPhase(op.status?.phase)) controller.queue.add(objectKey(op.metadata));
+  };
   const byUid = (child: KubeObject): string[] => {
     const uid = child.metadata.labels?.[LABEL_OPERATION];
     return uid ? operations.byIndex(UID_INDEX, uid).map((op) => objectKey(op.metadata)) : [];
   };
-  for (const engine of ENGINES) {
-    for (const type of engine.childTypes) {
-      for (const view of [childView(type), ...(type.group === "velero.io" ? [childView(type, settings.veleroNamespace)] : [])]) {
-        const enqueue = (child: KubeObject) => byUid(child).forEach((key) => controller.queue.add(key));
-        view.addHandlers({ add: enqueue, update: (_previous, current) => enqueue(current), delete: enqueue });
-      }
-    }
+  const watchedChildren = new Set(ENGINES.flatMap((engine) => engine.childTypes.map(childView)));
+  for (const view of watchedChildren) {
+    const enqueue = (child: KubeObject) => byUid(child).forEach((key) => controller.queue.add(key));
+    view.addHandlers({ add: enqueue, update: (_previous, current) => enqueue(current), delete: enqueue });
+    view.waitForSync().then(enqueueOpen, () => undefined);
   }
   return controller;
 };

@@ -15,14 +15,16 @@ import type { StartGate } from "./start-gate";
 export interface ObjectCache<T extends KubeObject = KubeObject> {
   get(key: string): T | undefined;
   list(namespace?: string): T[];
+  /** False until the first full list arrived: an absent object then proves nothing. */
+  hasSynced(): boolean;
 }
 
 export interface OperationReconcilerDeps {
   client: KubeClient;
   operations: ObjectCache<Operation>;
   instances: ObjectCache<ApplicationInstance>;
-  /** The cache of an engine child kind (selected by the operation label) in `namespace`. */
-  children(type: ResourceType, namespace: string): ObjectCache;
+  /** The cache of an engine child kind, selected by the operation label. */
+  children(type: ResourceType): ObjectCache;
   gate: { isGated(namespace: string): boolean };
   clusterId: string;
   ruleFacts: RuleFacts;

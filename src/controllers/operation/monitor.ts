@@ -16,6 +16,9 @@ export async function monitor(pass: Pass, engine: AnyEngine, context: EngineCont
   const deadline = startedAt + context.timeoutSeconds * 1000;
   if (now >= deadline) return timeOut(pass, engine, context);
 
+  // Until the child caches have listed once, a missing child proves nothing; their sync re-enqueues us.
+  if (!engine.childTypes.every((type) => deps.children(type).hasSynced())) return later(deadline - now);
+
   const progress = engine.observe(context, observeChildren(deps, engine, context));
   const { progress: progressReason } = context.template.reasons;
   switch (progress.state) {
