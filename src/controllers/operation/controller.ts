@@ -9,8 +9,10 @@ import { LABEL_OPERATION } from "../../api/labels";
 import { isTerminalPhase, type Operation } from "../../api/operation";
 import { ENGINES } from "../../engines";
 import type { ChildReader } from "../../engines/types";
+import { findCondition } from "../../kube/conditions";
 import { Discovery } from "../../kube/discovery";
 import { classifyError } from "../../kube/errors";
+import { isDeleting } from "../../kube/owners";
 import { apiVersionOf, objectKey, type KubeObject, type ResourceType } from "../../kube/types";
 import { Controller } from "../../manager/controller";
 import type { SharedView } from "../../manager/informers";
@@ -25,6 +27,11 @@ import { operationReconciler } from "./reconciler";
 import { StartGate } from "./start-gate";
 
 const TARGET_INDEX = "target";
+
+function queueStanding(op: Operation): string {
+  const blocked = findCondition(op.status?.conditions, "Blocked");
+  return `${op.status?.phase ?? ""}/${blocked?.status ?? ""}/${blocked?.reason ?? ""}`;
+}
 const UID_INDEX = "uid";
 
 export const operationController: ControllerFactory = (context: ManagerContext) => {
@@ -125,7 +132,16 @@ export const operationController: ControllerFactory = (context: ManagerContext) 
       .byIndex(TARGET_INDEX, `${namespace}/${targetName ?? ""}`)
       .filter((op) => !isTerminalPhase(op.status?.phase))
       .map((op) => objectKey(op.metadata));
-  controller.watchMapped(operations, (op) => [objectKey(op.metadata), ...onTarget(op.metadata.namespace, op.spec?.targetRef?.name)]);
+  controller.watchPrimary(operations);
+  // Siblings care only about a change of queue standing (phase or Blocked reason), not every status write.
+  const requeueSiblings = (op: Operation) => onTarget(op.metadata.namespace, op.spec?.targetRef?.name).forEach((key) => controller.queue.add(key));
+  operations.addHandlers({
+    add: requeueSiblings,
+    update: (previous, current) => {
+      if (queueStanding(previous) !== queueStanding(current) || isDeleting(previous) !== isDeleting(current)) requeueSiblings(current);
+    },
+    delete: requeueSiblings,
+  });
   controller.watchMapped(instances, (instance) => onTarget(instance.metadata.namespace, instance.metadata.name));
   controller.watchMapped(gate.view, () => []);
   gate.onChange((namespace) => {
