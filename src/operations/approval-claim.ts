@@ -21,7 +21,10 @@ const MALFORMED = "malformed claim";
 const HEX_DIGEST = /^[0-9a-fA-F]{64}$/;
 
 /** Verifies `claim` for the Operation named `operationName` at `now`; never throws. */
-export function verifyClaim(claim: string, secret: string | undefined, operationName: string, now: Date): ClaimVerification {
+export function verifyClaim(rawClaim: string, rawSecret: string | undefined, operationName: string, now: Date): ClaimVerification {
+  // Both are trimmed as the Go operator does: a Secret created from a file usually ends in a newline.
+  const secret = rawSecret?.trim();
+  const claim = rawClaim.trim();
   if (!secret) return { ok: false, error: SECRET_NOT_CONFIGURED };
   if (claim === "") return { ok: false, error: "empty claim" };
   const parts = claim.split(".");
@@ -38,7 +41,8 @@ export function verifyClaim(claim: string, secret: string | undefined, operation
 }
 
 /** Issues a claim the way the control plane does (tests and tooling). */
-export function issueClaim(body: ClaimBody, secret: string): string {
+export function issueClaim(body: ClaimBody, rawSecret: string): string {
+  const secret = rawSecret.trim();
   const json = JSON.stringify({ at: body.at, by: body.by, exp: body.exp, op: body.op, rid: body.rid, v: body.v });
   const encoded = Buffer.from(json, "utf8").toString("base64url");
   return `vws1.${encoded}.${hmacHex(encoded, secret)}`;

@@ -28,6 +28,11 @@ describe("vws1 claims", () => {
     expect(claim.startsWith(`${fixture}.`)).toBe(true);
   });
 
+  test("secret and claim are trimmed (a Secret from a file ends in a newline)", () => {
+    expect(verifyClaim(` ${issueClaim(body, SECRET)}\n`, `${SECRET}\n`, "restore-1", NOW).ok).toBe(true);
+    expect(verifyClaim(issueClaim(body, SECRET), " \n", "restore-1", NOW)).toEqual({ ok: false, error: SECRET_NOT_CONFIGURED });
+  });
+
   test("the operation name is compared trimmed", () => {
     expect(verifyClaim(issueClaim(body, SECRET), SECRET, "  restore-1 ", NOW).ok).toBe(true);
   });
