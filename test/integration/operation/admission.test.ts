@@ -9,6 +9,7 @@ import type { KubeObject, ResourceType } from "../../../src/kube/types";
 import { DEFAULT_OPERATIONS_CONFIG } from "../../../src/operations/config";
 import { issueClaim } from "../../../src/operations/approval-claim";
 import { getCluster, type TestCluster } from "../../support/cluster";
+import { eventually } from "../../support/eventually";
 import { metricSum } from "../../support/metrics";
 import { deleteNamespace, GATE_LABEL, TEST_LABEL, TEST_RUN_LABEL, useNamespace } from "../../support/namespace";
 import { createTarget, operationObject, operationSpec } from "../../support/operation";
@@ -87,6 +88,8 @@ describe("spec rules (OP-6 … OP-16)", () => {
 
   test("OP-8: the namespace allow-list", async () => {
     await cluster.client.patch(NAMESPACES, ns.name, { type: "merge", body: { metadata: { annotations: { "ops.vworkspace.io/allowed-types": "Backup, Upgrade" } } } });
+    // The webhook reads Namespaces from its cache, which sees the annotation a moment later.
+    await eventually(async () => (await refusal(create(op(runCommand()))))?.reason === "OperationTypeNotAllowed", { what: "allow-list in the webhook's cache" });
     await expectDenied(create(op(runCommand())), "OperationTypeNotAllowed", `operation type "RunCommand" not allowed in namespace "${ns.name}" (annotation ops.vworkspace.io/allowed-types)`);
     await expectAdmitted(create(op(operationSpec("app", "Upgrade", "helm", { targetVersion: "1.2.0" }))));
   });
