@@ -2,5 +2,6 @@
 import type { ControllerFactory } from "../manager/operator";
 import { applicationInstanceController } from "./applicationinstance/controller";
 import { clusterController } from "./cluster/controller";
+import { operationController } from "./operation/controller";
 
-export const DEFAULT_CONTROLLERS: readonly ControllerFactory[] = [applicationInstanceController, clusterController];
+export const DEFAULT_CONTROLLERS: readonly ControllerFactory[] = [applicationInstanceController, clusterController, operationController];

@@ -5,6 +5,7 @@
 import type { FlagSpec, ParsedFlags } from "../cli/flags";
 import { DEFAULT_WEBHOOK_CONFIG, WEBHOOK_FLAGS, webhookConfigFromFlags, type WebhookConfig } from "../webhook/config";
 import { AGENT_FLAGS, agentConfigFromFlags, DEFAULT_AGENT_CONFIG, type AgentConfig } from "../agent/config";
+import { DEFAULT_OPERATIONS_CONFIG, OPERATION_FLAGS, operationsConfigFromFlags, type OperationsConfig } from "../operations/config";
 
 export interface OperatorConfig {
   kubeconfig?: string;
@@ -37,6 +38,8 @@ export interface OperatorConfig {
   dependencyRecheckMs: number;
   /** Pull agent and Cluster controller (connectivity.md §1–§3). */
   agent: AgentConfig;
+  /** Operation controller and engines (operations.md §3, §4, §7). */
+  operations: OperationsConfig;
 }
 
 /** `--leader-elect` is off by default as in the Go operator; the chart, systemd unit and `npm start` turn it on. */
@@ -65,6 +68,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "source-interval", type: "duration", default: "10m", help: "spec.interval of every HelmRepository and OCIRepository" },
   { name: "uninstall-timeout", type: "duration", default: "10m", help: "How long a deleted ApplicationInstance waits for its Helm uninstall" },
   { name: "dependency-recheck-interval", type: "duration", default: "30s", help: "How often instances blocked on missing Flux APIs look for them again" },
+  ...OPERATION_FLAGS,
 ];
 
 const DEFAULTS: OperatorConfig = {
@@ -91,6 +95,7 @@ const DEFAULTS: OperatorConfig = {
   uninstallTimeoutMs: 600_000,
   dependencyRecheckMs: 30_000,
   agent: DEFAULT_AGENT_CONFIG,
+  operations: DEFAULT_OPERATIONS_CONFIG,
 };
 
 export function operatorConfig(overrides: Partial<OperatorConfig> = {}): OperatorConfig {
@@ -128,5 +133,6 @@ export function configFromFlags({ values }: ParsedFlags): OperatorConfig {
     uninstallTimeoutMs: num("uninstall-timeout"),
     dependencyRecheckMs: num("dependency-recheck-interval"),
     agent: agentConfigFromFlags(values),
+    operations: operationsConfigFromFlags(values),
   });
 }

@@ -93,6 +93,7 @@ export function createOperator(config: OperatorConfig, deps: OperatorDeps = {}):
         logger,
         clock,
         resyncMs: config.resyncPeriodMs,
+        operations: config.operations,
       })
     : undefined;
   if (webhook) health.ready.set("webhook", () => webhook.ready());

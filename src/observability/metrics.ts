@@ -81,6 +81,31 @@ export class OperatorMetrics {
     help: "notAfter of the serving certificate in use",
     registers: [this.registry],
   });
+  readonly operationTotal = new Counter({
+    name: "vworkspace_operator_operation_total",
+    help: "Finished Operations by type, engine and terminal phase",
+    labelNames: ["type", "engine", "phase"] as const,
+    registers: [this.registry],
+  });
+  readonly operationDuration = new Histogram({
+    name: "vworkspace_operator_operation_duration_seconds",
+    help: "finishedAt - startedAt of finished Operations",
+    labelNames: ["type", "engine", "phase"] as const,
+    buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200],
+    registers: [this.registry],
+  });
+  readonly operationsActive = new Gauge({
+    name: "vworkspace_operator_operations_active",
+    help: "Open Operations by type, engine and phase (Pending, Running)",
+    labelNames: ["type", "engine", "phase"] as const,
+    registers: [this.registry],
+  });
+  readonly operationsBlocked = new Gauge({
+    name: "vworkspace_operator_operations_blocked",
+    help: "Pending Operations by Blocked reason",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
   readonly buildInfo = new Gauge({
     name: "vworkspace_operator_build_info",
     help: "Build identity",

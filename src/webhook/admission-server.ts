@@ -20,6 +20,8 @@ import { certificatesFromSecret, ensureCertificateSecret, SECRET_TYPE } from "./
 import type { WebhookConfig } from "./config";
 import { applyConfiguration, renderConfiguration, type WebhookEndpoint } from "./configuration";
 import { operationWebhook } from "./operation";
+import { operationAdmissionFacts } from "./operation-facts";
+import { DEFAULT_OPERATIONS_CONFIG, type OperationsConfig } from "../operations/config";
 import type { AdmissionFacts, KindWebhook } from "./rules";
 import { TlsServer } from "./server";
 
@@ -35,6 +37,8 @@ export interface AdmissionServerOptions {
   clock: Clock;
   resyncMs: number;
   webhooks?: readonly KindWebhook[];
+  /** Operation rule settings (Velero namespace, approval secret). */
+  operations?: OperationsConfig;
 }
 
 export class AdmissionServer {
@@ -60,7 +64,16 @@ export class AdmissionServer {
       logger: this.#logger,
       watcher: { namespace: options.namespace, fieldSelector: `metadata.name=${config.certSecret}`, resyncMs, clock },
     });
-    const facts: AdmissionFacts = { namespaceGated: (name, signal) => this.#namespaceGated(name, signal), clusterId: options.clusterId };
+    const facts: AdmissionFacts = {
+      namespaceGated: (name, signal) => this.#namespaceGated(name, signal),
+      clusterId: options.clusterId,
+      operations: operationAdmissionFacts({
+        client,
+        namespace: (name, signal) => this.#namespace(name, signal),
+        config: options.operations ?? DEFAULT_OPERATIONS_CONFIG,
+        now: () => clock.now(),
+      }),
+    };
     const app = admissionApp({ webhooks: this.#webhooks, facts, handlerTimeoutMs: config.handlerTimeoutMs, metrics: options.metrics, logger: this.#logger });
     this.#tls = new TlsServer({ hostname: config.host || "0.0.0.0", port: config.port, fetch: app.fetch });
   }
@@ -94,15 +107,18 @@ export class AdmissionServer {
   }
 
   async #namespaceGated(name: string, signal: AbortSignal): Promise<boolean> {
+    return isGatedNamespace((await this.#namespace(name, signal))?.metadata.labels);
+  }
+
+  async #namespace(name: string, signal: AbortSignal): Promise<KubeObject | undefined> {
     const cached = this.#namespaces.store.get(name);
-    if (cached) return isGatedNamespace(cached.metadata.labels);
+    if (cached) return cached;
     // A namespace created a moment ago may not have reached the cache yet: one GET (§8.1).
     try {
-      const fresh = await this.#options.client.get(NAMESPACE_TYPE, name, { signal });
-      return isGatedNamespace(fresh.metadata.labels);
+      return await this.#options.client.get(NAMESPACE_TYPE, name, { signal });
     } catch (err) {
-      if (classifyError(err) === "notFound") return false;
-      throw new Error(`read namespace ${name} for the gate: ${(err as Error).message}`, { cause: err });
+      if (classifyError(err) === "notFound") return undefined;
+      throw new Error(`read namespace ${name}: ${(err as Error).message}`, { cause: err });
     }
   }
 

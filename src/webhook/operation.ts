@@ -1,10 +1,14 @@
 /**
- * The Operation webhook's hook point (operations.md §8.6). OP-1 and OP-2 (gate and cluster identity) run
- * here; OP-3 … OP-16 arrive with the Operations issue as further steps of `validate`.
+ * The Operation webhook (operations.md §8.6): OP-1 and OP-2 (gate and cluster identity), OP-3 … OP-5 on
+ * UPDATE, the shared rules OP-6 … OP-15 (operations/rules.ts, also run by the reconciler) and OP-16 (claim
+ * verification on CREATE and on UPDATEs that change the claim). Never a concurrency rule (§5).
  */
 import { OPERATION } from "../api/groups";
 import { clusterMismatchMessage, mismatchedClusterIdLabel, namespaceNotGatedMessage } from "../api/validation/identity";
 import type { ObjectMeta } from "../kube/types";
+import { verifyClaim } from "../operations/approval-claim";
+import { evaluateOperationRules, operationWarnings, type LooseSpec } from "../operations/rules";
+import { updateViolation } from "./operation-update";
 import { denial, type AdmissionRequest, type Verdict } from "./review";
 import { webhookPath, type AdmissionFacts, type KindWebhook } from "./rules";
 
@@ -23,17 +27,55 @@ export const operationWebhook: KindWebhook = {
     const clusterId = facts.clusterId();
     const label = mismatchedClusterIdLabel(metadata.labels, clusterId);
     if (label !== undefined) return { denial: denial("ClusterMismatch", clusterMismatchMessage(label, clusterId)) };
-    return {};
+
+    const spec = specOf(request.object);
+    const oldSpec = request.operation === "UPDATE" ? specOf(request.oldObject) : undefined;
+    if (oldSpec) {
+      const violation = updateViolation(oldSpec, spec, phaseOf(request.oldObject));
+      if (violation) return { denial: denial(violation.reason, violation.message) };
+    }
+
+    const operations = facts.operations;
+    if (!operations) return { denial: denial("InternalError", "the Operation rules have no cluster facts configured") };
+    const outcome = await evaluateOperationRules(namespace, spec, operations, "admission", signal);
+    if (!outcome.ok) return { denial: denial(outcome.violation.reason, outcome.violation.message) };
+
+    const claim = claimOf(spec);
+    const claimChanged = oldSpec === undefined || claimOf(oldSpec) !== claim;
+    if (claim !== "" && claimChanged) {
+      const verified = verifyClaim(claim, operations.approvalClaimSecret, metadata.name ?? "", operations.now());
+      if (!verified.ok) return { denial: denial("ApprovalClaimInvalid", `spec.approvals.claim: ${verified.error}`) };
+    }
+    const warnings = operationWarnings(outcome.value.template, spec);
+    return warnings.length > 0 ? { warnings } : {};
   },
 };
 
-function metadataOf(object: unknown): Pick<ObjectMeta, "namespace" | "labels"> | undefined {
-  if (typeof object !== "object" || object === null) return undefined;
-  const metadata = (object as { metadata?: unknown }).metadata;
-  if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) return undefined;
-  const { namespace, labels } = metadata as { namespace?: unknown; labels?: unknown };
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function specOf(object: unknown): LooseSpec {
+  return (record(record(object)?.spec) ?? {}) as LooseSpec;
+}
+
+function phaseOf(object: unknown): string {
+  const phase = record(record(object)?.status)?.phase;
+  return typeof phase === "string" ? phase : "";
+}
+
+function claimOf(spec: LooseSpec): string {
+  const claim = record(spec.approvals)?.claim;
+  return typeof claim === "string" ? claim : "";
+}
+
+function metadataOf(object: unknown): Pick<ObjectMeta, "namespace" | "labels"> & { name?: string } | undefined {
+  const metadata = record(record(object)?.metadata);
+  if (!metadata) return undefined;
+  const { namespace, labels, name } = metadata;
   return {
     ...(typeof namespace === "string" ? { namespace } : {}),
+    ...(typeof name === "string" ? { name } : {}),
     ...(isStringRecord(labels) ? { labels } : {}),
   };
 }

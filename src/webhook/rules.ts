@@ -3,6 +3,7 @@
  * Rules read cluster facts only through `AdmissionFacts`, which the server backs with informer caches.
  */
 import type { KindDefinition } from "../api/groups";
+import type { OperationAdmissionFacts } from "./operation-facts";
 import type { AdmissionRequest, Verdict } from "./review";
 
 export interface AdmissionFacts {
@@ -10,6 +11,8 @@ export interface AdmissionFacts {
   namespaceGated(namespace: string, signal: AbortSignal): Promise<boolean>;
   /** The honoured cluster id (api.md §4.6); empty skips the identity check. */
   clusterId(): string;
+  /** Targets, Velero Backups, Namespace annotations and the approval secret for rules OP-6 … OP-16. */
+  operations?: OperationAdmissionFacts;
 }
 
 export interface KindWebhook {

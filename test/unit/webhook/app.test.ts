@@ -148,12 +148,22 @@ describe("Operation hook point (OP-1, OP-2)", () => {
   const opReview = (request: Record<string, unknown>) =>
     review({ kind: { group: "ops.vworkspace.io", version: "v1alpha1", kind: "Operation" }, object: operationObject(), ...request });
 
-  test("gate and cluster identity are enforced; the rest is allowed for now", async () => {
-    expect((await verdict(await testApp().postJson(operationWebhook.path, opReview({})))).allowed).toBe(true);
+  // The target carries the backup capability, so OP-6 … OP-16 pass and only OP-1/OP-2 can deny.
+  const operations = {
+    namespace: async () => undefined,
+    target: async (namespace: string, name: string) => ({ apiVersion: "apps.vworkspace.io/v1alpha1", kind: "ApplicationInstance", metadata: { name, namespace, annotations: { "ops.vworkspace.io/backup": "velero" } }, spec: { appRef: { catalogId: "c" }, mode: "managed" as const, suspend: false } }),
+    veleroBackup: async () => undefined,
+    veleroNamespace: "velero",
+    approvalClaimSecret: "",
+    now: () => new Date(),
+  };
+
+  test("gate and cluster identity are enforced before the other rules", async () => {
+    expect((await verdict(await testApp({ operations }).postJson(operationWebhook.path, opReview({})))).allowed).toBe(true);
     const ungated = await verdict(await testApp({ namespaceGated: async () => false }).postJson(operationWebhook.path, opReview({})));
     expect(ungated.status?.reason).toBe("NamespaceNotGated");
     const object = { ...operationObject(), metadata: { ...operationObject().metadata, labels: { "app.vworkspace.io/cluster-id": "other" } } };
-    const foreign = await verdict(await testApp().postJson(operationWebhook.path, opReview({ object })));
+    const foreign = await verdict(await testApp({ operations }).postJson(operationWebhook.path, opReview({ object })));
     expect(foreign.status).toEqual({ code: 403, reason: "ClusterMismatch", message: 'label app.vworkspace.io/cluster-id="other" does not match this cluster "c1"' });
   });
 });

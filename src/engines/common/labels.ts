@@ -1,0 +1,37 @@
+/** Labels every engine child carries (operations.md §7.1) and the ownership check they enable. */
+import {
+  LABEL_APPLICATION_INSTANCE,
+  LABEL_MANAGED_BY,
+  LABEL_OPERATION,
+  LABEL_SOURCE_NAMESPACE,
+  MANAGED_BY_OPERATOR,
+} from "../../api/labels";
+import type { KubeObject } from "../../kube/types";
+
+export interface ChildOwner {
+  /** The Operation's UID: the ownership label's value. */
+  uid: string;
+  /** The Operation's namespace. */
+  namespace: string;
+  targetName: string;
+}
+
+/** Velero, snapshot and VolSync children also record the namespace they were taken from. */
+export function childLabels(owner: ChildOwner, options: { sourceNamespace?: boolean } = {}): Record<string, string> {
+  return {
+    [LABEL_MANAGED_BY]: MANAGED_BY_OPERATOR,
+    [LABEL_OPERATION]: owner.uid,
+    [LABEL_APPLICATION_INSTANCE]: owner.targetName,
+    ...(options.sourceNamespace ? { [LABEL_SOURCE_NAMESPACE]: owner.namespace } : {}),
+  };
+}
+
+/** Whether `child` was created for the Operation with this UID; anything else is left alone. */
+export function isOwnedChild(child: KubeObject, operationUid: string): boolean {
+  return child.metadata.labels?.[LABEL_OPERATION] === operationUid;
+}
+
+/** The label selector that finds every child of one Operation. */
+export function childSelector(operationUid: string): string {
+  return `${LABEL_OPERATION}=${operationUid}`;
+}

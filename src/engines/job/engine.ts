@@ -1,0 +1,11 @@
+/** The `job` engine: RunCommand as one Job with container `runner` (operations.md §7.4). */
+import type { RunCommandJobParameters } from "../../operations/parameters";
+import { jobWorkloadEngine } from "./workload-engine";
+
+export const jobEngine = jobWorkloadEngine<RunCommandJobParameters>({
+  name: "job",
+  type: "RunCommand",
+  containerName: "runner",
+  extraLabels: () => ({}),
+  extraOutputs: () => ({}),
+});
