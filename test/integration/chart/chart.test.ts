@@ -87,10 +87,10 @@ describe("Helm chart", () => {
     expect(helmTemplate(ns.name, "webhooks.certMode=vault").stderr).toContain("webhooks.certMode must be self-signed, cert-manager or external");
   });
 
-  test("webhooks off: no Service, no configuration, no Secret access, and the flag says so", () => {
+  test("webhooks off: no Service, no configuration, no access to the certificate Secret, and the flag says so", () => {
     const { objects } = helmTemplate(ns.name, "webhooks.enabled=false");
     expect(objects.filter((object) => object.kind === "Service" || object.kind === "ValidatingWebhookConfiguration")).toEqual([]);
-    expect(JSON.stringify(findRendered(objects, "Role"))).not.toContain("secrets");
+    expect(JSON.stringify(findRendered(objects, "Role"))).not.toContain(DEFAULT_WEBHOOK_CONFIG.certSecret);
     const deployment = JSON.stringify(findRendered(objects, "Deployment"));
     expect(deployment).toContain("--webhooks-enabled=false");
     expect(deployment).not.toContain("--webhook-port");
