@@ -8,12 +8,10 @@ import { APPLICATION_INSTANCE, OPERATION } from "../../api/groups";
 import { LABEL_OPERATION } from "../../api/labels";
 import { isTerminalPhase, type Operation } from "../../api/operation";
 import { ENGINES } from "../../engines";
-import type { ChildReader } from "../../engines/types";
 import { findCondition } from "../../kube/conditions";
 import { Discovery } from "../../kube/discovery";
-import { classifyError } from "../../kube/errors";
 import { isDeleting } from "../../kube/owners";
-import { apiVersionOf, objectKey, type KubeObject, type ResourceType } from "../../kube/types";
+import { objectKey, type KubeObject, type ResourceType } from "../../kube/types";
 import { Controller } from "../../manager/controller";
 import type { SharedView } from "../../manager/informers";
 import type { ControllerFactory, ManagerContext } from "../../manager/operator";
@@ -23,6 +21,7 @@ import { runActions } from "./children";
 import type { ObjectCache, OperationReconcilerDeps } from "./deps";
 import { expiredChildren, SWEEP_KEY, SWEPT_REPLICATION_TYPES } from "./sweep";
 import { recountOperations } from "./gauges";
+import { liveReader } from "./reader";
 import { operationReconciler } from "./reconciler";
 import { StartGate } from "./start-gate";
 
@@ -56,26 +55,7 @@ export const operationController: ControllerFactory = (context: ManagerContext) 
     return view;
   };
 
-  const reader: ChildReader = {
-    async get(type, namespace, name, signal) {
-      try {
-        return await client.get(type, name, { ...(namespace ? { namespace } : {}), signal });
-      } catch (err) {
-        if (classifyError(err) === "notFound") return undefined;
-        throw err;
-      }
-    },
-    async list(type, namespace, labelSelector, signal) {
-      try {
-        const { items } = await client.list(type, { namespace, ...(labelSelector ? { labelSelector } : {}), signal });
-        // List items carry no kind; engines tell children apart by it.
-        return items.map((item) => ({ ...item, apiVersion: apiVersionOf(type), kind: type.kind }));
-      } catch (err) {
-        if (classifyError(err) === "notFound") return [];
-        throw err;
-      }
-    },
-  };
+  const reader = liveReader(client);
   const ruleFacts: RuleFacts = {
     namespace: async (name) => gate.view.get(name),
     target: async (namespace, name) => instances.get(objectKey({ namespace, name })),

@@ -2,7 +2,6 @@
  * Preconditions 1–7 of operations.md §3.2, in order; the first failure is the Blocked reason. Check 8
  * (conflicts) runs inside the per-target start gate (start.ts).
  */
-import type { ApplicationInstance } from "../../api/applicationinstance";
 import type { Operation } from "../../api/operation";
 import { clusterMismatchMessage, mismatchedClusterIdLabel, namespaceNotGatedMessage } from "../../api/validation/identity";
 import { engineFor } from "../../engines";
@@ -18,7 +17,6 @@ export interface StartPlan {
   context: EngineContext;
   facts: unknown;
   template: OperationTemplate;
-  target: ApplicationInstance;
 }
 
 export type PreconditionOutcome =
@@ -60,7 +58,7 @@ export async function evaluatePreconditions(pass: Pass): Promise<PreconditionOut
 
   const approval = approvalProblem(current, template, deps.settings.approvalClaimSecret, new Date(deps.clock.now()));
   if (approval) return blocked("AwaitingApproval", approval);
-  return { kind: "ready", plan: { engine, context, facts: prepared.facts, template, target } };
+  return { kind: "ready", plan: { engine, context, facts: prepared.facts, template } };
 }
 
 /** operations.md §4: the reconciler checks approval only before start. */

@@ -19,7 +19,8 @@ import type { OperationReconcilerDeps, Pass } from "./deps";
 import { monitor } from "./monitor";
 import { evaluatePreconditions, identityProblem } from "./preconditions";
 import { report } from "./report";
-import { startOrHold } from "./start";
+import { resumablePlan } from "./resume";
+import { resumeStart, startOrHold } from "./start";
 import { targetKey } from "./start-gate";
 import { SWEEP_INTERVAL_MS, SWEEP_KEY } from "./sweep";
 
@@ -84,6 +85,11 @@ async function evaluate(pass: Pass): Promise<WorkResult | void> {
   if (!decoded.ok) {
     await report(pass, { situation: { row: "blocked", reason: "ValidationFailed", message: formatDecodeIssues(decoded.issues) }, now: deps.clock.now() });
     return recheck;
+  }
+  const resumable = await resumablePlan(pass);
+  if (resumable) {
+    await resumeStart(pass, resumable);
+    return;
   }
   const outcome = await evaluatePreconditions(pass);
   switch (outcome.kind) {

@@ -27,6 +27,12 @@ export async function startOrHold(pass: Pass, plan: StartPlan): Promise<StartOut
   });
 }
 
+/** Finishes a start an earlier pass began (its children exist): no conflict check, it already holds the target. */
+export function resumeStart(pass: Pass, plan: StartPlan): Promise<StartOutcome> {
+  const target = targetKey(pass.current.metadata.namespace ?? "", pass.current.spec.targetRef.name);
+  return pass.deps.starts.serialize(target, () => start(pass, plan, target));
+}
+
 async function start(pass: Pass, plan: StartPlan, target: string): Promise<StartOutcome> {
   const { deps, signal } = pass;
   const { engine, context, facts, template } = plan;

@@ -185,15 +185,17 @@ describe("terminal stays terminal; restart mid-way", () => {
     expect(jobs.items.map((job) => job.metadata.name)).toEqual([jobName("restart")]);
   });
 
-  test("a Job that exists before start with this Operation's UID is adopted, not duplicated; a foreign one fails the Operation", async () => {
+  test("a Job that exists before the start was recorded, with this Operation's UID, is adopted without re-checking preconditions; a foreign one fails the Operation", async () => {
     await runnable();
-    const op = await createOperation(cluster.client, ns.name, "adopt", runCommand(), { annotations: {} });
+    // Approval is required and no claim is given: only the already-started engine explains the child.
+    const op = await createOperation(cluster.client, ns.name, "adopt", runCommand({ approvals: { required: true } }));
     await cluster.client.create(JOB_TYPE, foreignJob(jobName("adopt"), op.metadata.uid ?? ""));
     const foreign = await createOperation(cluster.client, ns.name, "clash", runCommand());
     await cluster.client.create(JOB_TYPE, foreignJob(jobName("clash"), "some-other-uid"));
     harness = await startOperationController(cluster, ns.name);
     const adopted = await waitForPhase(cluster.client, ns.name, "adopt", "Running");
     expect(adopted.status?.engineRef?.name).toBe(jobName("adopt"));
+    expect((await cluster.client.list(JOB_TYPE, { namespace: ns.name, labelSelector: `ops.vworkspace.io/operation=${op.metadata.uid}` })).items).toHaveLength(1);
     const failed = await waitForPhase(cluster.client, ns.name, "clash", "Failed");
     expect(failed.metadata.uid).toBe(foreign.metadata.uid ?? "");
     expect(conditionTable(failed).Failed).toBe("True/WorkloadOwnershipConflict");
