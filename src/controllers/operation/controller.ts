@@ -69,7 +69,7 @@ export const operationController: ControllerFactory = (context: ManagerContext) 
     instances,
     children: (type) => childView(type) as ObjectCache,
     gate,
-    clusterId: config.clusterId,
+    clusterId: () => context.clusterIdentity.clusterId(),
     ruleFacts,
     reader,
     served: (type, signal) => discovery.isServed(type, signal),
@@ -126,6 +126,11 @@ export const operationController: ControllerFactory = (context: ManagerContext) 
   controller.watchMapped(gate.view, () => []);
   gate.onChange((namespace) => {
     for (const op of operations.list(namespace)) controller.queue.add(objectKey(op.metadata));
+  });
+  // A new cluster id may block or release any Operation not yet started (api.md §4.6).
+  controller.watchMapped(context.clusterIdentity.view, () => []);
+  context.clusterIdentity.onChange(() => {
+    for (const op of operations.list()) if (!isTerminalPhase(op.status?.phase)) controller.queue.add(objectKey(op.metadata));
   });
   operations.addHandlers({ add: () => recountOperations(operations, context.metrics), update: () => recountOperations(operations, context.metrics), delete: () => recountOperations(operations, context.metrics) });
 

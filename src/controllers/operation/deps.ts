@@ -26,7 +26,8 @@ export interface OperationReconcilerDeps {
   /** The cache of an engine child kind, selected by the operation label. */
   children(type: ResourceType): ObjectCache;
   gate: { isGated(namespace: string): boolean };
-  clusterId: string;
+  /** The honoured Cluster's id, read at every pass: it can change while the operator runs. */
+  clusterId(): string;
   ruleFacts: RuleFacts;
   reader: ChildReader;
   served(type: ResourceType, signal: AbortSignal): Promise<boolean>;

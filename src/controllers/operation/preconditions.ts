@@ -31,8 +31,9 @@ export function identityProblem(pass: Pass): PreconditionOutcome | undefined {
   const { metadata } = pass.current;
   const namespace = metadata.namespace ?? "";
   if (!pass.deps.gate.isGated(namespace)) return blocked("NamespaceNotGated", namespaceNotGatedMessage(namespace), "identity");
-  const mismatch = mismatchedClusterIdLabel(metadata.labels, pass.deps.clusterId);
-  if (mismatch !== undefined) return blocked("ClusterMismatch", clusterMismatchMessage(mismatch, pass.deps.clusterId), "identity");
+  const clusterId = pass.deps.clusterId();
+  const mismatch = mismatchedClusterIdLabel(metadata.labels, clusterId);
+  if (mismatch !== undefined) return blocked("ClusterMismatch", clusterMismatchMessage(mismatch, clusterId), "identity");
   return undefined;
 }
 
