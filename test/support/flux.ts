@@ -6,10 +6,16 @@
 import { spawnSync, type Subprocess } from "bun";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "./cluster";
+import type { ApplicationInstance } from "../../src/api/applicationinstance";
+import { APPLICATION_INSTANCE } from "../../src/api/groups";
+import type { KubeClient } from "../../src/kube/client";
+import { classifyError } from "../../src/kube/errors";
+import type { KubeObject, ResourceType } from "../../src/kube/types";
+import { REPO_ROOT, type TestCluster } from "./cluster";
 import { eventually } from "./eventually";
 import { k8sBinsEnv } from "./k8s-bins";
 import { LogCapture } from "./logs";
+import { GATE_LABEL, TEST_LABEL, TEST_RUN_LABEL } from "./namespace";
 
 export interface FluxBinaries {
   sourceController: string;
@@ -41,7 +47,8 @@ export interface RunningFlux {
   stop(): Promise<void>;
 }
 
-export async function startFlux(options: { binaries: FluxBinaries; kubeconfigPath: string; name: string }): Promise<RunningFlux> {
+/** `sourceEnv` reaches source-controller only, e.g. SSL_CERT_FILE naming a test CA for a TLS registry. */
+export async function startFlux(options: { binaries: FluxBinaries; kubeconfigPath: string; name: string; sourceEnv?: Record<string, string> }): Promise<RunningFlux> {
   const logDir = join(REPO_ROOT, ".local/test-logs/flux", options.name);
   const storage = join(REPO_ROOT, ".local/flux/storage", options.name);
   rmSync(storage, { recursive: true, force: true });
@@ -80,7 +87,7 @@ export async function startFlux(options: { binaries: FluxBinaries; kubeconfigPat
         "--watch-all-namespaces=true",
         REQUEUE_DEPENDENCY,
       ],
-      {},
+      options.sourceEnv ?? {},
       logs.source,
     );
     spawn(
@@ -108,8 +115,7 @@ export function serveChartRepository(options: { helm: string; name: string; vers
   const dir = join(REPO_ROOT, ".local/charts", options.name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const chart = join(REPO_ROOT, "test/fixtures/charts/vws-test");
-  for (const version of options.versions) helm(options.helm, ["package", chart, "--version", version, "--destination", dir]);
+  packageFixtureChart(options.helm, dir, options.versions);
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -125,12 +131,53 @@ export function serveChartRepository(options: { helm: string; name: string; vers
   return { url, stop: () => void server.stop(true) };
 }
 
-function helm(binary: string, args: string[]): void {
-  const result = spawnSync([binary, ...args], { env: process.env, stdout: "pipe", stderr: "pipe" });
+/** Packages the `vws-test` fixture chart at each version into `dir`; returns the archive paths. */
+export function packageFixtureChart(helmBinary: string, dir: string, versions: readonly string[]): string[] {
+  const chart = join(REPO_ROOT, "test/fixtures/charts/vws-test");
+  for (const version of versions) helm(helmBinary, ["package", chart, "--version", version, "--destination", dir]);
+  return versions.map((version) => join(dir, `vws-test-${version}.tgz`));
+}
+
+export function helm(binary: string, args: string[], env: Record<string, string | undefined> = process.env): void {
+  const result = spawnSync([binary, ...args], { env, stdout: "pipe", stderr: "pipe" });
   if (result.exitCode !== 0) throw new Error(`helm ${args.join(" ")} failed: ${result.stderr.toString()}`);
 }
 
-async function pipe(stream: ReadableStream<Uint8Array>, logs: LogCapture): Promise<void> {
+export async function pipe(stream: ReadableStream<Uint8Array>, logs: LogCapture): Promise<void> {
   const decoder = new TextDecoder();
   for await (const chunk of stream) logs.write(decoder.decode(chunk, { stream: true }));
+}
+
+const NAMESPACES: ResourceType = { group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false };
+
+/**
+ * A gated namespace for a whole e2e file: Flux and the operator start once per file, so the per-test
+ * namespaces of useNamespace do not fit. The caller deletes it with deleteNamespace in afterAll.
+ */
+export async function createFileNamespace(cluster: TestCluster, slug: string): Promise<string> {
+  const name = `t-${slug}-${Math.random().toString(36).slice(2, 7)}`;
+  const labels = { [TEST_RUN_LABEL]: cluster.runId, [TEST_LABEL]: slug, [GATE_LABEL.key]: GATE_LABEL.value };
+  await cluster.client.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name, labels } });
+  return name;
+}
+
+export async function getIfPresent<T extends KubeObject>(client: KubeClient, type: ResourceType, name: string, namespace: string): Promise<T | undefined> {
+  try {
+    return await client.get<T>(type, name, { namespace });
+  } catch (err) {
+    if (classifyError(err) === "notFound") return undefined;
+    throw err;
+  }
+}
+
+/** Waits until the instance is Ready=True at its current generation (what Flux did for this spec). */
+export function readyAtGeneration(client: KubeClient, namespace: string, name: string, timeoutMs: number): Promise<ApplicationInstance> {
+  return eventually(
+    async () => {
+      const current = await getIfPresent<ApplicationInstance>(client, APPLICATION_INSTANCE, name, namespace);
+      const ready = current?.status?.conditions?.find((found) => found.type === "Ready");
+      return ready?.status === "True" && current?.status?.observedGeneration === current?.metadata.generation ? current : undefined;
+    },
+    { what: `${name} Ready=True at its generation`, timeoutMs },
+  );
 }
