@@ -6,16 +6,10 @@
 import { spawnSync, type Subprocess } from "bun";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { ApplicationInstance } from "../../src/api/applicationinstance";
-import { APPLICATION_INSTANCE } from "../../src/api/groups";
-import type { KubeClient } from "../../src/kube/client";
-import { classifyError } from "../../src/kube/errors";
-import type { KubeObject, ResourceType } from "../../src/kube/types";
-import { REPO_ROOT, type TestCluster } from "./cluster";
+import { REPO_ROOT } from "./cluster";
 import { eventually } from "./eventually";
 import { k8sBinsEnv } from "./k8s-bins";
 import { LogCapture } from "./logs";
-import { GATE_LABEL, TEST_LABEL, TEST_RUN_LABEL } from "./namespace";
 
 export interface FluxBinaries {
   sourceController: string;
@@ -146,38 +140,4 @@ export function helm(binary: string, args: string[], env: Record<string, string 
 export async function pipe(stream: ReadableStream<Uint8Array>, logs: LogCapture): Promise<void> {
   const decoder = new TextDecoder();
   for await (const chunk of stream) logs.write(decoder.decode(chunk, { stream: true }));
-}
-
-const NAMESPACES: ResourceType = { group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false };
-
-/**
- * A gated namespace for a whole e2e file: Flux and the operator start once per file, so the per-test
- * namespaces of useNamespace do not fit. The caller deletes it with deleteNamespace in afterAll.
- */
-export async function createFileNamespace(cluster: TestCluster, slug: string): Promise<string> {
-  const name = `t-${slug}-${Math.random().toString(36).slice(2, 7)}`;
-  const labels = { [TEST_RUN_LABEL]: cluster.runId, [TEST_LABEL]: slug, [GATE_LABEL.key]: GATE_LABEL.value };
-  await cluster.client.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name, labels } });
-  return name;
-}
-
-export async function getIfPresent<T extends KubeObject>(client: KubeClient, type: ResourceType, name: string, namespace: string): Promise<T | undefined> {
-  try {
-    return await client.get<T>(type, name, { namespace });
-  } catch (err) {
-    if (classifyError(err) === "notFound") return undefined;
-    throw err;
-  }
-}
-
-/** Waits until the instance is Ready=True at its current generation (what Flux did for this spec). */
-export function readyAtGeneration(client: KubeClient, namespace: string, name: string, timeoutMs: number): Promise<ApplicationInstance> {
-  return eventually(
-    async () => {
-      const current = await getIfPresent<ApplicationInstance>(client, APPLICATION_INSTANCE, name, namespace);
-      const ready = current?.status?.conditions?.find((found) => found.type === "Ready");
-      return ready?.status === "True" && current?.status?.observedGeneration === current?.metadata.generation ? current : undefined;
-    },
-    { what: `${name} Ready=True at its generation`, timeoutMs },
-  );
 }

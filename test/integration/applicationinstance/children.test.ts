@@ -6,7 +6,8 @@ import type { KubeObject } from "../../../src/kube/types";
 import { eventually } from "../../support/eventually";
 import { metricSum } from "../../support/metrics";
 import { useNamespace } from "../../support/namespace";
-import { getInstance, getOptional, instance, summary, waitForCondition, useHarness } from "./harness";
+import { getIfPresent } from "../../support/objects";
+import { getInstance, instance, summary, waitForCondition, useHarness } from "./harness";
 
 const ns = useNamespace({ slug: "ai-children" });
 const ai = useHarness(ns);
@@ -14,7 +15,7 @@ const ai = useHarness(ns);
 const spec = (object: KubeObject | undefined) => object?.spec as Record<string, unknown> | undefined;
 
 async function helmRelease(name: string): Promise<HelmRelease> {
-  return eventually(() => getOptional<HelmRelease>(ai.client, HELM_RELEASE, name, ns.name), { what: `HelmRelease ${name}` });
+  return eventually(() => getIfPresent<HelmRelease>(ai.client, HELM_RELEASE, name, ns.name), { what: `HelmRelease ${name}` });
 }
 
 describe("ApplicationInstance children", () => {
@@ -69,7 +70,7 @@ describe("ApplicationInstance children", () => {
 
     await ai.client.patch(HELM_RELEASE, "drift", { type: "merge", body: { metadata: { labels: { "app.vworkspace.io/managed-by": "someone" } }, spec: { interval: "1h0m0s" } } }, { namespace: ns.name, fieldManager: "kubectl-edit" });
     const restored = await eventually(async () => {
-      const current = await getOptional<HelmRelease>(ai.client, HELM_RELEASE, "drift", ns.name);
+      const current = await getIfPresent<HelmRelease>(ai.client, HELM_RELEASE, "drift", ns.name);
       return current?.spec?.interval === "5m0s" && current.metadata.labels?.["app.vworkspace.io/managed-by"] === "vworkspace-operator" ? current : undefined;
     }, { what: "HelmRelease restored" });
     expect(restored.metadata.generation).toBeGreaterThan(applied.metadata.generation!);
@@ -80,7 +81,7 @@ describe("ApplicationInstance children", () => {
     await ai.start();
     const chart = { sourceType: "oci", url: "oci://ghcr.io/org/charts", name: "app", version: "1.2.3+build.1" };
     await ai.client.create(APPLICATION_INSTANCE, instance(ns.name, "oci", { chart }));
-    const repository = await eventually(() => getOptional(ai.client, OCI_REPOSITORY, "oci-source", ns.name), { what: "OCIRepository" });
+    const repository = await eventually(() => getIfPresent(ai.client, OCI_REPOSITORY, "oci-source", ns.name), { what: "OCIRepository" });
     expect(spec(repository)).toMatchObject({
       url: "oci://ghcr.io/org/charts/app",
       interval: "10m0s",
@@ -94,8 +95,8 @@ describe("ApplicationInstance children", () => {
     const helmChart = { sourceType: "helm", url: "https://charts.example.com", name: "app", version: "1.2.3" };
     await ai.client.patch(APPLICATION_INSTANCE, "oci", { type: "merge", body: { spec: { chart: helmChart } } }, { namespace: ns.name });
     await waitForCondition(ai.client, ns.name, "oci", "Ready", "Unknown/Reconciling");
-    expect(await getOptional(ai.client, OCI_REPOSITORY, "oci-source", ns.name)).toBeUndefined();
-    expect(await getOptional(ai.client, HELM_REPOSITORY, "oci-source", ns.name)).toBeDefined();
+    expect(await getIfPresent(ai.client, OCI_REPOSITORY, "oci-source", ns.name)).toBeUndefined();
+    expect(await getIfPresent(ai.client, HELM_REPOSITORY, "oci-source", ns.name)).toBeDefined();
     const switched = await ai.client.get<HelmRelease>(HELM_RELEASE, "oci", { namespace: ns.name });
     expect(switched.spec?.chartRef).toBeUndefined();
     expect(switched.spec?.chart?.spec.sourceRef).toEqual({ kind: "HelmRepository", name: "oci-source" });
@@ -172,7 +173,7 @@ describe("ApplicationInstance children", () => {
     const current = await waitForCondition(ai.client, ns.name, "nochart", "Blocked", "True/ValidationFailed");
     expect(summary(current, "Ready")).toBe("False/ValidationFailed");
     expect(current.status?.conditions?.find((c) => c.type === "Ready")?.message).toBe("spec.chart is required");
-    expect(await getOptional(ai.client, HELM_RELEASE, "nochart", ns.name)).toBeUndefined();
+    expect(await getIfPresent(ai.client, HELM_RELEASE, "nochart", ns.name)).toBeUndefined();
   });
 
   test("a release moved away from status.helmReleaseRef is refused without a second HelmRelease", async () => {
@@ -184,7 +185,7 @@ describe("ApplicationInstance children", () => {
     await ai.client.patch(APPLICATION_INSTANCE, "moved", { type: "merge", body: { spec: { suspend: true } } }, { namespace: ns.name });
     const current = await waitForCondition(ai.client, ns.name, "moved", "Blocked", "True/ValidationFailed");
     expect(current.status?.conditions?.find((c) => c.type === "Ready")?.message).toBe("spec.release.name is immutable");
-    expect(await getOptional(ai.client, HELM_RELEASE, "elsewhere", ns.name)).toBeUndefined();
+    expect(await getIfPresent(ai.client, HELM_RELEASE, "elsewhere", ns.name)).toBeUndefined();
     const untouched = await ai.client.get<HelmRelease>(HELM_RELEASE, "moved", { namespace: ns.name });
     expect(untouched.spec?.suspend).toBe(false);
     expect(await getInstance(ai.client, ns.name, "moved")).toBeDefined();

@@ -7,7 +7,8 @@ import { APPLICATION_INSTANCE, CLUSTER } from "../../../src/api/groups";
 import { HELM_RELEASE } from "../../../src/flux/types";
 import type { KubeObject } from "../../../src/kube/types";
 import { useNamespace } from "../../support/namespace";
-import { getOptional, instance, waitForCondition, useHarness } from "./harness";
+import { getIfPresent } from "../../support/objects";
+import { instance, waitForCondition, useHarness } from "./harness";
 
 const ns = useNamespace({ slug: "ai-identity" });
 const ai = useHarness(ns);
@@ -32,11 +33,11 @@ describe("cluster identity from the Cluster object", () => {
     await ai.client.create(APPLICATION_INSTANCE, instance(ns.name, "tenant", {}, { "app.vworkspace.io/cluster-id": "beta" }));
     const blocked = await waitForCondition(ai.client, ns.name, "tenant", "Blocked", "True/ClusterMismatch");
     expect(blocked.status?.conditions?.find((c) => c.type === "Blocked")?.message).toContain("alpha");
-    expect(await getOptional(ai.client, HELM_RELEASE, "tenant", ns.name)).toBeUndefined();
+    expect(await getIfPresent(ai.client, HELM_RELEASE, "tenant", ns.name)).toBeUndefined();
 
     await ai.client.patch(CLUSTER, clusterName, { type: "merge", body: { spec: { clusterId: "beta" } } });
     const released = await waitForCondition(ai.client, ns.name, "tenant", "Ready", "Unknown/Reconciling");
     expect(released.metadata.generation).toBe(blocked.metadata.generation);
-    expect((await getOptional(ai.client, HELM_RELEASE, "tenant", ns.name))?.metadata.labels?.["app.vworkspace.io/cluster-id"]).toBe("beta");
+    expect((await getIfPresent(ai.client, HELM_RELEASE, "tenant", ns.name))?.metadata.labels?.["app.vworkspace.io/cluster-id"]).toBe("beta");
   });
 });

@@ -10,13 +10,13 @@ import { HELM_RELEASE, type HelmRelease } from "../../../src/flux/types";
 import { ApiCallRecorder } from "../../../src/kube/api-calls";
 import { EVENT_TYPE } from "../../../src/kube/events";
 import type { KubeClient } from "../../../src/kube/client";
-import { classifyError } from "../../../src/kube/errors";
 import type { Condition, KubeObject, ResourceType } from "../../../src/kube/types";
 import type { OperatorConfig } from "../../../src/manager/config";
 import { afterEach, beforeAll } from "bun:test";
 import { getCluster, type TestCluster } from "../../support/cluster";
 import { eventually } from "../../support/eventually";
 import type { TestNamespace } from "../../support/namespace";
+import { getIfPresent } from "../../support/objects";
 import { startOperatorInProcess, type InProcessOperator } from "../../support/operator";
 
 export interface Harness {
@@ -104,17 +104,9 @@ export function instance(namespace: string, name: string, spec: Record<string, u
   };
 }
 
-export async function getOptional<T extends KubeObject>(client: KubeClient, type: ResourceType, name: string, namespace: string): Promise<T | undefined> {
-  try {
-    return await client.get<T>(type, name, { namespace });
-  } catch (err) {
-    if (classifyError(err) === "notFound") return undefined;
-    throw err;
-  }
-}
 
 export function getInstance(client: KubeClient, namespace: string, name: string): Promise<ApplicationInstance | undefined> {
-  return getOptional<ApplicationInstance>(client, APPLICATION_INSTANCE, name, namespace);
+  return getIfPresent<ApplicationInstance>(client, APPLICATION_INSTANCE, name, namespace);
 }
 
 export function condition(object: ApplicationInstance | undefined, type: string): Condition | undefined {

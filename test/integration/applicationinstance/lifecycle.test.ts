@@ -6,7 +6,8 @@ import type { ApiCall } from "../../../src/kube/api-calls";
 import type { KubeObject, ResourceType } from "../../../src/kube/types";
 import { eventually } from "../../support/eventually";
 import { GATE_LABEL, useNamespace } from "../../support/namespace";
-import { getInstance, getOptional, instance, listEvents, setHelmReleaseStatus, summary, waitForCondition, useHarness } from "./harness";
+import { getIfPresent } from "../../support/objects";
+import { getInstance, instance, listEvents, setHelmReleaseStatus, summary, waitForCondition, useHarness } from "./harness";
 
 const NAMESPACES: ResourceType = { group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false };
 const FOREIGN_FINALIZER = "finalizers.fluxcd.io";
@@ -27,8 +28,8 @@ async function letGo(type: ResourceType, name: string): Promise<void> {
   await ai.client.patch(type, name, { type: "merge", body: { metadata: { finalizers: null } } }, { namespace: ns.name });
 }
 
-const gone = (type: ResourceType, name: string) => async () => (await getOptional(ai.client, type, name, ns.name)) === undefined;
-const deleting = (type: ResourceType, name: string) => async () => (await getOptional<KubeObject>(ai.client, type, name, ns.name))?.metadata.deletionTimestamp !== undefined;
+const gone = (type: ResourceType, name: string) => async () => (await getIfPresent(ai.client, type, name, ns.name)) === undefined;
+const deleting = (type: ResourceType, name: string) => async () => (await getIfPresent<KubeObject>(ai.client, type, name, ns.name))?.metadata.deletionTimestamp !== undefined;
 
 const addresses = (call: ApiCall, type: ResourceType, name: string) => call.resource?.plural === type.plural && call.resource.name === name && !call.resource.subresource;
 /** During deletion the controller patches the instance itself (not its status) only to remove its finalizer. */
@@ -42,13 +43,13 @@ describe("namespace gate and cluster identity", () => {
     const blocked = await waitForCondition(ai.client, ns.name, "outside", "Blocked", "True/NamespaceNotGated");
     expect(summary(blocked, "Ready")).toBe("False/NamespaceNotGated");
     expect(blocked.metadata.finalizers ?? []).toEqual([]);
-    expect(await getOptional(ai.client, HELM_RELEASE, "outside", ns.name)).toBeUndefined();
-    expect(await getOptional(ai.client, HELM_REPOSITORY, "outside-source", ns.name)).toBeUndefined();
+    expect(await getIfPresent(ai.client, HELM_RELEASE, "outside", ns.name)).toBeUndefined();
+    expect(await getIfPresent(ai.client, HELM_REPOSITORY, "outside-source", ns.name)).toBeUndefined();
     expect(ai.harness.calls.callsTo("namespaces").filter((call) => !["get", "list", "watch"].includes(call.verb))).toEqual([]);
 
     await setGate("vworkspace");
     await waitForCondition(ai.client, ns.name, "outside", "Blocked", "False/Unblocked");
-    expect(await getOptional(ai.client, HELM_RELEASE, "outside", ns.name)).toBeDefined();
+    expect(await getIfPresent(ai.client, HELM_RELEASE, "outside", ns.name)).toBeDefined();
   });
 
   test("removing the gate label flips a Ready instance to Blocked, leaves the HR untouched, and deletion still completes", async () => {
@@ -66,7 +67,7 @@ describe("namespace gate and cluster identity", () => {
 
     await ai.client.delete(APPLICATION_INSTANCE, "ungate", { namespace: ns.name });
     await eventually(async () => (await getInstance(ai.client, ns.name, "ungate")) === undefined, { what: "instance deleted" });
-    expect(await getOptional(ai.client, HELM_RELEASE, "ungate", ns.name)).toBeUndefined();
+    expect(await getIfPresent(ai.client, HELM_RELEASE, "ungate", ns.name)).toBeUndefined();
   });
 
   test("cluster id a vs label b → ClusterMismatch and nothing created; no label → admitted", async () => {
@@ -75,7 +76,7 @@ describe("namespace gate and cluster identity", () => {
     await ai.client.create(APPLICATION_INSTANCE, instance(ns.name, "local"));
     const blocked = await waitForCondition(ai.client, ns.name, "foreign", "Blocked", "True/ClusterMismatch");
     expect(blocked.metadata.finalizers ?? []).toEqual([]);
-    expect(await getOptional(ai.client, HELM_RELEASE, "foreign", ns.name)).toBeUndefined();
+    expect(await getIfPresent(ai.client, HELM_RELEASE, "foreign", ns.name)).toBeUndefined();
     await waitForCondition(ai.client, ns.name, "local", "Blocked", "False/Unblocked");
     const release = await ai.client.get<HelmRelease>(HELM_RELEASE, "local", { namespace: ns.name });
     expect(release.metadata.labels?.["app.vworkspace.io/cluster-id"]).toBe("a");
@@ -113,7 +114,7 @@ describe("deletion", () => {
       return release.metadata.deletionTimestamp && release.spec?.suspend === false ? release : undefined;
     }, { what: "HR deleting and resumed" });
     expect(held.metadata.finalizers).toEqual([FOREIGN_FINALIZER]);
-    expect(await getOptional(ai.client, HELM_REPOSITORY, "bye-source", ns.name)).toBeDefined();
+    expect(await getIfPresent(ai.client, HELM_REPOSITORY, "bye-source", ns.name)).toBeDefined();
     expect((await getInstance(ai.client, ns.name, "bye"))?.metadata.finalizers).toContain("apps.vworkspace.io/finalizer");
 
     await letGo(HELM_RELEASE, "bye");
