@@ -498,7 +498,7 @@ failure_marker() { component_spec "$1"; printf '%s.failed' "$(bin_dir_of "$1" "$
 optional_failed() { [[ -f $(failure_marker "$1") ]]; }
 
 # Never fails the run: the build runs in a background subshell (so errexit still holds inside it,
-# which a subshell in a condition would lose); a failure leaves the marker, --rebuild retries.
+# which a subshell in a condition would lose); a failure leaves the marker (deleting it, or --rebuild, retries).
 run_optional_step() { # name
   local name=$1 start=$SECONDS marker errors="$LOG_DIR/$1.step.err"
   STEP=$((STEP + 1))
@@ -507,7 +507,7 @@ run_optional_step() { # name
   if ((!REBUILD)) && component_cached "$name"; then
     progress "$C_LABEL: cached"
   elif ((!REBUILD)) && [[ -f $marker ]]; then
-    progress "$C_LABEL: skipped, an earlier build failed: $(head -n1 "$marker") (--rebuild retries)"
+    progress "$C_LABEL: skipped, an earlier build failed: $(head -n1 "$marker") (delete $marker to retry)"
   else
     rm -f "$marker"
     (
