@@ -43,17 +43,17 @@ describe.skipIf(!binaries || !registryBinary)("real Flux: ApplicationInstance wi
       metadata: { name: RELEASE, namespace: e2e.namespace },
       spec: {
         appRef: { catalogId: "vws-test" },
-        chart: { sourceType: "oci", url: registry!.url, name: "vws-test", version: "0.1.0" },
+        chart: { sourceType: "oci", url: registry.url, name: "vws-test", version: "0.1.0" },
         release: { name: RELEASE, namespace: e2e.namespace },
         values: { source: "inline", inline: { value: "oci" } },
       },
     });
     const ready = await e2e.readyAtGeneration(RELEASE);
     expect(ready.status?.conditions?.find((found) => found.type === "Ready")?.reason).toBe("HelmReleaseReady");
-    expect(ready.status?.lastAppliedChart).toEqual({ sourceType: "oci", url: registry!.url, name: "vws-test", version: "0.1.0" });
+    expect(ready.status?.lastAppliedChart).toEqual({ sourceType: "oci", url: registry.url, name: "vws-test", version: "0.1.0" });
 
     const source = await e2e.get(OCI_REPOSITORY, `${RELEASE}-source`);
-    expect(source?.spec).toMatchObject({ url: `${registry!.url}/vws-test`, ref: { tag: "0.1.0" } });
+    expect(source?.spec).toMatchObject({ url: `${registry.url}/vws-test`, ref: { tag: "0.1.0" } });
     expect((source?.spec as Record<string, unknown>).insecure).toBeUndefined();
     expect((source?.status as { conditions?: Array<{ type: string; status: string }> }).conditions).toContainEqual(expect.objectContaining({ type: "Ready", status: "True" }));
     expect(await e2e.get(HELM_REPOSITORY, `${RELEASE}-source`)).toBeUndefined();
