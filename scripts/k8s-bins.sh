@@ -4,7 +4,8 @@
 # .local/k8s-bins.env tells local-cluster.ts and the tests where they are.
 #
 # usage: bash scripts/k8s-bins.sh [--rebuild] [--with-etcd] [--with-kubectl]
-# env:   VWS_CACHE_DIR, VWS_FLUX=0 (skip Flux), CI=true + VWS_PIPELINE_START (budget guard, §11)
+# env:   VWS_CACHE_DIR, VWS_FLUX=0 (skip Flux), VWS_OCI_REGISTRY=0 (skip the optional OCI registry),
+#        CI=true + VWS_PIPELINE_START (budget guard, §11)
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -24,7 +25,7 @@ for arg in "$@"; do
     --rebuild) REBUILD=1 ;;
     --with-etcd) WITH_ETCD=1 ;;
     --with-kubectl) WITH_KUBECTL=1 ;;
-    -h | --help) sed -n '2,7p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h | --help) sed -n '2,8p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "k8s-bins: unknown argument: $arg (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -84,10 +85,12 @@ new_work_dir() {
 
 # ---------------------------------------------------------------- components
 # component_spec NAME sets: C_LABEL C_MODULE C_VERSION C_CGO C_LDFLAGS C_PKGS[] (pkg=binary)
-# C_REQUIRES[] (extra mod@ver), C_REPLACES ("staging" or "upstream"), C_OVERRIDES[] (old=new@ver).
+# C_REQUIRES[] (extra mod@ver), C_REPLACES ("staging" or "upstream"), C_OVERRIDES[] (old=new@ver),
+# C_MAIN_DIR (a main package of ours copied into the wrapper as cmd/<name>) and C_CACHE_VERSION
+# (the cache key: C_VERSION, plus a hash of C_MAIN_DIR so an edit to our source rebuilds).
 
 component_spec() {
-  C_CGO=0 C_LDFLAGS="-s -w" C_REQUIRES=() C_OVERRIDES=() C_REPLACES=upstream
+  C_CGO=0 C_LDFLAGS="-s -w" C_REQUIRES=() C_OVERRIDES=() C_REPLACES=upstream C_MAIN_DIR=""
   case $1 in
     kubernetes)
       C_MODULE=k8s.io/kubernetes C_VERSION=$KUBERNETES C_REPLACES=staging
@@ -122,8 +125,15 @@ component_spec() {
       C_PKGS=(github.com/fluxcd/helm-controller=helm-controller)
       C_REQUIRES=("$C_MODULE/api@$C_VERSION")
       [[ -z ${FLUX_HELM_CONTROLLER_REPLACE_OVERRIDE:-} ]] || C_OVERRIDES=("$FLUX_HELM_CONTROLLER_REPLACE_OVERRIDE") ;;
+    oci-registry)
+      C_MODULE=github.com/google/go-containerregistry C_VERSION=$OCI_REGISTRY
+      C_LABEL="oci-registry (go-containerregistry $C_VERSION)"
+      C_MAIN_DIR="$ROOT/scripts/oci-registry"
+      C_PKGS=(local/vws-oci-registry/cmd/oci-registry=oci-registry) ;;
     *) die "unknown component $1" ;;
   esac
+  C_CACHE_VERSION=$C_VERSION
+  [[ -z $C_MAIN_DIR ]] || C_CACHE_VERSION+="-$(cat "$C_MAIN_DIR"/*.go | sha256sum | cut -c1-12)"
 }
 
 # Unstamped builds report v0.0.0-master and break Helm kubeVersion constraints (§3.3).
@@ -181,7 +191,7 @@ component_cached() {
   component_spec "$1"
   local bins
   mapfile -t bins < <(wanted_bins)
-  manifest_ok "$(bin_dir_of "$1" "$C_VERSION")" "${bins[@]}"
+  manifest_ok "$(bin_dir_of "$1" "$C_CACHE_VERSION")" "${bins[@]}"
 }
 
 # ---------------------------------------------------------------- wrapper module
@@ -257,6 +267,10 @@ prepare_wrapper() { # name work
     args+=("-replace=$r")
   done
   go mod edit "${args[@]}"
+  if [[ -n $C_MAIN_DIR ]]; then
+    mkdir -p "cmd/$name"
+    cp "$C_MAIN_DIR"/*.go "cmd/$name/"
+  fi
   write_tools_go
   # tidy can trip over an unrelated test dependency; -mod=mod lets go build resolve instead.
   go mod tidy >"$LOG_DIR/$name.tidy.log" 2>&1 ||
@@ -267,7 +281,8 @@ write_tools_go() {
   local e
   {
     printf '//go:build tools\n\npackage tools\n\nimport (\n'
-    for e in "${C_PKGS[@]}"; do printf '\t_ "%s"\n' "${e%%=*}"; done
+    # Our own main packages (local/…) are in the wrapper already; tidy sees their imports.
+    for e in "${C_PKGS[@]}"; do [[ $e == local/* ]] || printf '\t_ "%s"\n' "${e%%=*}"; done
     printf ')\n'
   } >tools.go
 }
@@ -336,7 +351,7 @@ build_component() { # name
   for e in "${bins[@]}"; do [[ -x $out/$e ]] || die "$C_LABEL: go build produced no $e in $out"; done
   secs=$((SECONDS - start))
   write_manifest "$out" "$name" "$secs" "${bins[@]}"
-  dest=$(bin_dir_of "$name" "$C_VERSION")
+  dest=$(bin_dir_of "$name" "$C_CACHE_VERSION")
   install_dir "$out" "$dest"
   progress "$C_LABEL: installed in $dest (${secs}s)"
 }
@@ -412,6 +427,7 @@ extract_crds() {
 # ---------------------------------------------------------------- plan, budget guard, env file
 
 flux_wanted() { [[ ${VWS_FLUX:-1} != 0 ]]; }
+oci_registry_wanted() { [[ ${VWS_OCI_REGISTRY:-1} != 0 ]]; }
 
 # §11: on CI with a cold cache, Flux (10–18 min) must not push the run past its 90 min.
 flux_over_budget() {
@@ -428,7 +444,9 @@ plan_components() {
   COMPONENTS=(kubernetes kine helm)
   ((WITH_ETCD)) && COMPONENTS+=(etcd)
   if flux_wanted; then COMPONENTS+=(source-controller helm-controller); fi
-  STEP_TOTAL=$((${#COMPONENTS[@]} + 1))
+  OPTIONAL_COMPONENTS=()
+  if oci_registry_wanted; then OPTIONAL_COMPONENTS+=(oci-registry); fi
+  STEP_TOTAL=$((${#COMPONENTS[@]} + ${#OPTIONAL_COMPONENTS[@]} + 1))
   STEP=0
 }
 
@@ -439,7 +457,7 @@ progress() { printf '[k8s-bins %d/%d] %s\n' "$STEP" "$STEP_TOTAL" "$*"; }
 bin_path() { # component binary
   component_spec "$1"
   local dir
-  dir=$(bin_dir_of "$1" "$C_VERSION")
+  dir=$(bin_dir_of "$1" "$C_CACHE_VERSION")
   if manifest_ok "$dir" "$2"; then printf '%s' "$dir/$2"; fi
 }
 
@@ -461,6 +479,7 @@ write_env_file() {
     env_line VWS_BIN_SOURCE_CONTROLLER "$src"
     env_line VWS_BIN_HELM_CONTROLLER "$hc"
     env_line VWS_BIN_ETCD "$(bin_path etcd etcd)"
+    env_line VWS_BIN_OCI_REGISTRY "$(oci_registry_wanted && bin_path oci-registry oci-registry || true)"
     env_line VWS_CRD_DIR "$(crd_dir)"
     printf 'VWS_FLUX_AVAILABLE=%s\n' "$flux"
   } >"$tmp"
@@ -470,7 +489,40 @@ write_env_file() {
 everything_cached() {
   local c
   for c in "${COMPONENTS[@]}"; do component_cached "$c" || return 1; done
+  for c in "${OPTIONAL_COMPONENTS[@]}"; do component_cached "$c" || optional_failed "$c" || return 1; done
   crds_cached
+}
+
+# An optional component whose build failed leaves this marker (first line: why) so re-runs stay quick.
+failure_marker() { component_spec "$1"; printf '%s.failed' "$(bin_dir_of "$1" "$C_CACHE_VERSION")"; }
+optional_failed() { [[ -f $(failure_marker "$1") ]]; }
+
+# Never fails the run: the build runs in a background subshell (so errexit still holds inside it,
+# which a subshell in a condition would lose); a failure leaves the marker (deleting it, or --rebuild, retries).
+run_optional_step() { # name
+  local name=$1 start=$SECONDS marker errors="$LOG_DIR/$1.step.err"
+  STEP=$((STEP + 1))
+  marker=$(failure_marker "$name")
+  component_spec "$name"
+  if ((!REBUILD)) && component_cached "$name"; then
+    progress "$C_LABEL: cached"
+  elif ((!REBUILD)) && [[ -f $marker ]]; then
+    progress "$C_LABEL: skipped, an earlier build failed: $(head -n1 "$marker") (delete $marker to retry)"
+  else
+    rm -f "$marker"
+    (
+      trap cleanup EXIT
+      build_component "$name"
+    ) 2>"$errors" &
+    local ok=1
+    wait $! || ok=0
+    cat "$errors" >&2
+    if ((!ok)); then
+      grep 'error:' "$errors" | tail -n1 >"$marker" || echo "see $errors" >"$marker"
+      warn "$C_LABEL is optional and could not be built (error above, remembered in $marker); its tests skip"
+    fi
+  fi
+  STEP_REPORT+=("$name=$((SECONDS - start))s")
 }
 
 STEP_REPORT=()
@@ -510,6 +562,7 @@ main() {
     fi
     run_step "$c"
   done
+  for c in "${OPTIONAL_COMPONENTS[@]}"; do run_optional_step "$c"; done
   STEP=$((STEP + 1))
   local crd_start=$SECONDS
   if ((REBUILD)) || ! crds_cached; then extract_crds; else progress "crds: cached"; fi

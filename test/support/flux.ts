@@ -41,7 +41,8 @@ export interface RunningFlux {
   stop(): Promise<void>;
 }
 
-export async function startFlux(options: { binaries: FluxBinaries; kubeconfigPath: string; name: string }): Promise<RunningFlux> {
+/** `sourceEnv` reaches source-controller only, e.g. SSL_CERT_FILE naming a test CA for a TLS registry. */
+export async function startFlux(options: { binaries: FluxBinaries; kubeconfigPath: string; name: string; sourceEnv?: Record<string, string> }): Promise<RunningFlux> {
   const logDir = join(REPO_ROOT, ".local/test-logs/flux", options.name);
   const storage = join(REPO_ROOT, ".local/flux/storage", options.name);
   rmSync(storage, { recursive: true, force: true });
@@ -80,7 +81,7 @@ export async function startFlux(options: { binaries: FluxBinaries; kubeconfigPat
         "--watch-all-namespaces=true",
         REQUEUE_DEPENDENCY,
       ],
-      {},
+      options.sourceEnv ?? {},
       logs.source,
     );
     spawn(
@@ -108,8 +109,7 @@ export function serveChartRepository(options: { helm: string; name: string; vers
   const dir = join(REPO_ROOT, ".local/charts", options.name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const chart = join(REPO_ROOT, "test/fixtures/charts/vws-test");
-  for (const version of options.versions) helm(options.helm, ["package", chart, "--version", version, "--destination", dir]);
+  packageFixtureChart(options.helm, dir, options.versions);
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -125,12 +125,19 @@ export function serveChartRepository(options: { helm: string; name: string; vers
   return { url, stop: () => void server.stop(true) };
 }
 
-function helm(binary: string, args: string[]): void {
-  const result = spawnSync([binary, ...args], { env: process.env, stdout: "pipe", stderr: "pipe" });
+/** Packages the `vws-test` fixture chart at each version into `dir`; returns the archive paths. */
+export function packageFixtureChart(helmBinary: string, dir: string, versions: readonly string[]): string[] {
+  const chart = join(REPO_ROOT, "test/fixtures/charts/vws-test");
+  for (const version of versions) helm(helmBinary, ["package", chart, "--version", version, "--destination", dir]);
+  return versions.map((version) => join(dir, `vws-test-${version}.tgz`));
+}
+
+export function helm(binary: string, args: string[], env: Record<string, string | undefined> = process.env): void {
+  const result = spawnSync([binary, ...args], { env, stdout: "pipe", stderr: "pipe" });
   if (result.exitCode !== 0) throw new Error(`helm ${args.join(" ")} failed: ${result.stderr.toString()}`);
 }
 
-async function pipe(stream: ReadableStream<Uint8Array>, logs: LogCapture): Promise<void> {
+export async function pipe(stream: ReadableStream<Uint8Array>, logs: LogCapture): Promise<void> {
   const decoder = new TextDecoder();
   for await (const chunk of stream) logs.write(decoder.decode(chunk, { stream: true }));
 }

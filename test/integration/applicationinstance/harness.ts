@@ -10,11 +10,13 @@ import { HELM_RELEASE, type HelmRelease } from "../../../src/flux/types";
 import { ApiCallRecorder } from "../../../src/kube/api-calls";
 import { EVENT_TYPE } from "../../../src/kube/events";
 import type { KubeClient } from "../../../src/kube/client";
-import { classifyError } from "../../../src/kube/errors";
 import type { Condition, KubeObject, ResourceType } from "../../../src/kube/types";
 import type { OperatorConfig } from "../../../src/manager/config";
-import type { TestCluster } from "../../support/cluster";
+import { afterEach, beforeAll } from "bun:test";
+import { getCluster, type TestCluster } from "../../support/cluster";
 import { eventually } from "../../support/eventually";
+import type { TestNamespace } from "../../support/namespace";
+import { getIfPresent } from "../../support/objects";
 import { startOperatorInProcess, type InProcessOperator } from "../../support/operator";
 
 export interface Harness {
@@ -42,6 +44,45 @@ export async function startController(cluster: TestCluster, namespace: string, c
   return { running, calls, stop };
 }
 
+export interface HarnessHooks {
+  /** The shared cluster's client (available from beforeAll on). */
+  readonly client: KubeClient;
+  /** The operator the running test started; throws when it started none. */
+  readonly harness: Harness;
+  /** Starts the controller scoped to the test's namespace; it is stopped after the test. */
+  start(config?: Partial<OperatorConfig>): Promise<Harness>;
+}
+
+/** The hooks every ApplicationInstance integration file needs: the cluster once, each test's operator stopped after it. */
+export function useHarness(ns: TestNamespace): HarnessHooks {
+  let cluster: TestCluster | undefined;
+  let current: Harness | undefined;
+  beforeAll(async () => {
+    cluster = await getCluster();
+  });
+  afterEach(async () => {
+    const stopping = current;
+    current = undefined;
+    await stopping?.stop();
+  });
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`useHarness: ${what} is not available yet`);
+    return value;
+  };
+  return {
+    get client() {
+      return started(cluster, "the cluster").client;
+    },
+    get harness() {
+      return started(current, "an operator (call start() in the test)");
+    },
+    async start(config = {}) {
+      current = await startController(started(cluster, "the cluster"), ns.name, config);
+      return current;
+    },
+  };
+}
+
 async function deleteInstances(client: KubeClient, namespace: string): Promise<void> {
   const { items } = await client.list(APPLICATION_INSTANCE, { namespace });
   for (const item of items) await client.delete(APPLICATION_INSTANCE, item.metadata.name, { namespace }).catch(() => undefined);
@@ -63,17 +104,9 @@ export function instance(namespace: string, name: string, spec: Record<string, u
   };
 }
 
-export async function getOptional<T extends KubeObject>(client: KubeClient, type: ResourceType, name: string, namespace: string): Promise<T | undefined> {
-  try {
-    return await client.get<T>(type, name, { namespace });
-  } catch (err) {
-    if (classifyError(err) === "notFound") return undefined;
-    throw err;
-  }
-}
 
 export function getInstance(client: KubeClient, namespace: string, name: string): Promise<ApplicationInstance | undefined> {
-  return getOptional<ApplicationInstance>(client, APPLICATION_INSTANCE, name, namespace);
+  return getIfPresent<ApplicationInstance>(client, APPLICATION_INSTANCE, name, namespace);
 }
 
 export function condition(object: ApplicationInstance | undefined, type: string): Condition | undefined {
@@ -120,7 +153,16 @@ export async function setHelmReleaseStatus(
   return client.patchStatus<HelmRelease>(HELM_RELEASE, name, { type: "merge", body: { status } }, { namespace });
 }
 
-export async function listEvents(client: KubeClient, namespace: string): Promise<Array<{ reason: string; type: string; note: string; regarding: { name: string } }>> {
+/** events.k8s.io Events as the recorder writes them; `action` is the condition type of a transition. */
+export interface RecordedEvent {
+  reason: string;
+  type: string;
+  action: string;
+  note: string;
+  regarding: { name: string };
+}
+
+export async function listEvents(client: KubeClient, namespace: string): Promise<RecordedEvent[]> {
   const list = await client.list(EVENT_TYPE, { namespace });
-  return list.items as unknown as Array<{ reason: string; type: string; note: string; regarding: { name: string } }>;
+  return list.items as unknown as RecordedEvent[];
 }
