@@ -36,6 +36,6 @@ describe("write rules (§3.4)", () => {
 
   test("the control-plane labels override the payload's", () => {
     const labelled = withControlPlaneLabels({ metadata: { name: "x", labels: { "app.vworkspace.io/managed-by": "someone", keep: "1" } } }, "cluster-1");
-    expect(labelled.metadata.labels).toEqual({ "app.vworkspace.io/managed-by": "control-plane", "app.vworkspace.io/cluster-id": "cluster-1", keep: "1" });
+    expect(labelled.metadata.labels as Record<string, string>).toEqual({ "app.vworkspace.io/managed-by": "control-plane", "app.vworkspace.io/cluster-id": "cluster-1", keep: "1" });
   });
 });
