@@ -19,7 +19,7 @@ import type { EventRecorder } from "../../kube/events";
 import { addFinalizer, isDeleting, removeFinalizer } from "../../kube/owners";
 import type { StatusWriter } from "../../kube/status";
 import { formatTime } from "../../kube/time";
-import type { KubeObject } from "../../kube/types";
+import type { KubeObject, ResourceType } from "../../kube/types";
 import type { WorkResult } from "../../kube/workqueue";
 import type { SharedView } from "../../manager/informers";
 import type { NamespaceGate } from "../../manager/namespace-gate";
@@ -42,6 +42,7 @@ export interface ClusterReconcilerDeps {
   secret(name: string): Secret | undefined;
   gate: NamespaceGate;
   managedObjects(): KubeObject[];
+  cached(type: ResourceType, namespace: string, name: string): KubeObject | null | undefined;
   status: StatusWriter;
   events: EventRecorder;
   metrics: AgentMetrics;
@@ -281,6 +282,7 @@ export class ClusterReconciler {
         namespace: deps.namespace,
         namespaces: { labels: (name) => namespaceLabels(deps.gate, name) },
         managedObjects: deps.managedObjects,
+        cached: deps.cached,
         metrics: deps.metrics,
         logger: deps.logger.child({ component: "agent" }),
         readCredentialsSecret: () => readSecret(deps.client, deps.namespace, deps.config.credentialsSecret),
