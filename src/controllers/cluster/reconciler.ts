@@ -65,6 +65,7 @@ export class ClusterReconciler {
   #deprecatedWarned: string | undefined;
   #insecureWarned: string | undefined;
   #keypairAnnounced = true;
+  #specRotationGeneration: number | undefined;
 
   constructor(private readonly deps: ClusterReconcilerDeps) {}
 
@@ -117,7 +118,7 @@ export class ClusterReconciler {
     const keypair = await this.#keypair(cluster);
     status.publicKey = keypair.publicJwk;
 
-    let credentials = credentialsFromSecret(deps.secret(deps.config.credentialsSecret));
+    let credentials = credentialsFromSecret(ownSecret(deps.secret(deps.config.credentialsSecret), cluster));
     let written: Cluster = cluster;
     if (endpoint && token.kind === "resolved" && tls.ok) {
       const registered = await this.#registerIfNeeded(cluster, status, endpoint, token, tls.tls, keypair, credentials, signal);
@@ -311,8 +312,13 @@ export class ClusterReconciler {
       void agent.rotate("keypair");
       return;
     }
-    if (cluster.spec.rotateCredentials && agent.state.observations.auth?.state !== "rotation-failed") {
-      void agent.rotate("spec");
+    // One rotation per generation that asks for it: the cache can still show the flag set after the
+    // confirmed rotation reset it. A failed one is retried on a later pass (one interval apart).
+    if (cluster.spec.rotateCredentials && this.#specRotationGeneration !== cluster.metadata.generation) {
+      this.#specRotationGeneration = cluster.metadata.generation;
+      void agent.rotate("spec").then((result) => {
+        if (!result.ok) this.#specRotationGeneration = undefined;
+      });
       return;
     }
     if (credentials.expiresAt && credentials.issuedAt) {
@@ -325,7 +331,7 @@ export class ClusterReconciler {
   async #keypair(cluster: Cluster): Promise<ClusterKeypair> {
     const { deps } = this;
     const existing = deps.secret(deps.config.keypairSecret) ?? (await readSecret(deps.client, deps.namespace, deps.config.keypairSecret));
-    const { keypair, generated } = await ensureKeypair(deps.client, deps.namespace, deps.config.keypairSecret, cluster, existing);
+    const { keypair, generated } = await ensureKeypair(deps.client, deps.namespace, deps.config.keypairSecret, cluster, existing, ownSecret(existing, cluster) !== undefined);
     const published = cluster.status?.publicKey?.kid;
     if (generated && published && published !== keypair.publicJwk.kid) this.#keypairAnnounced = false;
     return keypair;
@@ -430,6 +436,15 @@ export class ClusterReconciler {
     await removeFinalizer(deps.client, CLUSTER, cluster, CLUSTER.finalizer);
     this.#honouredUid = undefined;
   }
+}
+
+/**
+ * A Secret the operator wrote for another Cluster (one since deleted or replaced, its garbage collection
+ * pending) does not belong to this one; Secrets without a Cluster owner (written by hand) are used.
+ */
+function ownSecret(secret: Secret | undefined, cluster: Cluster): Secret | undefined {
+  const owner = secret?.metadata.ownerReferences?.find((reference) => reference.kind === CLUSTER.kind && reference.controller);
+  return owner && owner.uid !== cluster.metadata.uid ? undefined : secret;
 }
 
 function namespaceLabels(gate: NamespaceGate, name: string): Record<string, string> | undefined | null {
