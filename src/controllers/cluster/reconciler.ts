@@ -66,6 +66,8 @@ export class ClusterReconciler {
   #insecureWarned: string | undefined;
   #keypairAnnounced = true;
   #specRotationGeneration: number | undefined;
+  /** What the last exchange recorded in status: kept here so a pass on a stale cached copy cannot drop it. */
+  #registered: Pick<ClusterStatus, "observedToken" | "credentialsSecretRef" | "credentialStatus"> | undefined;
 
   constructor(private readonly deps: ClusterReconcilerDeps) {}
 
@@ -84,6 +86,7 @@ export class ClusterReconciler {
       this.#blockedRegistration = undefined;
       this.#exchangedAt = undefined;
       this.#exchangedToken = undefined;
+      this.#registered = undefined;
     }
     if (isDeleting(honoured)) return this.#terminate(honoured, signal);
     const current = await addFinalizer(this.deps.client, CLUSTER, honoured, CLUSTER.finalizer);
@@ -114,7 +117,7 @@ export class ClusterReconciler {
     const status: ClusterStatus = { ...(cluster.status ?? {}) };
     let requeueMs = this.#intervalMs(cluster);
 
-    this.#warnOnce(cluster, spec, endpoint, tls, token);
+    this.#warnOnce(cluster, endpoint, tls, token);
     const keypair = await this.#keypair(cluster);
     status.publicKey = keypair.publicJwk;
 
@@ -126,6 +129,7 @@ export class ClusterReconciler {
       if (registered.patched) written = registered.patched;
       if (registered.retryMs !== undefined) requeueMs = Math.min(requeueMs, registered.retryMs);
     }
+    if (this.#registered) Object.assign(status, this.#registered, { credentialStatus: { ...status.credentialStatus, ...this.#registered.credentialStatus } });
 
     const mismatch = credentials && spec.clusterId && spec.clusterId !== credentials.clusterId
       ? `spec.clusterId differs from the registered cluster id; re-registration is required`
@@ -245,6 +249,7 @@ export class ClusterReconciler {
       ...(outcome.response.expiresAt ? { expiresAt: formatTime(Date.parse(outcome.response.expiresAt)) } : {}),
     };
     this.#registration = { state: "exchanged" };
+    this.#registered = { observedToken: status.observedToken, credentialsSecretRef: status.credentialsSecretRef, credentialStatus: { ...status.credentialStatus } };
     this.#exchangedAt = cluster.metadata.resourceVersion;
     this.#exchangedToken = token.fingerprint;
     if (this.#agent) {
@@ -379,7 +384,7 @@ export class ClusterReconciler {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  #warnOnce(cluster: Cluster, spec: Cluster["spec"], endpoint: string | undefined, tls: ReturnType<typeof resolveTls>, token: TokenResolution): void {
+  #warnOnce(cluster: Cluster, endpoint: string | undefined, tls: ReturnType<typeof resolveTls>, token: TokenResolution): void {
     const { events } = this.deps;
     if (token.kind === "resolved" && token.source === "inline" && this.#deprecatedWarned !== token.fingerprint) {
       this.#deprecatedWarned = token.fingerprint;
@@ -392,7 +397,6 @@ export class ClusterReconciler {
     if (tls.ok && tls.expiresWithinDays !== undefined) {
       events.record(cluster, { type: "Warning", reason: "ClientCertificateExpiring", action: "Connect", note: `the mTLS client certificate expires in ${tls.expiresWithinDays} days` });
     }
-    void spec;
   }
 
   /** Kubernetes Events for the transitions §11.2 names. */
