@@ -7,7 +7,9 @@ BUN=node_modules/.bin/bun
 bash scripts/k8s-bins.sh
 "$BUN" scripts/local-cluster.ts status --quiet || "$BUN" scripts/local-cluster.ts up
 bash scripts/build.sh
-for bench in "${@:-footprint}"; do
+benches=("$@")
+[ ${#benches[@]} -gt 0 ] || benches=(footprint agent)
+for bench in "${benches[@]}"; do
   echo "== bench/$bench"
   "$BUN" "bench/$bench.ts"
 done

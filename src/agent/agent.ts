@@ -7,7 +7,7 @@
 import type { Cluster } from "../api/cluster";
 import type { KubeClient } from "../kube/client";
 import type { Discovery } from "../kube/discovery";
-import type { KubeObject } from "../kube/types";
+import type { KubeObject, ResourceType } from "../kube/types";
 import type { Logger } from "../observability/logger";
 import type { AgentEvent, JobResult, WireCondition } from "../protocol";
 import type { ClusterKeypair, SecurityDecision, TrustedKeySet } from "../security";
@@ -48,6 +48,8 @@ export interface AgentDeps {
   namespaces: NamespaceView;
   /** ApplicationInstances, Operations in gated namespaces, for the resync snapshot. */
   managedObjects(): KubeObject[];
+  /** An object from the operator's informer caches (null: absent), undefined when none covers it. */
+  cached(type: ResourceType, namespace: string, name: string): KubeObject | null | undefined;
   metrics: AgentMetrics;
   logger: Logger;
   readCredentialsSecret(): Promise<Secret | undefined>;
@@ -142,7 +144,7 @@ export class Agent {
       onFailed: (detail) => deps.recordEvent("Warning", "RotationFailed", `credential rotation failed: ${detail}`),
     });
     const results = new ResultDelivery(transport, logger);
-    this.#progress = new ProgressTracker({ client: deps.client, transport, logger, timeoutMs: config.jobProgressTimeoutMs });
+    this.#progress = new ProgressTracker({ client: deps.client, transport, logger, timeoutMs: config.jobProgressTimeoutMs, cached: deps.cached });
     const writer = new JobWriter({
       client: deps.client,
       discovery: deps.discovery,
@@ -151,6 +153,7 @@ export class Agent {
       clusterId: () => this.provider.snapshot()?.credentials.clusterId ?? "",
       honouredCluster: () => this.#inputs.cluster.metadata.name,
       allowedKinds: () => this.#inputs.cluster.spec.allowedJobKinds,
+      cached: deps.cached,
     });
     const pipeline = new JobPipeline({
       transport,
@@ -278,7 +281,8 @@ export class Agent {
       const previous = area === "signature" ? observations.signature : observations.encryption;
       if (area === "signature") observations.signature = next;
       else observations.encryption = next;
-      if (JSON.stringify(previous) !== JSON.stringify(next)) this.state.changed();
+      // Status follows the verdict; a per-job message alone is not worth a status write per job.
+      if (previous?.ok !== next.ok || previous?.reason !== next.reason || !next.ok) this.state.changed();
     }
     if (!decision.audit || !condition || condition === "remove") return;
     const identity = this.#identity();

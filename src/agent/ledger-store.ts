@@ -1,6 +1,6 @@
 /**
  * The ledger kept in ConfigMap `vworkspace-applied-jobs` (connectivity.md §3.6). Memory is authoritative while
- * the process runs; writes are coalesced (one in flight, the next carries every change since) and use
+ * the process runs; writes are coalesced (at most one per 200 ms, carrying every change since) and use
  * optimistic concurrency, merging with what another writer stored on a 409.
  */
 import type { KubeClient } from "../kube/client";
@@ -8,6 +8,8 @@ import { classifyError } from "../kube/errors";
 import type { KubeObject, ResourceType } from "../kube/types";
 import type { Logger } from "../observability/logger";
 import { emptyLedger, parseLedger, pruneLedger, serializeLedger, type JobState, type LedgerMaps, type PruneLimits } from "./ledger";
+
+const WRITE_INTERVAL_MS = 200;
 
 export const CONFIG_MAP: ResourceType = { group: "", version: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
 
@@ -68,6 +70,8 @@ export class LedgerStore {
   async #writeLoop(): Promise<void> {
     try {
       while (this.#dirty) {
+        // Changes arriving within one interval share a write: a job burst costs a few writes, not three per job.
+        await Bun.sleep(WRITE_INTERVAL_MS);
         this.#dirty = false;
         await this.#write().catch((err) => {
           this.#dirty = true;

@@ -1,5 +1,6 @@
 /**
- * Progress tracking (connectivity.md §3.5): after a `succeeded` job the written object is read once a second
+ * Progress tracking (connectivity.md §3.5): after a `succeeded` job the written object is looked at once a second
+ * (in the informer cache for ApplicationInstances and Operations, by GET for other kinds)
  * and `POST …/status` is sent whenever its readiness view changes, until Ready, Failed, Deleted, the progress
  * timeout (Abandoned), or a newer job for the same object (Abandoned). In memory only: the startup resync
  * carries the state after a restart.
@@ -37,7 +38,14 @@ export class ProgressTracker {
   readonly #stopped = new AbortController();
 
   constructor(
-    private readonly deps: { client: Pick<KubeClient, "get">; transport: AgentTransport; logger: Logger; timeoutMs: number },
+    private readonly deps: {
+      client: Pick<KubeClient, "get">;
+      transport: AgentTransport;
+      logger: Logger;
+      timeoutMs: number;
+      /** The object from an informer cache (null: absent), or undefined when no cache covers it. */
+      cached(type: ResourceType, namespace: string, name: string): KubeObject | null | undefined;
+    },
   ) {}
 
   get tracked(): number {
@@ -84,17 +92,24 @@ export class ProgressTracker {
   }
 
   async #observe(tracking: Tracking, signal: AbortSignal): Promise<StatusUpdate | undefined> {
-    let object: KubeObject;
-    try {
-      object = await this.deps.client.get(tracking.type, tracking.name, { namespace: tracking.namespace || undefined, signal });
-    } catch (err) {
-      if (classifyError(err) === "notFound") return tracking.deletion ? { phase: "Deleted", timestamp: new Date().toISOString() } : undefined;
-      return undefined;
-    }
+    const object = await this.#read(tracking, signal);
+    if (object === undefined) return undefined;
+    if (object === null) return tracking.deletion ? { phase: "Deleted", timestamp: new Date().toISOString() } : undefined;
     if (tracking.deletion) return { phase: "Progressing", message: "deletion in progress", timestamp: new Date().toISOString() };
     const phase = readinessOf(object, tracking.generation);
     const conditions = progressConditions(object, phase);
     return { phase, ...(conditions.length > 0 ? { conditions } : {}), timestamp: new Date().toISOString() };
+  }
+
+  /** From a watch cache when one covers the object (no API call per second per job), else a GET. */
+  async #read(tracking: Tracking, signal: AbortSignal): Promise<KubeObject | null | undefined> {
+    const cached = this.deps.cached(tracking.type, tracking.namespace, tracking.name);
+    if (cached !== undefined) return cached;
+    try {
+      return await this.deps.client.get(tracking.type, tracking.name, { namespace: tracking.namespace || undefined, signal });
+    } catch (err) {
+      return classifyError(err) === "notFound" ? null : undefined;
+    }
   }
 
   /** False when the control plane no longer wants progress for this job (404/409) or the transport gave up. */

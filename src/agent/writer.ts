@@ -36,6 +36,8 @@ export interface WriterDeps {
   clusterId(): string;
   honouredCluster(): string | undefined;
   allowedKinds(): readonly GroupKind[] | undefined;
+  /** An object from an informer cache (null: absent), undefined when no cache covers it. */
+  cached(type: ResourceType, namespace: string, name: string): KubeObject | null | undefined;
 }
 
 export interface ApplyTarget {
@@ -125,11 +127,15 @@ export class JobWriter {
       if (refusal) return refused(refusal);
     }
     if (!isCluster(gk)) {
-      let existing: KubeObject | undefined;
-      try {
-        existing = await this.deps.client.get(type, name, { namespace: namespace || undefined, signal });
-      } catch (err) {
-        if (classifyError(err) !== "notFound") return apiFailure(err);
+      // The watch cache answers for ApplicationInstances and Operations; other kinds are read live.
+      const cached = this.deps.cached(type, namespace, name);
+      let existing = cached ?? undefined;
+      if (cached === undefined) {
+        try {
+          existing = await this.deps.client.get(type, name, { namespace: namespace || undefined, signal });
+        } catch (err) {
+          if (classifyError(err) !== "notFound") return apiFailure(err);
+        }
       }
       const refusal = checkOwnership(existing, gk.kind, name);
       if (refusal) return refused(refusal);

@@ -7,7 +7,7 @@ import { AgentMetrics } from "../../agent/metrics";
 import { APPLICATION_INSTANCE, CLUSTER, OPERATION } from "../../api/groups";
 import type { Secret } from "../../agent/credentials";
 import { Discovery } from "../../kube/discovery";
-import type { KubeObject } from "../../kube/types";
+import type { KubeObject, ResourceType } from "../../kube/types";
 import { Controller } from "../../manager/controller";
 import type { ControllerFactory, ManagerContext } from "../../manager/operator";
 import { ClusterReconciler } from "./reconciler";
@@ -38,6 +38,12 @@ export const clusterController: ControllerFactory = (context: ManagerContext) =>
   const registry = context.metrics.registry;
   const metrics = metricsByRegistry.get(registry) ?? new AgentMetrics(registry);
   metricsByRegistry.set(registry, metrics);
+  const cached = (type: ResourceType, objectNamespace: string, name: string): KubeObject | null | undefined => {
+    const view = type.group === APPLICATION_INSTANCE.group && type.kind === APPLICATION_INSTANCE.kind ? instances : type.group === OPERATION.group && type.kind === OPERATION.kind ? operations : undefined;
+    const covered = config.watchNamespaces.length === 0 || config.watchNamespaces.includes(objectNamespace);
+    if (!view || !covered || !view.hasSynced()) return undefined;
+    return view.get(`${objectNamespace}/${name}`) ?? null;
+  };
   const managedObjects = () => [...instances.list(), ...operations.list()].filter((object) => gate.isGated(object.metadata.namespace ?? ""));
 
   let controller: ClusterController | undefined;
@@ -50,6 +56,7 @@ export const clusterController: ControllerFactory = (context: ManagerContext) =>
     secret: (name) => secrets.get(`${namespace}/${name}`),
     gate,
     managedObjects,
+    cached,
     status: context.status,
     events: context.events,
     metrics,

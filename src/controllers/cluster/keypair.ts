@@ -22,15 +22,19 @@ export async function keypairFromSecret(secret: Secret | undefined): Promise<Clu
   }
 }
 
-/** The stored keypair, or a new one written to the Secret; `generated` tells the caller to announce it. */
+/**
+ * The stored keypair, or a new one written to the Secret (also when the stored one is not `usable`, e.g. it
+ * belongs to a deleted Cluster); `generated` tells the caller to announce it.
+ */
 export async function ensureKeypair(
   client: Pick<KubeClient, "create" | "replace">,
   namespace: string,
   name: string,
   owner: KubeObject,
   existing: Secret | undefined,
+  usable: boolean,
 ): Promise<{ keypair: ClusterKeypair; generated: boolean }> {
-  const stored = await keypairFromSecret(existing);
+  const stored = usable ? await keypairFromSecret(existing) : undefined;
   if (stored) return { keypair: stored, generated: false };
   const keypair = await generateClusterKeypair();
   const secret: Secret = {

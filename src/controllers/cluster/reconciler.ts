@@ -19,7 +19,7 @@ import type { EventRecorder } from "../../kube/events";
 import { addFinalizer, isDeleting, removeFinalizer } from "../../kube/owners";
 import type { StatusWriter } from "../../kube/status";
 import { formatTime } from "../../kube/time";
-import type { KubeObject } from "../../kube/types";
+import type { KubeObject, ResourceType } from "../../kube/types";
 import type { WorkResult } from "../../kube/workqueue";
 import type { SharedView } from "../../manager/informers";
 import type { NamespaceGate } from "../../manager/namespace-gate";
@@ -42,6 +42,7 @@ export interface ClusterReconcilerDeps {
   secret(name: string): Secret | undefined;
   gate: NamespaceGate;
   managedObjects(): KubeObject[];
+  cached(type: ResourceType, namespace: string, name: string): KubeObject | null | undefined;
   status: StatusWriter;
   events: EventRecorder;
   metrics: AgentMetrics;
@@ -64,6 +65,9 @@ export class ClusterReconciler {
   #deprecatedWarned: string | undefined;
   #insecureWarned: string | undefined;
   #keypairAnnounced = true;
+  #specRotationGeneration: number | undefined;
+  /** What the last exchange recorded in status: kept here so a pass on a stale cached copy cannot drop it. */
+  #registered: Pick<ClusterStatus, "observedToken" | "credentialsSecretRef" | "credentialStatus"> | undefined;
 
   constructor(private readonly deps: ClusterReconcilerDeps) {}
 
@@ -82,6 +86,7 @@ export class ClusterReconciler {
       this.#blockedRegistration = undefined;
       this.#exchangedAt = undefined;
       this.#exchangedToken = undefined;
+      this.#registered = undefined;
     }
     if (isDeleting(honoured)) return this.#terminate(honoured, signal);
     const current = await addFinalizer(this.deps.client, CLUSTER, honoured, CLUSTER.finalizer);
@@ -112,11 +117,11 @@ export class ClusterReconciler {
     const status: ClusterStatus = { ...(cluster.status ?? {}) };
     let requeueMs = this.#intervalMs(cluster);
 
-    this.#warnOnce(cluster, spec, endpoint, tls, token);
+    this.#warnOnce(cluster, endpoint, tls, token);
     const keypair = await this.#keypair(cluster);
     status.publicKey = keypair.publicJwk;
 
-    let credentials = credentialsFromSecret(deps.secret(deps.config.credentialsSecret));
+    let credentials = credentialsFromSecret(ownSecret(deps.secret(deps.config.credentialsSecret), cluster));
     let written: Cluster = cluster;
     if (endpoint && token.kind === "resolved" && tls.ok) {
       const registered = await this.#registerIfNeeded(cluster, status, endpoint, token, tls.tls, keypair, credentials, signal);
@@ -124,6 +129,7 @@ export class ClusterReconciler {
       if (registered.patched) written = registered.patched;
       if (registered.retryMs !== undefined) requeueMs = Math.min(requeueMs, registered.retryMs);
     }
+    if (this.#registered) Object.assign(status, this.#registered, { credentialStatus: { ...status.credentialStatus, ...this.#registered.credentialStatus } });
 
     const mismatch = credentials && spec.clusterId && spec.clusterId !== credentials.clusterId
       ? `spec.clusterId differs from the registered cluster id; re-registration is required`
@@ -243,6 +249,7 @@ export class ClusterReconciler {
       ...(outcome.response.expiresAt ? { expiresAt: formatTime(Date.parse(outcome.response.expiresAt)) } : {}),
     };
     this.#registration = { state: "exchanged" };
+    this.#registered = { observedToken: status.observedToken, credentialsSecretRef: status.credentialsSecretRef, credentialStatus: { ...status.credentialStatus } };
     this.#exchangedAt = cluster.metadata.resourceVersion;
     this.#exchangedToken = token.fingerprint;
     if (this.#agent) {
@@ -281,6 +288,7 @@ export class ClusterReconciler {
         namespace: deps.namespace,
         namespaces: { labels: (name) => namespaceLabels(deps.gate, name) },
         managedObjects: deps.managedObjects,
+        cached: deps.cached,
         metrics: deps.metrics,
         logger: deps.logger.child({ component: "agent" }),
         readCredentialsSecret: () => readSecret(deps.client, deps.namespace, deps.config.credentialsSecret),
@@ -309,8 +317,13 @@ export class ClusterReconciler {
       void agent.rotate("keypair");
       return;
     }
-    if (cluster.spec.rotateCredentials && agent.state.observations.auth?.state !== "rotation-failed") {
-      void agent.rotate("spec");
+    // One rotation per generation that asks for it: the cache can still show the flag set after the
+    // confirmed rotation reset it. A failed one is retried on a later pass (one interval apart).
+    if (cluster.spec.rotateCredentials && this.#specRotationGeneration !== cluster.metadata.generation) {
+      this.#specRotationGeneration = cluster.metadata.generation;
+      void agent.rotate("spec").then((result) => {
+        if (!result.ok) this.#specRotationGeneration = undefined;
+      });
       return;
     }
     if (credentials.expiresAt && credentials.issuedAt) {
@@ -323,7 +336,7 @@ export class ClusterReconciler {
   async #keypair(cluster: Cluster): Promise<ClusterKeypair> {
     const { deps } = this;
     const existing = deps.secret(deps.config.keypairSecret) ?? (await readSecret(deps.client, deps.namespace, deps.config.keypairSecret));
-    const { keypair, generated } = await ensureKeypair(deps.client, deps.namespace, deps.config.keypairSecret, cluster, existing);
+    const { keypair, generated } = await ensureKeypair(deps.client, deps.namespace, deps.config.keypairSecret, cluster, existing, ownSecret(existing, cluster) !== undefined);
     const published = cluster.status?.publicKey?.kid;
     if (generated && published && published !== keypair.publicJwk.kid) this.#keypairAnnounced = false;
     return keypair;
@@ -371,7 +384,7 @@ export class ClusterReconciler {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  #warnOnce(cluster: Cluster, spec: Cluster["spec"], endpoint: string | undefined, tls: ReturnType<typeof resolveTls>, token: TokenResolution): void {
+  #warnOnce(cluster: Cluster, endpoint: string | undefined, tls: ReturnType<typeof resolveTls>, token: TokenResolution): void {
     const { events } = this.deps;
     if (token.kind === "resolved" && token.source === "inline" && this.#deprecatedWarned !== token.fingerprint) {
       this.#deprecatedWarned = token.fingerprint;
@@ -384,7 +397,6 @@ export class ClusterReconciler {
     if (tls.ok && tls.expiresWithinDays !== undefined) {
       events.record(cluster, { type: "Warning", reason: "ClientCertificateExpiring", action: "Connect", note: `the mTLS client certificate expires in ${tls.expiresWithinDays} days` });
     }
-    void spec;
   }
 
   /** Kubernetes Events for the transitions §11.2 names. */
@@ -428,6 +440,15 @@ export class ClusterReconciler {
     await removeFinalizer(deps.client, CLUSTER, cluster, CLUSTER.finalizer);
     this.#honouredUid = undefined;
   }
+}
+
+/**
+ * A Secret the operator wrote for another Cluster (one since deleted or replaced, its garbage collection
+ * pending) does not belong to this one; Secrets without a Cluster owner (written by hand) are used.
+ */
+function ownSecret(secret: Secret | undefined, cluster: Cluster): Secret | undefined {
+  const owner = secret?.metadata.ownerReferences?.find((reference) => reference.kind === CLUSTER.kind && reference.controller);
+  return owner && owner.uid !== cluster.metadata.uid ? undefined : secret;
 }
 
 function namespaceLabels(gate: NamespaceGate, name: string): Record<string, string> | undefined | null {

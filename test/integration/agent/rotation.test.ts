@@ -46,7 +46,8 @@ describe("rotation", () => {
     await cluster.client.patch(CLUSTER, CLUSTER_NAME, { type: "merge", body: { spec: { rotateCredentials: true } } });
     const rotated = await eventually(async () => {
       const found = await getClusterObject(cluster.client);
-      return found?.spec.rotateCredentials === false && found.status?.credentialStatus?.lastRotatedAt ? found : undefined;
+      if (found?.spec.rotateCredentials === false && found.status?.credentialStatus?.lastRotatedAt) return found;
+      throw new Error(`rotateCredentials=${found?.spec.rotateCredentials} credentialStatus=${JSON.stringify(found?.status?.credentialStatus)} phase=${found?.status?.phase}`);
     }, { what: "rotation confirmed and the spec flag reset" });
     const afterSpec = (await credentials())!;
     expect(afterSpec.token).not.toBe(original.token);
