@@ -26,7 +26,7 @@ import type { NamespaceGate } from "../../manager/namespace-gate";
 import type { Logger } from "../../observability/logger";
 import { tokenFingerprint, parseTrustedKeys, TrustedKeysError, type ClusterKeypair, type TrustedKeySet } from "../../security";
 import { controllersHealthy, type HealthVerdict } from "./health";
-import { honouredCluster } from "./honoured";
+import { honouredCluster } from "../../api/honoured-cluster";
 import { ensureKeypair } from "./keypair";
 import { credentialsSecret, endpointOf, register, registrationInputsKey, reRegisterRequested, resolveToken, type TokenResolution } from "./registration";
 import { readSecret, writeSecret } from "./secrets";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { honouredCluster } from "../../../../src/controllers/cluster/honoured";
+import { honouredCluster } from "../../../../src/api/honoured-cluster";
 import { clusterStatus, type ClusterFacts } from "../../../../src/controllers/cluster/status";
 import type { AgentObservations } from "../../../../src/agent/state";
 import type { KubeObject } from "../../../../src/kube/types";
