@@ -1,18 +1,22 @@
 /**
  * The compiled binary under the chart's own ServiceAccount, never admin (testing.md §6.5): the chart's
  * RBAC is rendered by `helm template`, applied, and the binary runs with a TokenRequest token. A rule
- * missing from the chart shows up here as a Forbidden the operator cannot get past.
+ * missing from the chart shows up here as a Forbidden the operator cannot get past. Covered: leader election,
+ * the ApplicationInstance controller, and pull mode (registration, credentials and keypair Secrets, the
+ * ledger, an applied job) against the reference control plane.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { APPLICATION_INSTANCE } from "../../src/api/groups";
+import { APPLICATION_INSTANCE, CLUSTER } from "../../src/api/groups";
 import { HELM_RELEASE, HELM_REPOSITORY } from "../../src/flux/types";
 import { applyObject } from "../../src/kube/apply";
 import { LEASE_TYPE } from "../../src/kube/leader";
 import type { KubeObject, ResourceType } from "../../src/kube/types";
+import { clusterObject, configMap, createTokenSecret, deleteClusters, resultOf, waitForPhase } from "../integration/agent/harness";
 import { helmTemplate } from "../support/chart";
+import { startRefControlPlane, type RefControlPlane } from "../support/controlplane";
 import { getCluster, REPO_ROOT, type TestCluster } from "../support/cluster";
 import { eventually } from "../support/eventually";
 import { useNamespace } from "../support/namespace";
@@ -21,8 +25,10 @@ import { startOperatorBinary, type BinaryOperator } from "../support/operator";
 const ns = useNamespace({ slug: "e2e-rbac" });
 let cluster: TestCluster;
 let operator: BinaryOperator | undefined;
+let plane: RefControlPlane | undefined;
 const clusterScoped: Array<{ type: ResourceType; name: string }> = [];
 
+const CONFIG_MAP: ResourceType = { group: "", version: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
 const RBAC_TYPES: Record<string, ResourceType> = {
   ServiceAccount: { group: "", version: "v1", kind: "ServiceAccount", plural: "serviceaccounts", namespaced: true },
   ClusterRole: { group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole", plural: "clusterroles", namespaced: false },
@@ -33,10 +39,13 @@ const RBAC_TYPES: Record<string, ResourceType> = {
 
 beforeAll(async () => {
   cluster = await getCluster();
+  await deleteClusters(cluster.client);
 });
 
 afterAll(async () => {
   await operator?.stop();
+  await plane?.stop();
+  await deleteClusters(cluster.client);
   for (const { type, name } of clusterScoped) await cluster.client.delete(type, name).catch(() => undefined);
 });
 
@@ -80,9 +89,12 @@ async function serviceAccountKubeconfig(namespace: string, serviceAccount: strin
 }
 
 describe("the binary with the chart's ServiceAccount", () => {
-  test("leads, reconciles an instance into Flux objects with status and Events, and finalizes its deletion", async () => {
+  test("leads, reconciles an instance with status and Events, registers in pull mode and applies a job, and finalizes the instance", async () => {
     const serviceAccount = await installChartRbac(ns.name);
     const kubeconfig = await serviceAccountKubeconfig(ns.name, serviceAccount);
+    plane = await startRefControlPlane();
+    const { token } = await plane.admin.createRegistrationToken();
+    await createTokenSecret(cluster.client, ns.name, token);
     operator = await startOperatorBinary({
       args: [`--kubeconfig=${kubeconfig}`, "--leader-elect", `--namespace=${ns.name}`, `--watch-namespaces=${ns.name}`],
       logFile: join(REPO_ROOT, ".local/test-logs/e2e-rbac/operator.log"),
@@ -113,6 +125,13 @@ describe("the binary with the chart's ServiceAccount", () => {
       return items.length > 0 ? items : undefined;
     }, { what: "an Event about the instance" });
     expect(events.some((event) => (event as { regarding?: { name?: string } }).regarding?.name === "shop")).toBe(true);
+
+    // Pull mode under the same account: registration, then a job the agent applies.
+    await cluster.client.create(CLUSTER, clusterObject(plane));
+    const connected = await waitForPhase(cluster.client, "Connected");
+    const { id } = await plane.admin.enqueueJob(connected.spec.clusterId!, { kind: "apply", payload: configMap(ns.name, "from-cp", { a: "1" }) });
+    expect((await resultOf(plane, id)).outcome).toBe("succeeded");
+    expect((await cluster.client.get(CONFIG_MAP, "from-cp", { namespace: ns.name })).metadata.labels?.["app.vworkspace.io/managed-by"]).toBe("control-plane");
 
     await cluster.client.delete(APPLICATION_INSTANCE, "shop", { namespace: ns.name });
     await eventually(async () => (await cluster.client.get(APPLICATION_INSTANCE, "shop", { namespace: ns.name }).catch(() => undefined)) === undefined, { what: "instance finalized" });
