@@ -29,6 +29,7 @@ const engineMs = flag("engine-ms", "100");
 
 const NAMESPACES: ResourceType = { group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false };
 const BENCH_LABEL = "vworkspace.io/bench";
+const MAX_HTTP_REQUESTS = 2048;
 const client = new KubeClient({ connection: connectionFrom(resolveKubeConfig({ kubeconfigPath: KUBECONFIG })) });
 const run = Math.random().toString(36).slice(2, 7);
 const runLabel = `operations-${run}`;
@@ -134,6 +135,9 @@ try {
   await inParallel(namespaceCount, (i) => client.create(APPLICATION_INSTANCE, target(namespaces[i]!)));
   operator = await startOperatorBinary({
     args: [`--kubeconfig=${KUBECONFIG}`, `--watch-namespaces=${[...namespaces, veleroNamespace].join(",")}`, `--workers=${workers}`, `--velero-namespace=${veleroNamespace}`],
+    // One watch per (kind, namespace): ~12 kinds × 51 namespaces exceed Bun's default of 256 concurrent fetches,
+    // and then no ordinary request gets a connection. Production watches all namespaces (one watch per kind).
+    env: { BUN_CONFIG_MAX_HTTP_REQUESTS: String(MAX_HTTP_REQUESTS) },
     logFile: resolve(ROOT, ".local/test-logs/bench/operations-operator.log"),
   });
 
@@ -170,7 +174,7 @@ try {
   await completed.done;
   const engineSeconds = (performance.now() - engineStarted) / 1000;
 
-  console.log(`operations: ${n} Backups in ${namespaceCount} namespaces, client concurrency ${concurrency}, operator workers ${workers}, simulated Velero ${engineMs} ms per Backup`);
+  console.log(`operations: ${n} Backups in ${namespaceCount} namespaces, client concurrency ${concurrency}, operator workers ${workers}, simulated Velero ${engineMs} ms per Backup, operator BUN_CONFIG_MAX_HTTP_REQUESTS=${MAX_HTTP_REQUESTS}`);
   console.log(`operator: all Operations Succeeded after ${operatorSeconds.toFixed(1)} s (${(n / operatorSeconds).toFixed(0)}/s)`);
   console.log(`simulated engine in that run: first Backup seen → last Backup completed in ${engineSpanSeconds.toFixed(1)} s`);
   console.log(`ratio (engine time / time until all Succeeded): ${(engineSpanSeconds / operatorSeconds).toFixed(2)} (target ≥ 0.8)`);
@@ -178,10 +182,16 @@ try {
   console.log(`operator RSS with ${n} Operations: ${rss.toFixed(0)} MiB`);
 } finally {
   stop.abort();
-  // Operations carry the operator's finalizer: delete them while it still runs.
+  // Operations and instances carry the operator's finalizers: delete them while it still runs.
   await inParallel(n, (i) => client.delete(OPERATION, `backup-${i}`, { namespace: namespaceOf(i) }).catch(() => undefined));
+  await inParallel(namespaceCount, (i) => client.delete(APPLICATION_INSTANCE, "app", { namespace: namespaces[i]! }).catch(() => undefined));
   const deadline = performance.now() + 300_000;
-  while (performance.now() < deadline && (await client.list(OPERATION, { labelSelector: `${BENCH_LABEL}=${runLabel}`, limit: 1 })).items.length > 0) await Bun.sleep(250);
+  const remaining = async () =>
+    (await client.list(OPERATION, { labelSelector: `${BENCH_LABEL}=${runLabel}`, limit: 1 })).items.length +
+    (await Promise.all(namespaces.map(async (namespace) => (await client.list(APPLICATION_INSTANCE, { namespace, limit: 1 })).items.length))).reduce((a, b) => a + b, 0);
+  while (performance.now() < deadline && (await remaining()) > 0) await Bun.sleep(500);
   await operator?.stop();
-  await Promise.all([...namespaces, veleroNamespace].map((name) => deleteNamespace(client, name)));
+  const deletions = await Promise.allSettled([...namespaces, veleroNamespace].map((name) => deleteNamespace(client, name)));
+  const stuck = deletions.filter((result) => result.status === "rejected").length;
+  if (stuck > 0) console.warn(`cleanup: ${stuck} namespaces still terminating; the namespace controller will finish them`);
 }

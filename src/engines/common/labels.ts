@@ -1,4 +1,4 @@
-/** Labels every engine child carries (operations.md §7.1) and the ownership check they enable. */
+/** Labels every engine child carries (operations.md §7.1); the UID label is what ownership checks read. */
 import {
   LABEL_APPLICATION_INSTANCE,
   LABEL_MANAGED_BY,
@@ -6,7 +6,6 @@ import {
   LABEL_SOURCE_NAMESPACE,
   MANAGED_BY_OPERATOR,
 } from "../../api/labels";
-import type { KubeObject } from "../../kube/types";
 
 export interface ChildOwner {
   /** The Operation's UID: the ownership label's value. */
@@ -24,14 +23,4 @@ export function childLabels(owner: ChildOwner, options: { sourceNamespace?: bool
     [LABEL_APPLICATION_INSTANCE]: owner.targetName,
     ...(options.sourceNamespace ? { [LABEL_SOURCE_NAMESPACE]: owner.namespace } : {}),
   };
-}
-
-/** Whether `child` was created for the Operation with this UID; anything else is left alone. */
-export function isOwnedChild(child: KubeObject, operationUid: string): boolean {
-  return child.metadata.labels?.[LABEL_OPERATION] === operationUid;
-}
-
-/** The label selector that finds every child of one Operation. */
-export function childSelector(operationUid: string): string {
-  return `${LABEL_OPERATION}=${operationUid}`;
 }

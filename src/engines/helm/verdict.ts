@@ -18,8 +18,6 @@ const RELEASE_FAILURE_REASONS = new Set([
   "HelmReleaseFailed",
 ]);
 
-export const DEFAULT_UPGRADE_STUCK_AFTER_MS = 5 * 60_000;
-
 export interface UpgradeTarget {
   /** `spec.chart.version` the upgrade wrote, when it changed the version. */
   version?: string;

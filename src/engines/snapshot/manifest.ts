@@ -57,11 +57,3 @@ export function buildVolumeSnapshot(input: SnapshotInput): KubeObject {
     },
   };
 }
-
-/** Whether a snapshot's `expires-at` has passed; snapshots without a valid expiry are kept. */
-export function isExpired(snapshot: KubeObject, nowMs: number): boolean {
-  const expiresAt = snapshot.metadata.annotations?.[ANNOTATION_EXPIRES_AT];
-  if (!expiresAt) return false;
-  const at = Date.parse(expiresAt);
-  return Number.isFinite(at) && at <= nowMs;
-}

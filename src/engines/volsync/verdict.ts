@@ -11,7 +11,7 @@ interface VolSyncStatus {
   latestMoverStatus?: { result?: string; logs?: string };
 }
 
-export const volSyncStatus = (child: KubeObject) => (child.status ?? {}) as VolSyncStatus;
+const volSyncStatus = (child: KubeObject) => (child.status ?? {}) as VolSyncStatus;
 
 export function volSyncProgress(child: KubeObject, operationUid: string, reasons: TemplateReasons): Progress {
   const status = volSyncStatus(child);

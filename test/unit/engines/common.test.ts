@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { childLabels, isOwnedChild } from "../../../src/engines/common/labels";
+import { childLabels } from "../../../src/engines/common/labels";
 import { shortName, workloadName } from "../../../src/engines/common/naming";
 import { CHILD_LABELS, OWNER, SOURCE_LABELS } from "./fixtures";
 
@@ -35,12 +35,5 @@ describe("child labels", () => {
   test("every child names the operator, the Operation UID and the target", () => {
     expect(childLabels(OWNER)).toEqual(CHILD_LABELS);
     expect(childLabels(OWNER, { sourceNamespace: true })).toEqual(SOURCE_LABELS);
-  });
-
-  test("ownership is the UID label, nothing else", () => {
-    const child = { apiVersion: "v1", kind: "X", metadata: { name: "c", labels: CHILD_LABELS } };
-    expect(isOwnedChild(child, OWNER.uid)).toBe(true);
-    expect(isOwnedChild(child, "other-uid")).toBe(false);
-    expect(isOwnedChild({ ...child, metadata: { name: "c" } }, OWNER.uid)).toBe(false);
   });
 });

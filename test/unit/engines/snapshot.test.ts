@@ -1,6 +1,5 @@
 import { describe, expect, test } from "bun:test";
 import { snapshotEngine } from "../../../src/engines/snapshot/engine";
-import { isExpired } from "../../../src/engines/snapshot/manifest";
 import type { ChildReader } from "../../../src/engines/types";
 import type { KubeObject } from "../../../src/kube/types";
 import { context, SOURCE_LABELS } from "./fixtures";
@@ -78,13 +77,5 @@ describe("the snapshot engine", () => {
     const owned = [snapshot("nightly-data"), snapshot("nightly-logs")];
     expect(snapshotEngine.cancel(ctx, { owned }).map((a) => [a.action, a.name])).toEqual([["delete", "nightly-data"], ["delete", "nightly-logs"]]);
     expect(snapshotEngine.afterFailure(ctx, { owned })[0]).toMatchObject({ action: "patch", name: "nightly-data", patch: { metadata: { annotations: { "ops.vworkspace.io/expires-at": "2026-11-23T08:00:00.000Z" } } } });
-  });
-
-  test("expiry is read from the annotation", () => {
-    const at = (expiresAt?: string) => ({ ...snapshot("s"), metadata: { name: "s", ...(expiresAt ? { annotations: { "ops.vworkspace.io/expires-at": expiresAt } } : {}) } });
-    expect(isExpired(at("2026-11-22T07:59:59Z"), Date.parse("2026-11-22T08:00:00Z"))).toBe(true);
-    expect(isExpired(at("2026-11-22T08:00:01Z"), Date.parse("2026-11-22T08:00:00Z"))).toBe(false);
-    expect(isExpired(at(), 0)).toBe(false);
-    expect(isExpired(at("not a date"), Date.now())).toBe(false);
   });
 });
