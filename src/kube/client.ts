@@ -6,6 +6,8 @@
 import type { ApiCall, ApiCallObserver, ApiVerb } from "./api-calls";
 import { connectionFrom, type KubeConnection, type ResolvedKubeConfig } from "./config";
 import { KubeApiError, KubeTimeoutError, KubeTransportError, isDomError, parseStatus, transportCode } from "./errors";
+import { sleep, systemClock } from "./clock";
+import { throttleDelayMs } from "./throttle";
 import { collectionPath, objectPath, parseResourcePath, queryString, type QueryValue } from "./paths";
 import type { KubeList, KubeObject, ResourceType } from "./types";
 import { decodeWatchEvent, readLines, type WatchEvent } from "./watch-events";
@@ -299,6 +301,19 @@ export class KubeClient {
   }
 
   async #send(req: RawRequest): Promise<Response> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#sendOnce(req);
+      } catch (err) {
+        const delayMs = err instanceof KubeApiError ? throttleDelayMs(err.status, err.retryAfter, err.details?.retryAfterSeconds, attempt) : undefined;
+        if (delayMs === undefined || req.signal?.aborted) throw err;
+        await sleep(systemClock(), delayMs, req.signal);
+        if (req.signal?.aborted) throw err;
+      }
+    }
+  }
+
+  async #sendOnce(req: RawRequest): Promise<Response> {
     const context = contextOf(req);
     const started = performance.now();
     const query = queryString(req.query);
@@ -335,7 +350,7 @@ export class KubeClient {
     report(response.status);
     if (response.ok) return response;
     const text = await response.text().catch(() => "");
-    throw new KubeApiError(response.status, parseStatus(text), context);
+    throw new KubeApiError(response.status, parseStatus(text), context, response.headers.get("retry-after"));
   }
 }
 

@@ -46,8 +46,10 @@ export class KubeApiError extends Error {
   readonly serverMessage: string;
   readonly verb: string;
   readonly path: string;
+  /** The Retry-After header, when the server sent one. */
+  readonly retryAfter: string | null;
 
-  constructor(status: number, body: KubeStatus | undefined, request: RequestContext) {
+  constructor(status: number, body: KubeStatus | undefined, request: RequestContext, retryAfter: string | null = null) {
     const reason = body?.reason ?? "";
     const detail = body?.message ?? (reason || `HTTP ${status}`);
     super(`${request.verb} ${request.path}: ${status}${reason ? ` ${reason}` : ""}: ${detail}`);
@@ -57,6 +59,7 @@ export class KubeApiError extends Error {
     this.details = body?.details;
     this.verb = request.verb;
     this.path = request.path;
+    this.retryAfter = retryAfter;
   }
 }
 
