@@ -123,10 +123,13 @@ describe("controller manager", () => {
 
   test("readiness lists the API server and the CRDs", async () => {
     const { operator } = await start({}, new Map());
-    const response = await fetch(`${operator.healthUrl}/readyz?verbose`);
-    expect(response.status).toBe(200);
-    const body = await response.text();
+    // Readiness follows the Cluster cache's first list, which start() does not wait for.
+    const body = await eventually(async () => {
+      const response = await fetch(`${operator.healthUrl}/readyz?verbose`);
+      return response.status === 200 ? response.text() : undefined;
+    }, { what: "/readyz answers 200" });
     expect(body).toContain("[+]apiserver ok");
     expect(body).toContain("[+]crds ok");
+    expect(body).toContain("[+]cluster-identity ok");
   });
 });
