@@ -1,7 +1,8 @@
 /**
  * One namespace per test (testing.md §6.3): created in beforeEach, deleted in afterEach. A
  * namespace still Terminating after 30 s has finalizers the harness knows stripped (and their
- * holders logged); one still present after 90 s fails the test, because a leaked finalizer is a bug.
+ * holders logged); one whose objects still hold finalizers after 90 s fails the test, because a leaked
+ * finalizer is a bug. One with none left is only waiting for a busy namespace controller: a warning.
  */
 import { afterAll, afterEach, beforeEach } from "bun:test";
 import type { KubeClient } from "../../src/kube/client";
@@ -108,10 +109,14 @@ export async function deleteNamespace(client: KubeClient, name: string): Promise
   while (await exists(client, name)) {
     const elapsed = performance.now() - started;
     if (elapsed >= FAIL_AFTER_MS) {
-      throw new Error(`namespace ${name} still Terminating after ${FAIL_AFTER_MS / 1000}s: a finalizer leaked`);
+      const held = (await finalizedObjects(client, name)).map(({ type, object }) => `${type.kind} ${object.metadata.name} (${object.metadata.finalizers?.join(", ")})`);
+      if (held.length > 0) throw new Error(`namespace ${name} still Terminating after ${FAIL_AFTER_MS / 1000}s: finalizers leaked on ${held.join("; ")}`);
+      console.warn(`namespace ${name}: still Terminating after ${FAIL_AFTER_MS / 1000}s with no finalizer left; the namespace controller will finish it`);
+      return;
     }
     if (!stripped && elapsed >= STRIP_AFTER_MS) {
       await stripKnownFinalizers(client, name);
+      await nudge(client, name);
       stripped = true;
     }
     await Bun.sleep(POLL_MS);
@@ -128,20 +133,41 @@ async function exists(client: KubeClient, name: string): Promise<boolean> {
   }
 }
 
-async function stripKnownFinalizers(client: KubeClient, namespace: string): Promise<void> {
+/** Objects of the finalized resources in `namespace` that still carry a finalizer. */
+async function finalizedObjects(client: KubeClient, namespace: string): Promise<Array<{ type: ResourceType; object: KubeObject }>> {
   const discovery = new Discovery(client);
+  const found: Array<{ type: ResourceType; object: KubeObject }> = [];
   for (const type of FINALIZED_RESOURCES) {
     if (!(await discovery.isServed(type))) continue;
     for (const object of (await client.listAll(type, { namespace })).items) {
-      const finalizers = object.metadata.finalizers ?? [];
-      const kept = finalizers.filter((finalizer) => !KNOWN_FINALIZER_PREFIXES.some((prefix) => finalizer.startsWith(prefix)));
-      if (kept.length === finalizers.length) continue;
-      console.warn(`namespace ${namespace}: stripping finalizers ${finalizers.join(", ")} from ${type.kind} ${object.metadata.name}`);
-      await client
-        .patch(type, object.metadata.name, { type: "merge", body: { metadata: { finalizers: kept } } }, { namespace })
-        .catch((err) => console.warn(`namespace ${namespace}: could not strip ${type.kind} ${object.metadata.name}: ${err}`));
+      if ((object.metadata.finalizers ?? []).length > 0) found.push({ type, object });
     }
   }
+  return found;
+}
+
+async function stripKnownFinalizers(client: KubeClient, namespace: string): Promise<void> {
+  for (const { type, object } of await finalizedObjects(client, namespace)) {
+    const finalizers = object.metadata.finalizers ?? [];
+    const kept = finalizers.filter((finalizer) => !KNOWN_FINALIZER_PREFIXES.some((prefix) => finalizer.startsWith(prefix)));
+    if (kept.length === finalizers.length) continue;
+    console.warn(`namespace ${namespace}: stripping finalizers ${finalizers.join(", ")} from ${type.kind} ${object.metadata.name}`);
+    await client
+      .patch(type, object.metadata.name, { type: "merge", body: { metadata: { finalizers: kept } } }, { namespace })
+      .catch((err) => console.warn(`namespace ${namespace}: could not strip ${type.kind} ${object.metadata.name}: ${err}`));
+  }
+}
+
+/**
+ * After 30 s of leftovers the namespace controller's per-item backoff can be near its 60 s cap; an update
+ * of the Namespace re-queues it within its 5 s grace period instead.
+ */
+async function nudge(client: KubeClient, name: string): Promise<void> {
+  await client
+    .patch(NAMESPACES, name, { type: "merge", body: { metadata: { annotations: { "vworkspace.io/test-nudge": String(Date.now()) } } } })
+    .catch((err) => {
+      if (classifyError(err) !== "notFound") console.warn(`namespace ${name}: could not nudge the namespace controller: ${err}`);
+    });
 }
 
 function res(group: string, version: string, kind: string, plural: string): ResourceType {
