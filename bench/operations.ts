@@ -2,8 +2,9 @@
  * bench/operations (issue 6): N Backup Operations (velero engine) across M gated namespaces, the compiled
  * operator running, and a simulated Velero in this process that completes each Backup 100 ms after it
  * appears. Prints the time until every Operation is Succeeded against the time the simulated engine itself
- * needs in that run (first Backup seen → last Backup completed), their ratio (target ≥ 0.8), and the
- * operator's RSS. For context it also times N Backups created directly (no operator, same concurrency).
+ * needs alone (N Backups created directly, no operator, same concurrency, completed the same way), their
+ * ratio (target ≥ 0.8), and the operator's RSS. The engine's span inside the operator run is printed for
+ * context only: the operator paces it, so it cannot serve as the baseline.
  * Usage: bun bench/operations.ts [--n=500] [--namespaces=50] [--concurrency=32] [--workers=4] [--engine-ms=100]
  */
 import { readFileSync } from "node:fs";
@@ -176,9 +177,9 @@ try {
 
   console.log(`operations: ${n} Backups in ${namespaceCount} namespaces, client concurrency ${concurrency}, operator workers ${workers}, simulated Velero ${engineMs} ms per Backup, operator BUN_CONFIG_MAX_HTTP_REQUESTS=${MAX_HTTP_REQUESTS}`);
   console.log(`operator: all Operations Succeeded after ${operatorSeconds.toFixed(1)} s (${(n / operatorSeconds).toFixed(0)}/s)`);
-  console.log(`simulated engine in that run: first Backup seen → last Backup completed in ${engineSpanSeconds.toFixed(1)} s`);
-  console.log(`ratio (engine time / time until all Succeeded): ${(engineSpanSeconds / operatorSeconds).toFixed(2)} (target ≥ 0.8)`);
-  console.log(`context: ${n} Backups created directly, no operator, Completed after ${engineSeconds.toFixed(1)} s (${(n / engineSeconds).toFixed(0)}/s; ${(engineSeconds / operatorSeconds).toFixed(2)} of the operator run)`);
+  console.log(`simulated engine alone: ${n} Backups created directly, no operator, all Completed after ${engineSeconds.toFixed(1)} s (${(n / engineSeconds).toFixed(0)}/s)`);
+  console.log(`ratio (engine alone / time until all Succeeded): ${(engineSeconds / operatorSeconds).toFixed(2)} (target ≥ 0.8)`);
+  console.log(`context: inside the operator run the engine's span (first Backup seen → last completed) was ${engineSpanSeconds.toFixed(1)} s; the operator paces it, so it is no baseline`);
   console.log(`operator RSS with ${n} Operations: ${rss.toFixed(0)} MiB`);
 } finally {
   stop.abort();

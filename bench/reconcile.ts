@@ -67,12 +67,15 @@ function instance(i: number, namespace = namespaceOf(i)): KubeObject {
   };
 }
 
-/** What the operator writes for one instance, applied directly (no ownerReference: there is no owner). */
+/**
+ * What the operator writes for one instance, applied directly (no ownerReference: there is no owner), into
+ * a namespace the operator does not watch, so its label cannot wake the operator during the ceiling loop.
+ */
 function ceilingHelmRelease(i: number): KubeObject {
   return {
     apiVersion: "helm.toolkit.fluxcd.io/v2",
     kind: "HelmRelease",
-    metadata: { name: `ceiling-${i}`, namespace: namespaceOf(i), labels: { "app.vworkspace.io/managed-by": "vworkspace-operator", "app.vworkspace.io/application-instance": `ceiling-${i}` } },
+    metadata: { name: `ceiling-${i}`, namespace: ceilingNamespaceOf(i), labels: { "app.vworkspace.io/managed-by": "vworkspace-operator", "app.vworkspace.io/application-instance": `ceiling-${i}` } },
     spec: {
       interval: "5m0s",
       timeout: "10m0s",
@@ -170,7 +173,7 @@ try {
       remove(APPLICATION_INSTANCE, `app-${i}`, namespace),
       remove(HELM_RELEASE, `app-${i}`, namespace),
       remove(HELM_REPOSITORY, `app-${i}-source`, namespace),
-      remove(HELM_RELEASE, `ceiling-${i}`, namespaceOf(i)),
+      remove(HELM_RELEASE, `ceiling-${i}`, namespace),
     ]);
   });
   await Promise.all([...namespaces, ...ceilingNamespaces].map((name) => deleteNamespace(client, name)));
