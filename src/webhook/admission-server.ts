@@ -1,7 +1,8 @@
 /**
  * The admission webhook at run time: serves on every replica from its own informers (Namespaces for the
- * gate, the certificate Secret for TLS), reloads TLS whenever the Secret changes, and, on the leader in
- * self-signed mode, creates/renews the certificate and keeps the configuration's `caBundle` in sync.
+ * gate, the certificate Secret for TLS) or, in files mode, from certificate files it re-reads; reloads TLS
+ * whenever the certificate changes; on the leader in self-signed mode creates/renews the certificate; and
+ * the leader keeps the configuration's `caBundle` in sync wherever `writesCaBundle` says it owns it.
  */
 import { isGatedNamespace } from "../api/gate";
 import type { KubeClient } from "../kube/client";
@@ -15,15 +16,20 @@ import type { Logger } from "../observability/logger";
 import type { OperatorMetrics } from "../observability/metrics";
 import { admissionApp } from "./app";
 import { applicationInstanceWebhook } from "./applicationinstance";
-import { certificateNotAfter, DEFAULT_CERTIFICATE_POLICY, servingNames, type WebhookCertificates } from "./certificates";
+import { certificateNotAfter, DEFAULT_CERTIFICATE_POLICY, servingNames } from "./certificates";
+import { watchCertificateFiles } from "./cert-file-watch";
+import { certificateFilePaths } from "./cert-files";
 import { certificatesFromSecret, ensureCertificateSecret, SECRET_TYPE } from "./cert-secret";
-import type { WebhookConfig } from "./config";
+import { writesCaBundle, type WebhookConfig } from "./config";
 import { applyConfiguration, renderConfiguration, type WebhookEndpoint } from "./configuration";
 import { operationWebhook } from "./operation";
 import { operationAdmissionFacts } from "./operation-facts";
 import { DEFAULT_OPERATIONS_CONFIG, type OperationsConfig } from "../operations/config";
 import type { AdmissionFacts, KindWebhook } from "./rules";
-import { TlsServer } from "./server";
+import { TlsServer, type ServingPair } from "./server";
+
+/** What is being served: a serving pair and its CA bundle, unknown in files mode without a CA file. */
+type ServedCertificates = ServingPair & { caPem?: string };
 
 export interface AdmissionServerOptions {
   config: WebhookConfig;
@@ -46,11 +52,15 @@ export class AdmissionServer {
   readonly #logger: Logger;
   readonly #webhooks: readonly KindWebhook[];
   readonly #namespaces: Informer;
-  readonly #secret: Informer;
+  /** Absent in files mode, which reads no Secret. */
+  readonly #secret: Informer | undefined;
   readonly #tls: TlsServer;
   readonly #stopped = new AbortController();
-  #served: WebhookCertificates | undefined;
+  #served: ServedCertificates | undefined;
+  /** Files mode: why the last read of the files failed, until one succeeds. */
+  #filesProblem: string | undefined;
   #leaderLoop: Promise<void> | undefined;
+  #filesLoop: Promise<void> | undefined;
 
   constructor(options: AdmissionServerOptions) {
     this.#options = options;
@@ -58,12 +68,15 @@ export class AdmissionServer {
     this.#webhooks = options.webhooks ?? [applicationInstanceWebhook, operationWebhook];
     const { client, config, clock, resyncMs } = options;
     this.#namespaces = new Informer({ api: client, type: NAMESPACE_TYPE, logger: this.#logger, watcher: { resyncMs, clock } });
-    this.#secret = new Informer({
-      api: client,
-      type: SECRET_TYPE,
-      logger: this.#logger,
-      watcher: { namespace: options.namespace, fieldSelector: `metadata.name=${config.certSecret}`, resyncMs, clock },
-    });
+    this.#secret =
+      config.certMode === "files"
+        ? undefined
+        : new Informer({
+            api: client,
+            type: SECRET_TYPE,
+            logger: this.#logger,
+            watcher: { namespace: options.namespace, fieldSelector: `metadata.name=${config.certSecret}`, resyncMs, clock },
+          });
     const facts: AdmissionFacts = {
       namespaceGated: (name, signal) => this.#namespaceGated(name, signal),
       clusterId: options.clusterId,
@@ -87,22 +100,30 @@ export class AdmissionServer {
 
   start(): void {
     const signal = this.#stopped.signal;
-    const reload = (secret: KubeObject) => void this.#load(secret).catch((err) => this.#logger.error({ err: (err as Error).message }, "loading the webhook certificate failed"));
-    this.#secret.addHandlers({ add: reload, update: (_old, secret) => reload(secret) });
+    const { certMode } = this.#options.config;
     this.#namespaces.start(signal);
-    this.#secret.start(signal);
-    if (this.#options.config.certMode === "self-signed") this.#leaderLoop = this.#runLeaderLoop(signal);
+    if (this.#secret) {
+      const reload = (secret: KubeObject) => void this.#loadSecret(secret).catch((err) => this.#logLoadFailure(err));
+      this.#secret.addHandlers({ add: reload, update: (_old, secret) => reload(secret) });
+      this.#secret.start(signal);
+    } else {
+      this.#filesLoop = this.#watchFiles(signal);
+    }
+    if (certMode === "self-signed" || certMode === "files") this.#leaderLoop = this.#runLeaderLoop(signal);
   }
 
   ready(): CheckResult {
-    if (!this.#served) return { ok: false, message: "serving certificate not loaded" };
+    if (!this.#served) return { ok: false, message: this.#filesProblem ?? "serving certificate not loaded" };
     if (!this.#namespaces.hasSynced()) return { ok: false, message: "namespace cache not synced" };
+    // Still ready: failing every replica would empty the Service and, with failurePolicy Fail, refuse all
+    // writes while a valid certificate is being served. The expiry metric tells how long that lasts.
+    if (this.#filesProblem) return { ok: true, message: `serving the last good certificate; ${this.#filesProblem}` };
     return { ok: true, message: "serving" };
   }
 
   async stop(): Promise<void> {
     this.#stopped.abort();
-    await Promise.all([this.#namespaces.stop(), this.#secret.stop(), this.#leaderLoop]);
+    await Promise.all([this.#namespaces.stop(), this.#secret?.stop(), this.#leaderLoop, this.#filesLoop]);
     await this.#tls.stop();
   }
 
@@ -122,19 +143,49 @@ export class AdmissionServer {
     }
   }
 
-  async #load(secret: KubeObject): Promise<void> {
+  async #loadSecret(secret: KubeObject): Promise<void> {
     const certs = certificatesFromSecret(secret);
     if (!certs) {
       this.#logger.warn({ secret: secret.metadata.name }, "webhook certificate Secret is incomplete; still waiting");
       return;
     }
+    await this.#load(certs);
+  }
+
+  #watchFiles(signal: AbortSignal): Promise<void> {
+    const { config, clock } = this.#options;
+    const paths = certificateFilePaths(config.certDir, config.caFile);
+    return watchCertificateFiles({
+      paths,
+      intervalMs: config.certWatchIntervalMs,
+      clock,
+      signal,
+      onCertificates: async (certs) => {
+        if (this.#filesProblem) this.#logger.info({ certDir: config.certDir }, "webhook certificate files are usable again");
+        this.#filesProblem = undefined;
+        await this.#load(certs).catch((err) => this.#logLoadFailure(err));
+      },
+      onError: (err) => {
+        if (err.message === this.#filesProblem) return;
+        this.#filesProblem = err.message;
+        if (this.#served) this.#logger.warn({ err: err.message }, "webhook certificate files unusable; keeping the last good certificate");
+        else this.#logger.error({ err: err.message }, "webhook certificate files unusable; not serving yet");
+      },
+    });
+  }
+
+  #logLoadFailure(err: unknown): void {
+    this.#logger.error({ err: (err as Error).message }, "loading the webhook certificate failed");
+  }
+
+  async #load(certs: ServedCertificates): Promise<void> {
     if (this.#served?.certPem === certs.certPem && this.#served.caPem === certs.caPem) return;
     this.#tls.serve(certs);
     this.#served = certs;
     const notAfter = certificateNotAfter(certs.certPem);
     this.#options.metrics.webhookCertificateExpiry.set(notAfter.getTime() / 1000);
     this.#logger.info({ port: this.#tls.port, notAfter: notAfter.toISOString() }, "serving webhook certificate");
-    if (this.#options.config.certMode === "self-signed" && this.#options.isLeader()) await this.#syncConfiguration(this.#stopped.signal);
+    if (writesCaBundle(this.#options.config.certMode, certs.caPem) && this.#options.isLeader()) await this.#syncConfiguration(this.#stopped.signal);
   }
 
   async #runLeaderLoop(signal: AbortSignal): Promise<void> {
@@ -142,8 +193,8 @@ export class AdmissionServer {
     while (!signal.aborted) {
       if (this.#options.isLeader()) {
         try {
-          await this.#ensureCertificate(signal);
-          if (this.#served) await this.#syncConfiguration(signal);
+          if (config.certMode === "self-signed") await this.#ensureCertificate(signal);
+          if (this.#served && writesCaBundle(config.certMode, this.#served.caPem)) await this.#syncConfiguration(signal);
         } catch (err) {
           if (!signal.aborted) this.#logger.error({ err: (err as Error).message }, "webhook certificate check failed");
         }
@@ -169,7 +220,7 @@ export class AdmissionServer {
 
   async #syncConfiguration(signal: AbortSignal): Promise<void> {
     const { config, namespace, client } = this.#options;
-    if (!this.#served) return;
+    if (!this.#served?.caPem) return;
     const configuration = renderConfiguration({
       name: config.configName,
       webhooks: this.#webhooks,

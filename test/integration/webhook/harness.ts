@@ -3,6 +3,7 @@
  * asks: configuration `vws-test-<runId>-<slug>` selecting only namespaces labelled `vworkspace.io/test=<slug>`,
  * served on 127.0.0.1:0 and registered by URL with the operator's own CA.
  */
+import * as tls from "node:tls";
 import { APPLICATION_INSTANCE } from "../../../src/api/groups";
 import type { KubeClient } from "../../../src/kube/client";
 import { KubeApiError, classifyError } from "../../../src/kube/errors";
@@ -35,13 +36,22 @@ export interface WebhookHarness {
   stop(): Promise<void>;
 }
 
+/**
+ * A fresh name for the operator's own namespace: one from an earlier test may still be Terminating, and
+ * a busy namespace controller can take longer than a test to remove it.
+ */
+export function newSystemNamespace(cluster: TestCluster, slug: string): string {
+  const suffix = Math.random().toString(36).slice(2, 7).padEnd(5, "0");
+  return `vws-test-${cluster.runId}-${slug}`.slice(0, 52).replace(/-+$/, "") + `-sys-${suffix}`;
+}
+
 export async function startWebhook(
   cluster: TestCluster,
   slug: string,
   webhook: Partial<WebhookConfig> = {},
   operatorOverrides: Partial<OperatorConfig> = {},
+  systemNamespace = newSystemNamespace(cluster, slug),
 ): Promise<WebhookHarness> {
-  const systemNamespace = `vws-test-${cluster.runId}-${slug}-sys`.slice(0, 63);
   await cluster.client.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name: systemNamespace, labels: { [TEST_RUN_LABEL]: cluster.runId } } });
   const configName = `vws-test-${cluster.runId}-${slug}`;
   const config = (port: number): ScopedConfig => ({
@@ -131,4 +141,16 @@ export async function webhookActive(client: KubeClient, namespace: string): Prom
     },
     { what: `webhook active for namespace ${namespace}` },
   );
+}
+
+/** SHA-256 fingerprint of the certificate the webhook presents to a new connection. */
+export function servedFingerprint(url: string, caPem: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: hostname, port: Number(port), ca: caPem }, () => {
+      resolve(socket.getPeerCertificate().fingerprint256);
+      socket.end();
+    });
+    socket.on("error", reject);
+  });
 }

@@ -4,7 +4,6 @@
  * with a forced short-lived serving certificate while writes keep being admitted.
  */
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
-import * as tls from "node:tls";
 import { APPLICATION_INSTANCE } from "../../../src/api/groups";
 import type { KubeObject } from "../../../src/kube/types";
 import { createCertificates, DEFAULT_CERTIFICATE_POLICY, servingNames } from "../../../src/webhook/certificates";
@@ -14,7 +13,7 @@ import { classifyError } from "../../../src/kube/errors";
 import { getCluster, type TestCluster } from "../../support/cluster";
 import { eventually } from "../../support/eventually";
 import { useNamespace } from "../../support/namespace";
-import { instance, refusal, startReadyOperator, startWebhook, webhookActive, type WebhookHarness } from "./harness";
+import { instance, newSystemNamespace, refusal, servedFingerprint, startReadyOperator, startWebhook, webhookActive, type WebhookHarness } from "./harness";
 
 const SLUG = "webhook-life";
 const ns = useNamespace({ slug: SLUG });
@@ -31,18 +30,6 @@ afterEach(async () => {
 });
 
 const admitValid = () => refusal(cluster.client.create(APPLICATION_INSTANCE, instance(ns.name), { dryRun: true }));
-
-/** SHA-256 fingerprint of the certificate the webhook presents to a new connection. */
-function servedFingerprint(url: string, caPem: string): Promise<string> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: hostname, port: Number(port), ca: caPem }, () => {
-      resolve(socket.getPeerCertificate().fingerprint256);
-      socket.end();
-    });
-    socket.on("error", reject);
-  });
-}
 
 async function storedCertificates(harness: WebhookHarness) {
   const secret = await cluster.client.get(SECRET_TYPE, "vworkspace-operator-webhook-tls", { namespace: harness.systemNamespace });
@@ -127,11 +114,11 @@ describe("certificate rotation (§8.2)", () => {
 
 describe("cert-manager mode (§8.2)", () => {
   test("loads the Secret someone else wrote and serves it, but never writes the configuration", async () => {
-    const systemNamespace = `vws-test-${cluster.runId}-${SLUG}-sys`;
+    const systemNamespace = newSystemNamespace(cluster, SLUG);
     const provided = await createCertificates(servingNames("svc", systemNamespace, ["127.0.0.1"]), new Date(), DEFAULT_CERTIFICATE_POLICY);
     const secret = secretFromCertificates("vworkspace-operator-webhook-tls", systemNamespace, provided);
     // The harness creates the namespace; the Secret must exist before the operator can become ready.
-    const started = startWebhook(cluster, SLUG, { certMode: "cert-manager" });
+    const started = startWebhook(cluster, SLUG, { certMode: "cert-manager" }, {}, systemNamespace);
     await eventually(
       async () =>
         cluster.client.create(SECRET_TYPE, secret).then(
