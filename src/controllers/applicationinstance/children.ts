@@ -5,8 +5,8 @@ import { HELM_RELEASE, type HelmRelease } from "../../flux/types";
 import { applyObject } from "../../kube/apply";
 import type { KubeClient } from "../../kube/client";
 import { classifyError } from "../../kube/errors";
-import { isControlledBy } from "../../kube/owners";
-import type { KubeObject, ResourceType } from "../../kube/types";
+import { controllerOf, isControlledBy } from "../../kube/owners";
+import type { KubeObject, OwnerReference, ResourceType } from "../../kube/types";
 import type { DesiredChild } from "./desired";
 
 export const FIELD_MANAGER = "vworkspace-operator";
@@ -24,6 +24,20 @@ export async function applyChild<T extends KubeObject>(client: ChildApi, child: 
 /** api.md §6.5/§6.12: controlled by the instance, or labelled with its name. */
 export function ownedBy(child: KubeObject, instance: Pick<ApplicationInstance, "metadata">): boolean {
   return isControlledBy(child, instance) || child.metadata.labels?.[LABEL_APPLICATION_INSTANCE] === instance.metadata.name;
+}
+
+/** The child's controller when that is not this instance: such a child is neither written nor deleted. */
+export function foreignController(child: KubeObject | undefined, instance: Pick<ApplicationInstance, "metadata">): OwnerReference | undefined {
+  const owner = child && controllerOf(child);
+  return owner && owner.uid !== instance.metadata.uid ? owner : undefined;
+}
+
+/** Throws (the pass then reports ApplyFailed) when another object controls the existing child. */
+export function refuseForeign(type: ResourceType, existing: KubeObject | undefined, instance: Pick<ApplicationInstance, "metadata">): void {
+  const owner = foreignController(existing, instance);
+  if (!owner) return;
+  // The uid tells a leftover of an earlier instance of the same name apart (its garbage collection frees the name).
+  throw new Error(`${type.kind} ${existing?.metadata.name} is controlled by ${owner.kind} ${owner.name} (uid ${owner.uid}), not by this instance; it is left untouched`);
 }
 
 /** The named object, or undefined when it does not exist. */

@@ -14,7 +14,7 @@ import { addFinalizer, isDeleting } from "../../kube/owners";
 import { objectKey, type KubeObject } from "../../kube/types";
 import type { WorkResult } from "../../kube/workqueue";
 import type { Reconcile } from "../../manager/controller";
-import { applyChild, deleteChild, FIELD_MANAGER, getOptional, ownedChildren } from "./children";
+import { applyChild, deleteChild, FIELD_MANAGER, getOptional, ownedChildren, refuseForeign } from "./children";
 import { finalize } from "./deletion";
 import { desiredHelmRelease, desiredSource, needsIndexRefresh, sourceName, staleSourceTypeOf, type ChildSettings, type DesiredChild, type ManagedInstance } from "./desired";
 import { report, type Pass, type ReconcilerDeps } from "./pass";
@@ -68,7 +68,7 @@ async function applyChildren(pass: Pass, instance: ManagedInstance, settings: Ch
   try {
     const refreshAt = needsIndexRefresh(instance) ? deps.clock.now() : undefined;
     const source = desiredSource(instance, settings, refreshAt);
-    if (!currentChild(pass, source)) await applyRecorded(pass, source);
+    if (!currentChild(pass, source)) await applyOwned(pass, source);
     await deleteStaleSource(pass, instance);
     // The generation §6.9 compares against is the one our apply produced (§6.8): from the response, or
     // from a cached copy that still carries exactly that apply's generation.
@@ -78,7 +78,7 @@ async function applyChildren(pass: Pass, instance: ManagedInstance, settings: Ch
       helmRelease = current;
     } else {
       await takeOver(pass, desired);
-      helmRelease = await applyRecorded<HelmRelease>(pass, desired);
+      helmRelease = await applyOwned<HelmRelease>(pass, desired);
     }
   } catch (err) {
     await report(pass, { row: "ApplyFailed", message: err instanceof Error ? err.message : String(err) });
@@ -108,6 +108,24 @@ function currentChild<T extends KubeObject>(pass: Pass, child: DesiredChild): T 
   return pass.deps.applied.isCurrent(child.type, child.body, cached) ? (cached as T) : undefined;
 }
 
+/**
+ * Applies a child unless another object controls it. A child our manager applied for another instance
+ * is the case the API server does not catch: our apply would replace that instance's ownerReference.
+ */
+async function applyOwned<T extends KubeObject>(pass: Pass, child: DesiredChild): Promise<T> {
+  refuseForeign(child.type, await existingChild(pass, child), pass.current);
+  return applyRecorded<T>(pass, child);
+}
+
+/** The child as it stands: the informer's copy, or a live read while that cache has not synced yet. */
+async function existingChild(pass: Pass, child: DesiredChild): Promise<KubeObject | undefined> {
+  const { children } = pass.deps;
+  const { name, namespace = "" } = child.body.metadata;
+  const cached = children.get(child.type, objectKey({ name, namespace }));
+  if (cached || children.hasSynced(child.type)) return cached;
+  return getOptional(pass.deps.client, child.type, name, namespace, pass.signal);
+}
+
 async function applyRecorded<T extends KubeObject>(pass: Pass, child: DesiredChild): Promise<T> {
   const applied = await applyChild<T>(pass.deps.client, child, pass.signal);
   pass.deps.applied.record(child.type, child.body, applied);
@@ -123,7 +141,10 @@ async function takeOver(pass: Pass, desired: DesiredChild): Promise<void> {
   const cached = pass.deps.children.get(HELM_RELEASE, objectKey({ name, namespace }));
   if (cached?.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_OPERATOR) return;
   const live = await getOptional<HelmRelease>(pass.deps.client, HELM_RELEASE, name, namespace, pass.signal);
-  const ops = live && takeoverPatch(live, desired.body.spec as HelmReleaseSpec);
+  if (!live) return;
+  // A HelmRelease another object controls (not one the Go operator left) is not stripped for our apply.
+  refuseForeign(HELM_RELEASE, live, pass.current);
+  const ops = takeoverPatch(live, desired.body.spec as HelmReleaseSpec);
   if (!ops) return;
   await pass.deps.client.patch(HELM_RELEASE, name, { type: "json", ops }, { namespace, signal: pass.signal, fieldManager: FIELD_MANAGER });
 }
