@@ -2,6 +2,7 @@
 import { timingSafeEqual, createHash } from "node:crypto";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import * as v from "valibot";
+import { AGENT_ENDPOINTS, type AgentEndpoint } from "../protocol/endpoints";
 import { DEFAULT_REGISTRATION_TOKEN_TTL_MS } from "./config";
 import { decodeBody, parseJsonText } from "./body";
 import { faultSchema } from "./faults";
@@ -135,6 +136,13 @@ export function adminApi(state: ControlPlaneState): Hono {
       return problem(c, 400, "InvalidState", "state must be pending, acked or closed", { admin: true });
     }
     return adminJson(c, 200, { jobs: state.jobs.list(c.req.param("clusterId"), stateFilter as JobState | undefined) });
+  });
+  app.get("/api/admin/clusters/:clusterId/requests", (c) => {
+    const endpoint = c.req.query("endpoint");
+    if (endpoint !== undefined && !AGENT_ENDPOINTS.includes(endpoint as AgentEndpoint)) {
+      return problem(c, 400, "InvalidEndpoint", `endpoint must be one of ${AGENT_ENDPOINTS.join(", ")}`, { admin: true });
+    }
+    return adminJson(c, 200, { requests: state.requests.list(c.req.param("clusterId"), endpoint as AgentEndpoint | undefined) });
   });
   app.post("/api/admin/clusters/:clusterId/revoke", (c) => {
     state.tokens.revokeCluster(c.req.param("clusterId"), state.now());

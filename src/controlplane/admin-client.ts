@@ -1,8 +1,10 @@
 /** A typed client of the admin API (connectivity.md §10.3), used by the CLI helpers and by tests. */
+import type { AgentEndpoint } from "../protocol/endpoints";
 import type { AgentEvent } from "../protocol/events";
 import type { JobResult } from "../protocol/result";
 import type { ClusterPublicKey } from "../security/keys";
 import type { Fault } from "./faults";
+import type { AgentRequestRecord } from "./request-log";
 import type { JobRecord, JobState } from "./store/jobs";
 
 export interface AdminClientOptions {
@@ -145,6 +147,12 @@ export class AdminClient {
     }
     if (query.after !== undefined) params.set("after", String(query.after));
     return this.#json("GET", `/api/admin/events?${params.toString()}`);
+  }
+
+  /** The authenticated agent requests the plane answered for the cluster since it started, oldest first. */
+  async requests(clusterId: string, endpoint?: AgentEndpoint): Promise<AgentRequestRecord[]> {
+    const query = endpoint ? `?endpoint=${endpoint}` : "";
+    return (await this.#json<{ requests: AgentRequestRecord[] }>("GET", `/api/admin/clusters/${encodeURIComponent(clusterId)}/requests${query}`)).requests;
   }
 
   revoke(clusterId: string): Promise<void> {

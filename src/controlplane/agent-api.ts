@@ -5,10 +5,11 @@ import { eventsBatchStrictSchema, MAX_EVENTS_PER_BATCH } from "../protocol/event
 import { registerRequestStrictSchema, rotateRequestStrictSchema } from "../protocol/registration";
 import { JOB_OUTCOMES, jobResultStrictSchema, statusUpdateStrictSchema } from "../protocol/result";
 import { tokenFingerprint } from "../security/fingerprint";
-import { agentGuard, peerMismatch, type AgentBindings, type AgentContext, type AgentVariables } from "./agent-guard";
+import { agentGuard, peerMismatch, requestRecorder, type AgentBindings, type AgentContext, type AgentVariables } from "./agent-guard";
 import { decodeBody, parseJsonText } from "./body";
 import { STATUS_WINDOW_MS } from "./config";
 import { agentJson, bearerOf, noContent, problem } from "./http";
+import { countKinds } from "./request-log";
 import type { ControlPlaneState } from "./state";
 import type { JobRow } from "./store/jobs";
 
@@ -111,6 +112,7 @@ function postEvents(c: AgentContext, state: ControlPlaneState): Response {
   if (!batch.ok) return problem(c, 400, "InvalidBody", batch.message);
   const clusterId = c.get("identity").clusterId;
   const now = state.now();
+  c.set("eventKinds", countKinds(batch.value.events));
   state.events.append(clusterId, batch.value.events, now);
   if (batch.value.events.some((event) => event.kind === "ClusterHeartbeat")) state.clusters.touchHeartbeat(clusterId, now);
   return noContent(c);
@@ -166,6 +168,7 @@ function rotate(c: AgentContext, state: ControlPlaneState): Response {
 
 export function agentApi(state: ControlPlaneState): Hono<{ Variables: AgentVariables; Bindings: AgentBindings }> {
   const app = new Hono<{ Variables: AgentVariables; Bindings: AgentBindings }>();
+  app.use("*", requestRecorder(state));
   app.use("*", agentGuard(state));
   app.get(AGENT_PATHS.jobs, (c) => pollJobs(c, state));
   app.post(`${AGENT_PATHS.jobs}/:id/ack`, (c) => ack(c, state));

@@ -15,6 +15,8 @@ export interface AgentVariables {
   identity: BearerIdentity;
   /** Raw request body text ("" when none). */
   bodyText: string;
+  /** Set by the events handler for the request log. */
+  eventKinds?: Record<string, number>;
 }
 
 export type AgentContext = Context<{ Variables: AgentVariables; Bindings: AgentBindings }>;
@@ -38,6 +40,19 @@ export function endpointOf(method: string, path: string): AgentEndpoint | undefi
   if (path === AGENT_PATHS.rotate && method === "POST") return "rotate";
   const match = /^\/api\/agent\/jobs\/[^/]+\/(ack|status|result)$/.exec(path);
   return match && method === "POST" ? (match[1] as AgentEndpoint) : undefined;
+}
+
+/** Logs every authenticated request with its arrival time once answered, faults and refusals included. */
+export function requestRecorder(state: ControlPlaneState): MiddlewareHandler<{ Variables: AgentVariables; Bindings: AgentBindings }> {
+  return async (c, next) => {
+    const receivedAt = new Date(state.now()).toISOString();
+    await next();
+    const identity = c.get("identity") as BearerIdentity | undefined;
+    const endpoint = endpointOf(c.req.method, c.req.path);
+    if (!identity || !endpoint) return;
+    const eventKinds = c.get("eventKinds");
+    state.requests.record(identity.clusterId, { endpoint, receivedAt, status: c.res.status, ...(eventKinds ? { eventKinds } : {}) });
+  };
 }
 
 export function agentGuard(state: ControlPlaneState): MiddlewareHandler<{ Variables: AgentVariables; Bindings: AgentBindings }> {
@@ -69,8 +84,8 @@ export function agentGuard(state: ControlPlaneState): MiddlewareHandler<{ Variab
       clusterId = identity.clusterId;
     }
     const fault = state.faults.take(endpoint, clusterId);
-    if (fault) {
-      if (fault.delayMs) await Bun.sleep(fault.delayMs);
+    if (fault?.delayMs) await Bun.sleep(fault.delayMs);
+    if (fault?.status !== undefined) {
       const options = fault.retryAfterSeconds !== undefined ? { retryAfterSeconds: fault.retryAfterSeconds } : {};
       return problem(c, fault.status, "InjectedFault", `fault injected for ${endpoint}`, options);
     }

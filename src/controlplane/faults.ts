@@ -1,19 +1,26 @@
-/** Injected failures for tests (admin `POST /api/admin/faults`): the next `count` matching requests get `status`. */
+/**
+ * Injected failures for tests (admin `POST /api/admin/faults`): the next `count` matching requests are held for
+ * `delayMs`, then get `status`; a fault without `status` only holds them and lets them through (a slow plane).
+ */
 import * as v from "valibot";
 import { AGENT_ENDPOINTS, type AgentEndpoint } from "../protocol/endpoints";
 
-export const faultSchema = v.strictObject({
-  endpoint: v.picklist(AGENT_ENDPOINTS),
-  clusterId: v.optional(v.string()),
-  status: v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(599)),
-  count: v.pipe(v.number(), v.integer(), v.minValue(1)),
-  retryAfterSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
-  delayMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(600_000))),
-});
+export const faultSchema = v.pipe(
+  v.strictObject({
+    endpoint: v.picklist(AGENT_ENDPOINTS),
+    clusterId: v.optional(v.string()),
+    status: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(599))),
+    count: v.pipe(v.number(), v.integer(), v.minValue(1)),
+    retryAfterSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+    delayMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(600_000))),
+  }),
+  v.check((fault) => fault.status !== undefined || fault.delayMs !== undefined, "a fault needs status, delayMs or both"),
+);
 export type Fault = v.InferOutput<typeof faultSchema>;
 
 export interface FaultHit {
-  status: number;
+  /** Absent: the request is only delayed, then handled normally. */
+  status?: number;
   retryAfterSeconds?: number;
   delayMs?: number;
 }
@@ -36,7 +43,8 @@ export class FaultTable {
     const fault = this.#faults[index] as Fault;
     fault.count -= 1;
     if (fault.count <= 0) this.#faults.splice(index, 1);
-    const hit: FaultHit = { status: fault.status };
+    const hit: FaultHit = {};
+    if (fault.status !== undefined) hit.status = fault.status;
     if (fault.retryAfterSeconds !== undefined) hit.retryAfterSeconds = fault.retryAfterSeconds;
     if (fault.delayMs !== undefined) hit.delayMs = fault.delayMs;
     return hit;

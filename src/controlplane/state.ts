@@ -5,6 +5,7 @@ import type { ControlPlaneConfig } from "./config";
 import { FaultTable } from "./faults";
 import { JobSignal } from "./job-signal";
 import { RateLimiter } from "./rate-limit";
+import { RequestLog } from "./request-log";
 import { ClusterStore } from "./store/clusters";
 import { EventStore } from "./store/events";
 import { JobStore } from "./store/jobs";
@@ -20,6 +21,7 @@ export interface ControlPlaneState {
   events: EventStore;
   signingKeys: SigningKeyStore;
   faults: FaultTable;
+  requests: RequestLog;
   rateLimiter: RateLimiter;
   signal: JobSignal;
   polls: { inflight: number };
@@ -36,6 +38,7 @@ export function createState(db: Database, config: ControlPlaneConfig, logger: Lo
     events: new EventStore(db),
     signingKeys: new SigningKeyStore(db),
     faults: new FaultTable(),
+    requests: new RequestLog(),
     rateLimiter: new RateLimiter(config.rateLimitPerSecond),
     signal: new JobSignal(),
     polls: { inflight: 0 },

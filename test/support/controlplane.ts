@@ -53,8 +53,8 @@ export interface RefControlPlane {
   admin: AdminClient;
   logs: LogCapture;
   stop(): Promise<void>;
-  /** Stops and starts again on the same port with the same database and keys. */
-  restart(): Promise<void>;
+  /** Stops, runs `whileDown` (an outage), and starts again on the same port with the same database and keys. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 interface Instance {
@@ -174,16 +174,21 @@ export async function startRefControlPlane(options: RefControlPlaneOptions = {})
       instance = undefined;
       rmSync(dir, { recursive: true, force: true });
     },
-    restart: async () => {
+    restart: async (whileDown) => {
       await instance?.stop();
-      instance = await launch(config);
+      instance = undefined;
+      try {
+        await whileDown?.();
+      } finally {
+        instance = await launch(config);
+      }
       await eventually(healthy, { what: "control plane /healthz after restart", timeoutMs: 30_000 });
     },
   };
 }
 
-/** Registers a cluster the way an agent would, for tests of the plane itself; returns the bearer token. */
-export async function registerCluster(plane: RefControlPlane, body: Record<string, unknown> = {}, tls?: { ca?: string; cert?: string; key?: string }): Promise<{ clusterId: string; token: string; response: Record<string, unknown> }> {
+/** Registers a cluster the way an agent would; returns the bearer token and the (now used) registration token. */
+export async function registerCluster(plane: RefControlPlane, body: Record<string, unknown> = {}, tls?: { ca?: string; cert?: string; key?: string }): Promise<{ clusterId: string; token: string; registrationToken: string; response: Record<string, unknown> }> {
   const { token: registrationToken } = await plane.admin.createRegistrationToken(body.clusterId as string | undefined);
   const response = await fetch(`${plane.url}/api/agent/register`, {
     method: "POST",
@@ -197,5 +202,5 @@ export async function registerCluster(plane: RefControlPlane, body: Record<strin
   } as RequestInit);
   if (response.status !== 200) throw new Error(`register answered ${response.status}: ${await response.text()}`);
   const answer = (await response.json()) as Record<string, unknown> & { clusterId: string; token: string };
-  return { clusterId: answer.clusterId, token: answer.token, response: answer };
+  return { clusterId: answer.clusterId, token: answer.token, registrationToken, response: answer };
 }

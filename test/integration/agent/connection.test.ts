@@ -1,12 +1,14 @@
 /**
  * The link to the control plane (connectivity.md §3.2, §3.8): 401 pauses the agent after one Secret re-read and
  * a new credential resumes it; the third missed heartbeat sets Disconnected without touching Authenticated, and
- * the first answer afterwards reconnects; Retry-After is honoured; a control-plane restart is survived; and a
- * lenient server answering `{"jobs":null}` works.
+ * the first answer afterwards reconnects; ControllersHealthy follows the Flux and Velero Deployments; Retry-After
+ * is honoured; a control-plane restart is survived; and a lenient server answering `{"jobs":null}` works.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import type { Cluster } from "../../../src/api/cluster";
 import { CLUSTER } from "../../../src/api/groups";
 import { SECRET } from "../../../src/controllers/cluster/secrets";
+import type { ResourceType } from "../../../src/kube/types";
 import { getCluster, type TestCluster } from "../../support/cluster";
 import { startRefControlPlane, type RefControlPlane } from "../../support/controlplane";
 import { eventually } from "../../support/eventually";
@@ -42,6 +44,41 @@ async function requestCount(run: AgentRun, endpoint: string, code?: string): Pro
     if (match[1] === endpoint && (code === undefined || match[2] === code)) total += Number(match[3]);
   }
   return total;
+}
+
+const DEPLOYMENT: ResourceType = { group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true };
+
+/** A controller's Deployment; the local cluster runs no deployment controller, so `Available` is what the test writes. */
+async function controllerDeployment(name: string): Promise<void> {
+  const labels = { app: name };
+  await cluster.client.create(DEPLOYMENT, {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name, namespace: ns.name },
+    spec: { replicas: 0, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name, image: "registry.invalid/controller:1" }] } } },
+  });
+  await setAvailable(name, true);
+}
+
+async function setAvailable(name: string, available: boolean): Promise<void> {
+  const reason = available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable";
+  await cluster.client.patchStatus(DEPLOYMENT, name, { type: "merge", body: { status: { conditions: [{ type: "Available", status: available ? "True" : "False", reason, message: reason }] } } }, { namespace: ns.name });
+}
+
+async function controllersHealthy(reason: string): Promise<Cluster> {
+  return eventually(async () => {
+    const found = await getClusterObject(cluster.client);
+    return condition(found, "ControllersHealthy")?.reason === reason ? found : undefined;
+  }, { what: `ControllersHealthy reason ${reason}` });
+}
+
+/** The ControllersHealthy condition the last heartbeat the plane received carried. */
+async function heartbeatHealth(clusterId: string, reason: string): Promise<{ status: string }> {
+  return eventually(async () => {
+    const { events } = await plane.admin.events({ clusterId, eventKind: "ClusterHeartbeat" });
+    const carried = events.at(-1)?.conditions?.find((item) => item.type === "ControllersHealthy");
+    return carried?.reason === reason ? carried : undefined;
+  }, { what: `heartbeat carrying ControllersHealthy reason ${reason}` });
 }
 
 describe("credential rejection", () => {
@@ -94,14 +131,49 @@ describe("heartbeat", () => {
   });
 });
 
+describe("ControllersHealthy", () => {
+  test("True while the Flux and Velero Deployments are Available; ControllerDegraded, then ControllerMissing, when one is not", async () => {
+    for (const name of ["helm-controller", "source-controller", "velero"]) await controllerDeployment(name);
+    const agent = await registeredAgent(cluster, plane, ns.name, {}, { fluxNamespace: ns.name, veleroNamespace: ns.name });
+    running = agent.running;
+    const healthy = await controllersHealthy("AllControllersReady");
+    expect(condition(healthy, "ControllersHealthy")?.status).toBe("True");
+    expect((await heartbeatHealth(agent.clusterId, "AllControllersReady")).status).toBe("True");
+
+    await setAvailable("helm-controller", false);
+    const degraded = await controllersHealthy("ControllerDegraded");
+    expect(condition(degraded, "ControllersHealthy")?.status).toBe("False");
+    expect(condition(degraded, "ControllersHealthy")?.message).toBe(`Deployment ${ns.name}/helm-controller not available`);
+    expect(degraded.status?.phase).toBe("Connected");
+    expect((await heartbeatHealth(agent.clusterId, "ControllerDegraded")).status).toBe("False");
+
+    // A missing controller outranks a degraded one; the message lists both.
+    await cluster.client.delete(DEPLOYMENT, "source-controller", { namespace: ns.name });
+    const missing = await controllersHealthy("ControllerMissing");
+    expect(condition(missing, "ControllersHealthy")?.message).toBe(`Deployment ${ns.name}/source-controller missing; Deployment ${ns.name}/helm-controller not available`);
+
+    await setAvailable("helm-controller", true);
+    await controllerDeployment("source-controller");
+    await controllersHealthy("AllControllersReady");
+    expect((await heartbeatHealth(agent.clusterId, "AllControllersReady")).status).toBe("True");
+  });
+});
+
 describe("throttling and restarts", () => {
-  test("503 with Retry-After on the poll is waited out; a control-plane restart is survived", async () => {
+  test("503 with Retry-After on the poll is waited out before the next poll; a control-plane restart is survived", async () => {
     const agent = await registeredAgent(cluster, plane, ns.name);
     running = agent.running;
-    await plane.admin.injectFault({ endpoint: "jobs", clusterId: agent.clusterId, status: 503, count: 1, retryAfterSeconds: 2 });
+    await plane.admin.injectFault({ endpoint: "jobs", clusterId: agent.clusterId, status: 503, count: 1, retryAfterSeconds: 3 });
     await eventually(async () => (await requestCount(running!, "jobs", "503")) === 1, { what: "503 answered" });
     const { id } = await plane.admin.enqueueJob(agent.clusterId, { kind: "apply", payload: configMap(ns.name, "after-503", { a: "1" }) });
     expect((await resultOf(plane, id)).outcome).toBe("succeeded");
+    // By the plane's clock: no poll arrived within Retry-After of the 503.
+    const polls = await plane.admin.requests(agent.clusterId, "jobs");
+    const refused = polls.findIndex((poll) => poll.status === 503);
+    expect(refused).toBeGreaterThanOrEqual(0);
+    const next = polls[refused + 1];
+    expect(next).toBeDefined();
+    expect(Date.parse(next!.receivedAt) - Date.parse(polls[refused]!.receivedAt)).toBeGreaterThanOrEqual(3_000);
 
     await plane.restart();
     const second = await plane.admin.enqueueJob(agent.clusterId, { kind: "apply", payload: configMap(ns.name, "after-restart", { a: "1" }) });

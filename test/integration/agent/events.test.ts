@@ -1,7 +1,9 @@
 /**
  * Status events (connectivity.md §2.6, §3.7): condition transitions of managed objects reach the control plane
  * with the Go-compatible keys; during an outage the bounded buffer drops the oldest and raises BufferOverflow;
- * after recovery a BufferOverflow event and a full condition snapshot make the control plane converge.
+ * after recovery a BufferOverflow event and a full condition snapshot make the control plane converge, also
+ * after a real outage (the plane stopped and started again on its database); a burst leaves in batches of at
+ * most 100, a partial batch after the flush delay.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { APPLICATION_INSTANCE } from "../../../src/api/groups";
@@ -10,7 +12,7 @@ import { getCluster, type TestCluster } from "../../support/cluster";
 import { startRefControlPlane, type RefControlPlane } from "../../support/controlplane";
 import { eventually } from "../../support/eventually";
 import { useNamespace } from "../../support/namespace";
-import { applicationInstance, clusterEvents, condition, deleteClusters, finishAgentTest, getClusterObject, registeredAgent, type AgentRun } from "./harness";
+import { applicationInstance, clusterEvents, condition, deleteClusters, finishAgentTest, getClusterObject, registeredAgent, waitForPhase, type AgentRun } from "./harness";
 
 const ns = useNamespace({ slug: "agent-events" });
 let cluster: TestCluster;
@@ -44,6 +46,22 @@ async function setConditions(name: string, conditions: Array<Pick<Condition, "ty
   }, { namespace: ns.name });
 }
 
+async function metric(run: AgentRun, name: string): Promise<string> {
+  return run.operator.metrics.registry.getSingleMetricAsString(name);
+}
+
+/** The keys of every current condition of the instances, as the plane must hold them once converged. */
+async function currentKeys(names: string[]): Promise<string[]> {
+  const keys: string[] = [];
+  for (const name of names) {
+    const live = await cluster.client.get(APPLICATION_INSTANCE, name, { namespace: ns.name });
+    for (const item of (live.status as { conditions: Condition[] }).conditions) {
+      keys.push(`condition/apps.vworkspace.io/v1alpha1/ApplicationInstance/${ns.name}/${name}/${live.metadata.uid}/${item.type}/${item.status}@${live.metadata.generation}`);
+    }
+  }
+  return keys;
+}
+
 describe("event sender", () => {
   test("transitions are delivered; an outage overflows the buffer; recovery re-sends a snapshot and converges", async () => {
     const agent = await registeredAgent(cluster, plane, ns.name, {}, { eventBufferSize: 20 });
@@ -61,7 +79,10 @@ describe("event sender", () => {
     expect(delivered.resourceRef).toMatchObject({ kind: "ApplicationInstance", namespace: ns.name, name: "app-0", uid: first.metadata.uid! });
     expect(delivered.conditions).toEqual([expect.objectContaining({ type: "Ready", status: "False", reason: "Progressing" })]);
 
-    // Outage: 10 instances × 3 transitions = 30 events into a buffer of 20.
+    // Outage: 10 instances × 4 transitions = 40 events into a buffer of 20. A buffer this small can also
+    // overflow during start-up on a slow machine; only the outage's own episode is counted below.
+    await eventually(async () => condition(await getClusterObject(cluster.client), "BufferOverflow")?.status !== "True", { what: "no overflow episode open before the outage" });
+    const overflowsBefore = (await plane.admin.events({ clusterId: agent.clusterId, eventKind: "BufferOverflow" })).events.map((event) => event.eventKey);
     await plane.admin.injectFault({ endpoint: "events", clusterId: agent.clusterId, status: 503, count: 1_000_000, retryAfterSeconds: 1 });
     for (const name of names) await setConditions(name, [{ type: "Ready", status: "Unknown", reason: "Waiting" }, { type: "Reconciling", status: "True", reason: "Progressing" }]);
     for (const name of names) await setConditions(name, [{ type: "Ready", status: "True", reason: "Ready" }, { type: "Reconciling", status: "False", reason: "Done" }]);
@@ -80,9 +101,9 @@ describe("event sender", () => {
       return condition(found, "BufferOverflow")?.reason === "BufferDrained" ? found : undefined;
     }, { what: "BufferOverflow=False/BufferDrained after the snapshot" });
     expect(condition(drained, "BufferOverflow")?.status).toBe("False");
-    const overflowEvents = await plane.admin.events({ clusterId: agent.clusterId, eventKind: "BufferOverflow" });
-    expect(overflowEvents.events.length).toBe(1);
-    expect(overflowEvents.events[0]?.eventKey).toStartWith(`BufferOverflow/${drained.metadata.uid}/`);
+    const overflowEvents = (await plane.admin.events({ clusterId: agent.clusterId, eventKind: "BufferOverflow" })).events.filter((event) => !overflowsBefore.includes(event.eventKey));
+    expect(overflowEvents.length).toBe(1);
+    expect(overflowEvents[0]?.eventKey).toStartWith(`BufferOverflow/${drained.metadata.uid}/`);
 
     // Converged: the plane holds an event for every current condition of every instance.
     const { events } = await plane.admin.events({ clusterId: agent.clusterId, eventKind: "ConditionTransition" });
@@ -93,6 +114,87 @@ describe("event sender", () => {
         expect(stored.has(`condition/apps.vworkspace.io/v1alpha1/ApplicationInstance/${ns.name}/${name}/${live.metadata.uid}/${item.type}/${item.status}@${live.metadata.generation}`)).toBe(true);
       }
     }
+    for (const name of names) await cluster.client.delete(APPLICATION_INSTANCE, name, { namespace: ns.name });
+  });
+});
+
+describe("control-plane outage", () => {
+  test("a stopped plane overflows the buffer and disconnects; restarted on its database it gets a snapshot and converges", async () => {
+    const agent = await registeredAgent(cluster, plane, ns.name, {}, { eventBufferSize: 20 });
+    running = agent.running;
+    const names = Array.from({ length: INSTANCES }, (_, index) => `app-${index}`);
+    for (const name of names) await cluster.client.create(APPLICATION_INSTANCE, applicationInstance(ns.name, name) as KubeObject);
+    for (const name of names) await setConditions(name, [{ type: "Ready", status: "False", reason: "Progressing" }]);
+    const beforeOutage = await currentKeys(names);
+    await eventually(async () => {
+      const { events } = await plane.admin.events({ clusterId: agent.clusterId, eventKind: "ConditionTransition" });
+      const stored = new Set(events.map((event) => event.eventKey));
+      return beforeOutage.every((key) => stored.has(key));
+    }, { what: "the first transitions of every instance delivered" });
+    await eventually(async () => condition(await getClusterObject(cluster.client), "BufferOverflow")?.status !== "True", { what: "no overflow episode open before the outage" });
+    const overflowsBefore = (await plane.admin.events({ clusterId: agent.clusterId, eventKind: "BufferOverflow" })).events.map((event) => event.eventKey);
+
+    // Outage: the plane's server is stopped; 10 instances × 4 transitions = 40 events into a buffer of 20.
+    await plane.restart(async () => {
+      for (const name of names) await setConditions(name, [{ type: "Ready", status: "Unknown", reason: "Waiting" }, { type: "Reconciling", status: "True", reason: "Progressing" }]);
+      for (const name of names) await setConditions(name, [{ type: "Ready", status: "True", reason: "Ready" }, { type: "Reconciling", status: "False", reason: "Done" }]);
+      const overflowing = await eventually(async () => {
+        const found = await getClusterObject(cluster.client);
+        return condition(found, "BufferOverflow")?.status === "True" ? found : undefined;
+      }, { what: "BufferOverflow=True while the plane is down" });
+      expect(condition(overflowing, "BufferOverflow")?.reason).toBe("EventBufferFull");
+      const disconnected = await waitForPhase(cluster.client, "Disconnected");
+      expect(condition(disconnected, "Connected")).toMatchObject({ status: "False", reason: "ControlPlaneUnreachable" });
+      expect(condition(disconnected, "Authenticated")?.status).toBe("True");
+    });
+
+    const drained = await eventually(async () => {
+      const found = await getClusterObject(cluster.client);
+      return condition(found, "BufferOverflow")?.reason === "BufferDrained" ? found : undefined;
+    }, { what: "BufferOverflow=False/BufferDrained after the restart" });
+    expect(condition(drained, "BufferOverflow")?.status).toBe("False");
+    await waitForPhase(cluster.client, "Connected");
+    expect(await metric(running, "vworkspace_operator_event_resyncs_total")).toMatch(/trigger="overflow"} [1-9]/);
+    const overflowEvents = (await plane.admin.events({ clusterId: agent.clusterId, eventKind: "BufferOverflow" })).events.filter((event) => !overflowsBefore.includes(event.eventKey));
+    expect(overflowEvents.length).toBe(1);
+    expect(overflowEvents[0]?.eventKey).toStartWith(`BufferOverflow/${drained.metadata.uid}/`);
+
+    // Converged: what the plane stored before the outage is still there, and every current condition arrived.
+    const { events } = await plane.admin.events({ clusterId: agent.clusterId, eventKind: "ConditionTransition" });
+    const stored = new Set(events.map((event) => event.eventKey));
+    for (const key of [...beforeOutage, ...(await currentKeys(names))]) expect(stored.has(key)).toBe(true);
+    for (const name of names) await cluster.client.delete(APPLICATION_INSTANCE, name, { namespace: ns.name });
+  });
+});
+
+describe("batching", () => {
+  test("250 transitions queued at once leave in requests of 100, 100 and, after the flush delay, 50", async () => {
+    const agent = await registeredAgent(cluster, plane, ns.name);
+    running = agent.running;
+    await eventually(async () => /trigger="startup"} [1-9]/.test(await metric(running!, "vworkspace_operator_event_resyncs_total")), { what: "start-up snapshot sent" });
+    const names = Array.from({ length: 50 }, (_, index) => `burst-${index}`);
+    for (const name of names) await cluster.client.create(APPLICATION_INSTANCE, applicationInstance(ns.name, name) as KubeObject);
+
+    // The plane answers events with 503 until all 250 are buffered, so they are queued at once.
+    await plane.admin.injectFault({ endpoint: "events", clusterId: agent.clusterId, status: 503, count: 1_000_000, retryAfterSeconds: 1 });
+    const types = ["Ready", "Reconciling", "Degraded", "Suspended", "Blocked"];
+    for (const name of names) await setConditions(name, types.map((type) => ({ type, status: "False", reason: "Burst" })));
+    await eventually(async () => /^vworkspace_operator_event_buffer_occupancy (\d+)$/m.exec(await metric(running!, "vworkspace_operator_event_buffer_occupancy"))?.[1] === "250", { what: "250 events buffered" });
+    const heldRequests = (await plane.admin.requests(agent.clusterId, "events")).length;
+    await plane.admin.clearFaults();
+
+    const expected = await currentKeys(names);
+    await eventually(async () => {
+      const { events } = await plane.admin.events({ clusterId: agent.clusterId, eventKind: "ConditionTransition", namespace: ns.name });
+      const stored = new Set(events.map((event) => event.eventKey));
+      return expected.every((key) => stored.has(key));
+    }, { what: "all 250 transitions stored" });
+    // Heartbeats go to the same endpoint, one per request; every other accepted request is a batch.
+    const batches = (await plane.admin.requests(agent.clusterId, "events"))
+      .slice(heldRequests)
+      .filter((request) => request.status === 204 && (request.eventKinds?.ConditionTransition ?? 0) > 0)
+      .map((request) => Object.values(request.eventKinds!).reduce((sum, count) => sum + count, 0));
+    expect(batches).toEqual([100, 100, 50]);
     for (const name of names) await cluster.client.delete(APPLICATION_INSTANCE, name, { namespace: ns.name });
   });
 });

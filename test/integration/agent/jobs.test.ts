@@ -1,6 +1,7 @@
 /**
  * The job pipeline against the reference control plane and the API server (connectivity.md §3.3–§3.5): every
- * job kind and intent, the write rules, real SSA conflicts, expiry, idempotency and replay, and progress.
+ * job kind and intent, the write rules, real SSA conflicts, expiry, idempotency and replay, progress, and a
+ * graceful stop that finishes the job in hand.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { APPLICATION_INSTANCE, CLUSTER } from "../../../src/api/groups";
@@ -154,5 +155,24 @@ describe("job pipeline", () => {
     }, { what: "Ready status" });
     expect(record.statuses.map((status) => status.phase)).toEqual(["Progressing", "Ready"]);
     await cluster.client.delete(APPLICATION_INSTANCE, "web", { namespace: ns.name });
+  });
+});
+
+describe("graceful shutdown", () => {
+  test("stopping while a job is in hand still writes it and posts its result; the next job is left for redelivery", async () => {
+    const agent = await registeredAgent(cluster, plane, ns.name);
+    running = agent.running;
+    // The plane holds the first result for 5 s, so the job is still in the agent's hands when the stop begins.
+    await plane.admin.injectFault({ endpoint: "result", clusterId: agent.clusterId, delayMs: 5_000, count: 1 });
+    const inHand = await plane.admin.enqueueJob(agent.clusterId, { kind: "apply", payload: configMap(ns.name, "in-hand", { a: "1" }) });
+    await eventually(async () => (await plane.admin.job(inHand.id)).state === "acked", { what: "job in hand acknowledged" });
+    const waiting = await plane.admin.enqueueJob(agent.clusterId, { kind: "apply", payload: configMap(ns.name, "waiting", { a: "1" }) });
+    expect(await plane.admin.jobResult(inHand.id)).toBeUndefined();
+
+    await running.stop();
+    expect((await plane.admin.jobResult(inHand.id))?.outcome).toBe("succeeded");
+    expect(await exists(CONFIG_MAP, "in-hand", ns.name)).toBeDefined();
+    expect(await plane.admin.job(waiting.id)).toMatchObject({ state: "pending", deliveries: 0 });
+    expect(await exists(CONFIG_MAP, "waiting", ns.name)).toBeUndefined();
   });
 });

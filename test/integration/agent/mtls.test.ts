@@ -2,7 +2,8 @@
  * mTLS and CA pinning (connectivity.md §6) against the reference control plane with `--client-ca`: with the
  * client certificate and the pinned CA everything works; without the certificate the server refuses the
  * handshake; a bundle holding another CA makes the agent refuse the server; a key that does not match its
- * certificate is TLSConfigInvalid before any connection is attempted.
+ * certificate is TLSConfigInvalid before any connection is attempted; a changed CA bundle or client certificate
+ * Secret is used without a restart.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { issueCert } from "../../../scripts/lib/pki";
@@ -38,6 +39,11 @@ afterAll(async () => {
 async function tlsSecret(name: string, data: Record<string, string>): Promise<void> {
   const encoded = Object.fromEntries(Object.entries(data).map(([key, value]) => [key, Buffer.from(value).toString("base64")]));
   await cluster.client.create(SECRET, { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: ns.name }, data: encoded });
+}
+
+async function updateTlsSecret(name: string, data: Record<string, string>): Promise<void> {
+  const encoded = Object.fromEntries(Object.entries(data).map(([key, value]) => [key, Buffer.from(value).toString("base64")]));
+  await cluster.client.patch(SECRET, name, { type: "merge", body: { data: encoded } }, { namespace: ns.name });
 }
 
 async function registerCount(run: AgentRun): Promise<Record<string, number>> {
@@ -94,5 +100,31 @@ describe("mTLS", () => {
     expect(condition(invalid, "Connected")).toMatchObject({ status: "False", reason: "TLSConfigInvalid" });
     expect(condition(invalid, "Connected")?.message).toContain("does not match");
     expect(await registerCount(running!)).toEqual({});
+  });
+
+  test("a changed CA bundle or client certificate Secret is used without a restart", async () => {
+    const client = await plane.pki!.clientCert("cluster-agent");
+    await tlsSecret("cp-client", { "tls.crt": client.certPem, "tls.key": client.keyPem });
+    await tlsSecret("cp-ca", { "ca.crt": plane.caPem! });
+    await startWith({ mtls: { secretRef: { name: "cp-client" } }, caBundleSecretRef: { name: "cp-ca" } });
+    const connected = await waitForPhase(cluster.client, "Connected");
+
+    // Another CA in the bundle: the agent stops trusting the server; the right one again: it reconnects.
+    await updateTlsSecret("cp-ca", { "ca.crt": plane.pki!.rogueCa.certPem });
+    const untrusted = await waitForPhase(cluster.client, "Disconnected");
+    expect(condition(untrusted, "Connected")).toMatchObject({ status: "False", reason: "TLSHandshakeFailed" });
+    expect(condition(untrusted, "Authenticated")?.status).toBe("True");
+    await updateTlsSecret("cp-ca", { "ca.crt": plane.caPem! });
+    await waitForPhase(cluster.client, "Connected");
+
+    // A client certificate the server does not trust: it refuses the handshake; a renewed good one works.
+    const rogue = await issueCert(plane.pki!.rogueCa, { cn: "cluster-agent", usage: "client" });
+    await updateTlsSecret("cp-client", { "tls.crt": rogue.certPem, "tls.key": rogue.keyPem });
+    await waitForPhase(cluster.client, "Disconnected");
+    const renewed = await plane.pki!.clientCert("cluster-agent-renewed");
+    await updateTlsSecret("cp-client", { "tls.crt": renewed.certPem, "tls.key": renewed.keyPem });
+    await waitForPhase(cluster.client, "Connected");
+    const { id } = await plane.admin.enqueueJob(connected.spec.clusterId!, { kind: "apply", payload: configMap(ns.name, "after-reload", { a: "1" }) });
+    expect((await resultOf(plane, id)).outcome).toBe("succeeded");
   });
 });

@@ -5,11 +5,12 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { CLUSTER } from "../../../src/api/groups";
-import { credentialsFromSecret } from "../../../src/agent/credentials";
+import { credentialsFromSecret, encodeSecretData } from "../../../src/agent/credentials";
 import { SECRET } from "../../../src/controllers/cluster/secrets";
 import type { KubeObject } from "../../../src/kube/types";
+import { tokenFingerprint } from "../../../src/security";
 import { getCluster, type TestCluster } from "../../support/cluster";
-import { startRefControlPlane, type RefControlPlane } from "../../support/controlplane";
+import { registerCluster, startRefControlPlane, type RefControlPlane } from "../../support/controlplane";
 import { eventually } from "../../support/eventually";
 import { useNamespace } from "../../support/namespace";
 import { CLUSTER_NAME, clusterEvents, clusterObject, condition, createTokenSecret, deleteClusters, getClusterObject, startAgent, waitForPhase, finishAgentTest, type AgentRun } from "./harness";
@@ -95,6 +96,37 @@ describe("registration", () => {
     const { token } = await plane.admin.createRegistrationToken();
     await cluster.client.patch(SECRET, "registration", { type: "merge", body: { data: { registrationToken: Buffer.from(token).toString("base64") } } }, { namespace: ns.name });
     await waitForPhase(cluster.client, "Connected");
+  });
+
+  test("adoption: a consumed token with a complete credentials Secret is recorded without calling the control plane", async () => {
+    // A registration made before this operator ran (the Go operator's): the token is used up, the credentials
+    // Secret holds the three Go keys and the status says consumed, but has no observedToken.
+    const earlier = await registerCluster(plane);
+    await createTokenSecret(cluster.client, ns.name, earlier.registrationToken);
+    await cluster.client.create(SECRET, {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "vworkspace-agent-credentials", namespace: ns.name },
+      data: encodeSecretData({ "control-plane-base-url": plane.url, "cluster-id": earlier.clusterId, token: earlier.token }),
+    });
+    await cluster.client.create(CLUSTER, clusterObject(plane, { clusterId: earlier.clusterId }));
+    await cluster.client.patchStatus(CLUSTER, CLUSTER_NAME, {
+      type: "merge",
+      body: { status: { credentialStatus: { secretName: "vworkspace-agent-credentials", secretNamespace: ns.name, registrationTokenConsumed: true } } },
+    });
+    running = await startAgent(cluster, ns.name);
+
+    const connected = await waitForPhase(cluster.client, "Connected");
+    expect(connected.status?.observedToken).toBe(tokenFingerprint(earlier.registrationToken));
+    expect(condition(connected, "Authenticated")?.status).toBe("True");
+    const metrics = await running.operator.metrics.registry.getSingleMetricAsString("vworkspace_operator_agent_requests_total");
+    expect(metrics).not.toContain('endpoint="register"');
+    expect(metrics).toMatch(/endpoint="heartbeat",code="204"} [1-9]/);
+    const secret = credentialsFromSecret((await cluster.client.get(SECRET, "vworkspace-agent-credentials", { namespace: ns.name })) as never);
+    expect([secret?.clusterId, secret?.token]).toEqual([earlier.clusterId, earlier.token]);
+    const [adopted] = (await plane.admin.clusters()).filter((entry) => entry.clusterId === earlier.clusterId);
+    expect(adopted?.lastHeartbeatAt).not.toBeNull();
+    expect(adopted?.activeTokens).toBe(1);
   });
 
   test("only the oldest Cluster is honoured; the younger one is Ignored and its token never sent", async () => {

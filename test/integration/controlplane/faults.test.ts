@@ -1,7 +1,8 @@
-/** Fault injection and per-token rate limiting (connectivity.md §10.1, §10.3). */
+/** Fault injection, the request log and per-token rate limiting (connectivity.md §10.1, §10.3). */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { AdminApiError } from "../../../src/controlplane/admin-client";
 import { registerCluster, startRefControlPlane, type RefControlPlane } from "../../support/controlplane";
-import { agentCall } from "./agent-request";
+import { agentCall, heartbeatEvent, transitionEvent } from "./agent-request";
 
 let plane: RefControlPlane;
 beforeAll(async () => {
@@ -25,6 +26,31 @@ test("an injected 429 with retryAfterSeconds is returned exactly count times, on
   expect((await send(target)).status).toBe(204);
   const heartbeat = (await plane.admin.clusters()).find((cluster) => cluster.clusterId === target.clusterId);
   expect(heartbeat?.lastHeartbeatAt).not.toBeNull();
+});
+
+test("a fault without status only holds the request; the request log records arrival, answer and event kinds", async () => {
+  const target = await registerCluster(plane);
+  const bystander = await registerCluster(plane);
+  await plane.admin.injectFault({ endpoint: "events", clusterId: target.clusterId, delayMs: 1_000, count: 1 });
+  const sent = Date.now();
+  const events = [transitionEvent("condition/a/Ready/True@1", "a"), transitionEvent("condition/b/Ready/True@1", "b"), heartbeatEvent(target.clusterId)];
+  expect((await agentCall(plane.url, "/api/agent/events", { token: target.token, body: { events } })).status).toBe(204);
+  const answered = Date.now();
+  expect(answered - sent).toBeGreaterThanOrEqual(1_000);
+  expect((await plane.admin.events({ clusterId: target.clusterId, eventKind: "ConditionTransition" })).events).toHaveLength(2);
+  expect((await agentCall(plane.url, `/api/agent/jobs?cluster=${bystander.clusterId}&wait=0`, { token: target.token })).status).toBe(403);
+
+  const requests = await plane.admin.requests(target.clusterId);
+  expect(requests.map((request) => [request.endpoint, request.status, request.eventKinds])).toEqual([
+    ["events", 204, { ConditionTransition: 2, ClusterHeartbeat: 1 }],
+    ["jobs", 403, undefined],
+  ]);
+  expect(Date.parse(requests[0]!.receivedAt)).toBeLessThanOrEqual(answered - 1_000);
+  expect((await plane.admin.requests(target.clusterId, "jobs")).map((request) => request.status)).toEqual([403]);
+  expect(await plane.admin.requests(bystander.clusterId)).toEqual([]);
+  const refused = await plane.admin.injectFault({ endpoint: "jobs", count: 1 }).catch((err: unknown) => err);
+  expect(refused).toBeInstanceOf(AdminApiError);
+  expect((refused as AdminApiError).status).toBe(400);
 });
 
 test("DELETE /api/admin/faults clears pending faults", async () => {
