@@ -24,7 +24,8 @@ started_cluster=0
 watchdog_pid=""
 on_exit() {
   local rc=$?
-  [ -n "$watchdog_pid" ] && kill "$watchdog_pid" 2>/dev/null
+  # Under set -e a failed kill (the watchdog already gone) would end the trap here with status 1.
+  if [ -n "$watchdog_pid" ]; then kill "$watchdog_pid" 2>/dev/null || true; fi
   if [ "$rc" -ne 0 ]; then
     for f in .local/cluster/logs/*.log; do
       [ -f "$f" ] && { echo "----- tail $f"; tail -n 50 "$f"; }
@@ -77,6 +78,7 @@ set +e
 "$BUN" test --timeout=120000 "${@:-test}" 2>&1 | tee .local/test-output.log
 rc=${PIPESTATUS[0]}
 kill "$watchdog_pid" 2>/dev/null; wait "$watchdog_pid" 2>/dev/null
+watchdog_pid=""
 set -e
 summary() { { grep -Eo "^ *[0-9]+ $1\$" .local/test-output.log || true; } | tail -1 | tr -dc '0-9'; }
 passed=$(summary pass); failed=$(summary fail); skipped=$(summary skip)
