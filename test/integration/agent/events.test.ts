@@ -62,13 +62,19 @@ async function currentKeys(names: string[]): Promise<string[]> {
   return keys;
 }
 
+/** An agent with a 20-event buffer and INSTANCES instances, each with one Ready=False transition. */
+async function agentWithProgressingInstances(): Promise<{ agent: Awaited<ReturnType<typeof registeredAgent>>; names: string[] }> {
+  const agent = await registeredAgent(cluster, plane, ns.name, {}, { eventBufferSize: 20 });
+  running = agent.running;
+  const names = Array.from({ length: INSTANCES }, (_, index) => `app-${index}`);
+  for (const name of names) await cluster.client.create(APPLICATION_INSTANCE, applicationInstance(ns.name, name) as KubeObject);
+  for (const name of names) await setConditions(name, [{ type: "Ready", status: "False", reason: "Progressing" }]);
+  return { agent, names };
+}
+
 describe("event sender", () => {
   test("transitions are delivered; an outage overflows the buffer; recovery re-sends a snapshot and converges", async () => {
-    const agent = await registeredAgent(cluster, plane, ns.name, {}, { eventBufferSize: 20 });
-    running = agent.running;
-    const names = Array.from({ length: INSTANCES }, (_, index) => `app-${index}`);
-    for (const name of names) await cluster.client.create(APPLICATION_INSTANCE, applicationInstance(ns.name, name) as KubeObject);
-    for (const name of names) await setConditions(name, [{ type: "Ready", status: "False", reason: "Progressing" }]);
+    const { agent, names } = await agentWithProgressingInstances();
 
     const first = await cluster.client.get(APPLICATION_INSTANCE, "app-0", { namespace: ns.name });
     const key = `condition/apps.vworkspace.io/v1alpha1/ApplicationInstance/${ns.name}/app-0/${first.metadata.uid}/Ready/False@${first.metadata.generation}`;
@@ -92,7 +98,7 @@ describe("event sender", () => {
     }, { what: "BufferOverflow=True" });
     expect(condition(overflowing, "BufferOverflow")?.reason).toBe("EventBufferFull");
     await eventually(async () => (await clusterEvents(cluster.client, overflowing.metadata.uid!)).some((event) => event.reason === "BufferOverflow"), { what: "BufferOverflow Warning Event" });
-    const dropped = await running.operator.metrics.registry.getSingleMetricAsString("vworkspace_operator_events_dropped_total");
+    const dropped = await agent.running.operator.metrics.registry.getSingleMetricAsString("vworkspace_operator_events_dropped_total");
     expect(dropped).toMatch(/reason="overflow"} [1-9]/);
 
     await plane.admin.clearFaults();
@@ -120,11 +126,7 @@ describe("event sender", () => {
 
 describe("control-plane outage", () => {
   test("a stopped plane overflows the buffer and disconnects; restarted on its database it gets a snapshot and converges", async () => {
-    const agent = await registeredAgent(cluster, plane, ns.name, {}, { eventBufferSize: 20 });
-    running = agent.running;
-    const names = Array.from({ length: INSTANCES }, (_, index) => `app-${index}`);
-    for (const name of names) await cluster.client.create(APPLICATION_INSTANCE, applicationInstance(ns.name, name) as KubeObject);
-    for (const name of names) await setConditions(name, [{ type: "Ready", status: "False", reason: "Progressing" }]);
+    const { agent, names } = await agentWithProgressingInstances();
     const beforeOutage = await currentKeys(names);
     await eventually(async () => {
       const { events } = await plane.admin.events({ clusterId: agent.clusterId, eventKind: "ConditionTransition" });
@@ -154,7 +156,7 @@ describe("control-plane outage", () => {
     }, { what: "BufferOverflow=False/BufferDrained after the restart" });
     expect(condition(drained, "BufferOverflow")?.status).toBe("False");
     await waitForPhase(cluster.client, "Connected");
-    expect(await metric(running, "vworkspace_operator_event_resyncs_total")).toMatch(/trigger="overflow"} [1-9]/);
+    expect(await metric(agent.running, "vworkspace_operator_event_resyncs_total")).toMatch(/trigger="overflow"} [1-9]/);
     const overflowEvents = (await plane.admin.events({ clusterId: agent.clusterId, eventKind: "BufferOverflow" })).events.filter((event) => !overflowsBefore.includes(event.eventKey));
     expect(overflowEvents.length).toBe(1);
     expect(overflowEvents[0]?.eventKey).toStartWith(`BufferOverflow/${drained.metadata.uid}/`);
