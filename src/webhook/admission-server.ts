@@ -26,10 +26,7 @@ import { operationWebhook } from "./operation";
 import { operationAdmissionFacts } from "./operation-facts";
 import { DEFAULT_OPERATIONS_CONFIG, type OperationsConfig } from "../operations/config";
 import type { AdmissionFacts, KindWebhook } from "./rules";
-import { TlsServer, type ServingPair } from "./server";
-
-/** What is being served: a serving pair and its CA bundle, unknown in files mode without a CA file. */
-type ServedCertificates = ServingPair & { caPem?: string };
+import { TlsServer, type ServedCertificates } from "./server";
 
 export interface AdmissionServerOptions {
   config: WebhookConfig;

@@ -5,9 +5,10 @@
  */
 import { readFile } from "node:fs/promises";
 import { sleep, type Clock } from "../kube/clock";
-import { certificatesFromFiles, type CertificateFilePaths, type FileCertificates } from "./cert-files";
+import { certificatesFromFiles, type CertificateFilePaths } from "./cert-files";
+import type { ServedCertificates } from "./server";
 
-export async function readCertificateFiles(paths: CertificateFilePaths): Promise<FileCertificates> {
+export async function readCertificateFiles(paths: CertificateFilePaths): Promise<ServedCertificates> {
   const [cert, key, ca] = await Promise.all([read(paths.cert), read(paths.key), paths.ca.required ? read(paths.ca.path) : readIfExists(paths.ca.path)]);
   return certificatesFromFiles(paths, { cert, key, ...(ca === undefined ? {} : { ca }) });
 }
@@ -18,7 +19,7 @@ export interface WatchOptions {
   clock: Clock;
   signal: AbortSignal;
   /** Called with every successful read, changed or not; must handle its own errors. */
-  onCertificates: (certs: FileCertificates) => Promise<void>;
+  onCertificates: (certs: ServedCertificates) => Promise<void>;
   onError: (err: Error) => void;
 }
 

@@ -5,7 +5,7 @@
  */
 import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
 import { join } from "node:path";
-import type { ServingPair } from "./server";
+import type { ServedCertificates } from "./server";
 
 export interface CertificateFilePaths {
   cert: string;
@@ -14,10 +14,6 @@ export interface CertificateFilePaths {
   ca: { path: string; required: boolean };
 }
 
-export interface FileCertificates extends ServingPair {
-  /** The CA bundle for `caBundle`, when a CA file exists. */
-  caPem?: string;
-}
 
 export interface FileContents {
   cert: string;
@@ -34,7 +30,7 @@ export function certificateFilePaths(certDir: string, caFile: string): Certifica
 }
 
 /** Validates what was read; throws an error naming the offending path. */
-export function certificatesFromFiles(paths: CertificateFilePaths, contents: FileContents): FileCertificates {
+export function certificatesFromFiles(paths: CertificateFilePaths, contents: FileContents): ServedCertificates {
   const cert = parseCertificate(paths.cert, contents.cert);
   const key = parsePrivateKey(paths.key, contents.key);
   // A writer that replaces the two files one by one leaves a moment where they do not belong together.

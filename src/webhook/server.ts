@@ -10,6 +10,11 @@ export interface ServingPair {
   keyPem: string;
 }
 
+/** A serving pair and the CA bundle for `caBundle`, unknown in files mode without a CA file. */
+export interface ServedCertificates extends ServingPair {
+  caPem?: string;
+}
+
 export interface TlsServerOptions {
   hostname: string;
   port: number;

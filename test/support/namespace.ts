@@ -158,10 +158,7 @@ async function stripKnownFinalizers(client: KubeClient, namespace: string): Prom
   }
 }
 
-/**
- * After 30 s of leftovers the namespace controller's per-item backoff can be near its 60 s cap; an update
- * of the Namespace re-queues it within its 5 s grace period instead.
- */
+/** An update of the Namespace puts it back in the namespace controller's queue (within its 5 s grace period). */
 async function nudge(client: KubeClient, name: string): Promise<void> {
   await client
     .patch(NAMESPACES, name, { type: "merge", body: { metadata: { annotations: { "vworkspace.io/test-nudge": String(Date.now()) } } } })
@@ -181,6 +178,7 @@ function dnsLabel(text: string): string {
     .replace(/^-+|-+$/g, "");
 }
 
-function randomSuffix(): string {
+/** Five base-36 characters: names that do not repeat across tests, even while earlier ones are Terminating. */
+export function randomSuffix(): string {
   return Math.random().toString(36).slice(2, 7).padEnd(5, "0");
 }

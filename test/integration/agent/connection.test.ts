@@ -13,7 +13,7 @@ import { getCluster, type TestCluster } from "../../support/cluster";
 import { startRefControlPlane, type RefControlPlane } from "../../support/controlplane";
 import { eventually } from "../../support/eventually";
 import { useNamespace } from "../../support/namespace";
-import { CLUSTER_NAME, clusterEvents, clusterObject, condition, configMap, createTokenSecret, deleteClusters, finishAgentTest, getClusterObject, registeredAgent, resultOf, startAgent, waitForPhase, type AgentRun } from "./harness";
+import { CLUSTER_NAME, clusterEvents, clusterObject, condition, configMap, createTokenSecret, deleteClusters, finishAgentTest, getClusterObject, registeredAgent, resultOf, startAgent, waitForClusterCondition, waitForPhase, type AgentRun } from "./harness";
 
 const ns = useNamespace({ slug: "agent-connection" });
 let cluster: TestCluster;
@@ -65,11 +65,8 @@ async function setAvailable(name: string, available: boolean): Promise<void> {
   await cluster.client.patchStatus(DEPLOYMENT, name, { type: "merge", body: { status: { conditions: [{ type: "Available", status: available ? "True" : "False", reason, message: reason }] } } }, { namespace: ns.name });
 }
 
-async function controllersHealthy(reason: string): Promise<Cluster> {
-  return eventually(async () => {
-    const found = await getClusterObject(cluster.client);
-    return condition(found, "ControllersHealthy")?.reason === reason ? found : undefined;
-  }, { what: `ControllersHealthy reason ${reason}` });
+function controllersHealthy(reason: string): Promise<Cluster> {
+  return waitForClusterCondition(cluster.client, "ControllersHealthy", { reason });
 }
 
 /** The ControllersHealthy condition the last heartbeat the plane received carried. */

@@ -12,7 +12,7 @@ import { getCluster, type TestCluster } from "../../support/cluster";
 import { startRefControlPlane, type RefControlPlane } from "../../support/controlplane";
 import { eventually } from "../../support/eventually";
 import { useNamespace } from "../../support/namespace";
-import { applicationInstance, clusterEvents, condition, deleteClusters, finishAgentTest, getClusterObject, registeredAgent, waitForPhase, type AgentRun } from "./harness";
+import { applicationInstance, clusterEvents, condition, deleteClusters, finishAgentTest, getClusterObject, registeredAgent, waitForClusterCondition, waitForPhase, type AgentRun } from "./harness";
 
 const ns = useNamespace({ slug: "agent-events" });
 let cluster: TestCluster;
@@ -72,6 +72,30 @@ async function agentWithProgressingInstances(): Promise<{ agent: Awaited<ReturnT
   return { agent, names };
 }
 
+/** Four transitions per instance: Ready Unknown then True, Reconciling True then False. */
+async function outageTransitions(names: string[]): Promise<void> {
+  for (const name of names) await setConditions(name, [{ type: "Ready", status: "Unknown", reason: "Waiting" }, { type: "Reconciling", status: "True", reason: "Progressing" }]);
+  for (const name of names) await setConditions(name, [{ type: "Ready", status: "True", reason: "Ready" }, { type: "Reconciling", status: "False", reason: "Done" }]);
+}
+
+async function storedConditionKeys(clusterId: string): Promise<Set<string | undefined>> {
+  const { events } = await plane.admin.events({ clusterId, eventKind: "ConditionTransition" });
+  return new Set(events.map((event) => event.eventKey));
+}
+
+/**
+ * The BufferOverflow event keys the plane holds once no episode is open. A buffer this small can also
+ * overflow during start-up on a slow machine; only an outage's own episode is counted against these.
+ */
+async function overflowKeysBefore(clusterId: string): Promise<Array<string | undefined>> {
+  await eventually(async () => condition(await getClusterObject(cluster.client), "BufferOverflow")?.status !== "True", { what: "no overflow episode open before the outage" });
+  return (await plane.admin.events({ clusterId, eventKind: "BufferOverflow" })).events.map((event) => event.eventKey);
+}
+
+async function newOverflowEvents(clusterId: string, before: Array<string | undefined>) {
+  return (await plane.admin.events({ clusterId, eventKind: "BufferOverflow" })).events.filter((event) => !before.includes(event.eventKey));
+}
+
 describe("event sender", () => {
   test("transitions are delivered; an outage overflows the buffer; recovery re-sends a snapshot and converges", async () => {
     const { agent, names } = await agentWithProgressingInstances();
@@ -85,41 +109,26 @@ describe("event sender", () => {
     expect(delivered.resourceRef).toMatchObject({ kind: "ApplicationInstance", namespace: ns.name, name: "app-0", uid: first.metadata.uid! });
     expect(delivered.conditions).toEqual([expect.objectContaining({ type: "Ready", status: "False", reason: "Progressing" })]);
 
-    // Outage: 10 instances × 4 transitions = 40 events into a buffer of 20. A buffer this small can also
-    // overflow during start-up on a slow machine; only the outage's own episode is counted below.
-    await eventually(async () => condition(await getClusterObject(cluster.client), "BufferOverflow")?.status !== "True", { what: "no overflow episode open before the outage" });
-    const overflowsBefore = (await plane.admin.events({ clusterId: agent.clusterId, eventKind: "BufferOverflow" })).events.map((event) => event.eventKey);
+    // Outage: 10 instances × 4 transitions = 40 events into a buffer of 20.
+    const overflowsBefore = await overflowKeysBefore(agent.clusterId);
     await plane.admin.injectFault({ endpoint: "events", clusterId: agent.clusterId, status: 503, count: 1_000_000, retryAfterSeconds: 1 });
-    for (const name of names) await setConditions(name, [{ type: "Ready", status: "Unknown", reason: "Waiting" }, { type: "Reconciling", status: "True", reason: "Progressing" }]);
-    for (const name of names) await setConditions(name, [{ type: "Ready", status: "True", reason: "Ready" }, { type: "Reconciling", status: "False", reason: "Done" }]);
-    const overflowing = await eventually(async () => {
-      const found = await getClusterObject(cluster.client);
-      return condition(found, "BufferOverflow")?.status === "True" ? found : undefined;
-    }, { what: "BufferOverflow=True" });
+    await outageTransitions(names);
+    const overflowing = await waitForClusterCondition(cluster.client, "BufferOverflow", { status: "True" });
     expect(condition(overflowing, "BufferOverflow")?.reason).toBe("EventBufferFull");
     await eventually(async () => (await clusterEvents(cluster.client, overflowing.metadata.uid!)).some((event) => event.reason === "BufferOverflow"), { what: "BufferOverflow Warning Event" });
     const dropped = await agent.running.operator.metrics.registry.getSingleMetricAsString("vworkspace_operator_events_dropped_total");
     expect(dropped).toMatch(/reason="overflow"} [1-9]/);
 
     await plane.admin.clearFaults();
-    const drained = await eventually(async () => {
-      const found = await getClusterObject(cluster.client);
-      return condition(found, "BufferOverflow")?.reason === "BufferDrained" ? found : undefined;
-    }, { what: "BufferOverflow=False/BufferDrained after the snapshot" });
+    const drained = await waitForClusterCondition(cluster.client, "BufferOverflow", { reason: "BufferDrained" });
     expect(condition(drained, "BufferOverflow")?.status).toBe("False");
-    const overflowEvents = (await plane.admin.events({ clusterId: agent.clusterId, eventKind: "BufferOverflow" })).events.filter((event) => !overflowsBefore.includes(event.eventKey));
+    const overflowEvents = await newOverflowEvents(agent.clusterId, overflowsBefore);
     expect(overflowEvents.length).toBe(1);
     expect(overflowEvents[0]?.eventKey).toStartWith(`BufferOverflow/${drained.metadata.uid}/`);
 
     // Converged: the plane holds an event for every current condition of every instance.
-    const { events } = await plane.admin.events({ clusterId: agent.clusterId, eventKind: "ConditionTransition" });
-    const stored = new Set(events.map((event) => event.eventKey));
-    for (const name of names) {
-      const live = await cluster.client.get(APPLICATION_INSTANCE, name, { namespace: ns.name });
-      for (const item of (live.status as { conditions: Condition[] }).conditions) {
-        expect(stored.has(`condition/apps.vworkspace.io/v1alpha1/ApplicationInstance/${ns.name}/${name}/${live.metadata.uid}/${item.type}/${item.status}@${live.metadata.generation}`)).toBe(true);
-      }
-    }
+    const stored = await storedConditionKeys(agent.clusterId);
+    for (const key of await currentKeys(names)) expect(stored.has(key)).toBe(true);
     for (const name of names) await cluster.client.delete(APPLICATION_INSTANCE, name, { namespace: ns.name });
   });
 });
@@ -129,41 +138,31 @@ describe("control-plane outage", () => {
     const { agent, names } = await agentWithProgressingInstances();
     const beforeOutage = await currentKeys(names);
     await eventually(async () => {
-      const { events } = await plane.admin.events({ clusterId: agent.clusterId, eventKind: "ConditionTransition" });
-      const stored = new Set(events.map((event) => event.eventKey));
+      const stored = await storedConditionKeys(agent.clusterId);
       return beforeOutage.every((key) => stored.has(key));
     }, { what: "the first transitions of every instance delivered" });
-    await eventually(async () => condition(await getClusterObject(cluster.client), "BufferOverflow")?.status !== "True", { what: "no overflow episode open before the outage" });
-    const overflowsBefore = (await plane.admin.events({ clusterId: agent.clusterId, eventKind: "BufferOverflow" })).events.map((event) => event.eventKey);
+    const overflowsBefore = await overflowKeysBefore(agent.clusterId);
 
     // Outage: the plane's server is stopped; 10 instances × 4 transitions = 40 events into a buffer of 20.
     await plane.restart(async () => {
-      for (const name of names) await setConditions(name, [{ type: "Ready", status: "Unknown", reason: "Waiting" }, { type: "Reconciling", status: "True", reason: "Progressing" }]);
-      for (const name of names) await setConditions(name, [{ type: "Ready", status: "True", reason: "Ready" }, { type: "Reconciling", status: "False", reason: "Done" }]);
-      const overflowing = await eventually(async () => {
-        const found = await getClusterObject(cluster.client);
-        return condition(found, "BufferOverflow")?.status === "True" ? found : undefined;
-      }, { what: "BufferOverflow=True while the plane is down" });
+      await outageTransitions(names);
+      const overflowing = await waitForClusterCondition(cluster.client, "BufferOverflow", { status: "True" });
       expect(condition(overflowing, "BufferOverflow")?.reason).toBe("EventBufferFull");
       const disconnected = await waitForPhase(cluster.client, "Disconnected");
       expect(condition(disconnected, "Connected")).toMatchObject({ status: "False", reason: "ControlPlaneUnreachable" });
       expect(condition(disconnected, "Authenticated")?.status).toBe("True");
     });
 
-    const drained = await eventually(async () => {
-      const found = await getClusterObject(cluster.client);
-      return condition(found, "BufferOverflow")?.reason === "BufferDrained" ? found : undefined;
-    }, { what: "BufferOverflow=False/BufferDrained after the restart" });
+    const drained = await waitForClusterCondition(cluster.client, "BufferOverflow", { reason: "BufferDrained" });
     expect(condition(drained, "BufferOverflow")?.status).toBe("False");
     await waitForPhase(cluster.client, "Connected");
     expect(await metric(agent.running, "vworkspace_operator_event_resyncs_total")).toMatch(/trigger="overflow"} [1-9]/);
-    const overflowEvents = (await plane.admin.events({ clusterId: agent.clusterId, eventKind: "BufferOverflow" })).events.filter((event) => !overflowsBefore.includes(event.eventKey));
+    const overflowEvents = await newOverflowEvents(agent.clusterId, overflowsBefore);
     expect(overflowEvents.length).toBe(1);
     expect(overflowEvents[0]?.eventKey).toStartWith(`BufferOverflow/${drained.metadata.uid}/`);
 
     // Converged: what the plane stored before the outage is still there, and every current condition arrived.
-    const { events } = await plane.admin.events({ clusterId: agent.clusterId, eventKind: "ConditionTransition" });
-    const stored = new Set(events.map((event) => event.eventKey));
+    const stored = await storedConditionKeys(agent.clusterId);
     for (const key of [...beforeOutage, ...(await currentKeys(names))]) expect(stored.has(key)).toBe(true);
     for (const name of names) await cluster.client.delete(APPLICATION_INSTANCE, name, { namespace: ns.name });
   });

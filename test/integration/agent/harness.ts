@@ -79,6 +79,15 @@ export async function waitForPhase(client: KubeClient, phase: string, name = CLU
   }, { what: `Cluster ${name} phase ${phase}`, timeoutMs });
 }
 
+/** Waits until the Cluster's condition `type` has every field of `match` (status, reason). */
+export async function waitForClusterCondition(client: KubeClient, type: string, match: Partial<Pick<Condition, "status" | "reason">>, name = CLUSTER_NAME): Promise<Cluster> {
+  return eventually(async () => {
+    const found = await getClusterObject(client, name);
+    const current = condition(found, type);
+    return current && Object.entries(match).every(([field, value]) => current[field as keyof typeof match] === value) ? found : undefined;
+  }, { what: `Cluster ${name} condition ${type} ${JSON.stringify(match)}` });
+}
+
 /** Removes every Cluster (finalizers stripped: the operator may already be stopped). */
 export async function deleteClusters(client: KubeClient): Promise<void> {
   const { items } = await client.list(CLUSTER);

@@ -60,12 +60,17 @@ async function startWith(security: Record<string, unknown>): Promise<void> {
   await cluster.client.create(CLUSTER, clusterObject(plane, { security }));
 }
 
+/** A client certificate the plane trusts in cp-client, the plane's CA in cp-ca, both referenced by the Cluster. */
+async function startWithTrustedTls(): Promise<void> {
+  const client = await plane.pki!.clientCert("cluster-agent");
+  await tlsSecret("cp-client", { "tls.crt": client.certPem, "tls.key": client.keyPem });
+  await tlsSecret("cp-ca", { "ca.crt": plane.caPem! });
+  await startWith({ mtls: { secretRef: { name: "cp-client" } }, caBundleSecretRef: { name: "cp-ca" } });
+}
+
 describe("mTLS", () => {
   test("client certificate and pinned CA: registration, jobs and heartbeats work", async () => {
-    const client = await plane.pki!.clientCert("cluster-agent");
-    await tlsSecret("cp-client", { "tls.crt": client.certPem, "tls.key": client.keyPem });
-    await tlsSecret("cp-ca", { "ca.crt": plane.caPem! });
-    await startWith({ mtls: { secretRef: { name: "cp-client" } }, caBundleSecretRef: { name: "cp-ca" } });
+    await startWithTrustedTls();
     const connected = await waitForPhase(cluster.client, "Connected");
     const { id } = await plane.admin.enqueueJob(connected.spec.clusterId!, { kind: "apply", payload: configMap(ns.name, "over-mtls", { a: "1" }) });
     expect((await resultOf(plane, id)).outcome).toBe("succeeded");
@@ -103,10 +108,7 @@ describe("mTLS", () => {
   });
 
   test("a changed CA bundle or client certificate Secret is used without a restart", async () => {
-    const client = await plane.pki!.clientCert("cluster-agent");
-    await tlsSecret("cp-client", { "tls.crt": client.certPem, "tls.key": client.keyPem });
-    await tlsSecret("cp-ca", { "ca.crt": plane.caPem! });
-    await startWith({ mtls: { secretRef: { name: "cp-client" } }, caBundleSecretRef: { name: "cp-ca" } });
+    await startWithTrustedTls();
     const connected = await waitForPhase(cluster.client, "Connected");
 
     // Another CA in the bundle: the agent stops trusting the server; the right one again: it reconnects.

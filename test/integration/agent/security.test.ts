@@ -15,7 +15,7 @@ import { getCluster, type TestCluster } from "../../support/cluster";
 import { startRefControlPlane, type RefControlPlane } from "../../support/controlplane";
 import { eventually } from "../../support/eventually";
 import { useNamespace } from "../../support/namespace";
-import { clusterEvents, condition, configMap, deleteClusters, getClusterObject, registeredAgent, resultOf, finishAgentTest, type AgentRun } from "./harness";
+import { clusterEvents, condition, configMap, deleteClusters, getClusterObject, registeredAgent, resultOf, finishAgentTest, waitForClusterCondition, type AgentRun } from "./harness";
 
 const ns = useNamespace({ slug: "agent-security" });
 let cluster: TestCluster;
@@ -104,10 +104,7 @@ describe("signed jobs", () => {
       return events.length >= cases.length ? events : undefined;
     }, { what: "Audit events for every failure" });
     expect(audits.every((event) => event.conditions?.[0]?.reason === "JobPayloadSignatureInvalid")).toBe(true);
-    const state = await eventually(async () => {
-      const found = await getClusterObject(cluster.client);
-      return condition(found, "PayloadsVerified")?.status === "False" ? found : undefined;
-    }, { what: "PayloadsVerified=False" });
+    const state = await waitForClusterCondition(cluster.client, "PayloadsVerified", { status: "False" });
     expect(condition(state, "PayloadsVerified")?.reason).toBe("JobPayloadSignatureInvalid");
     expect(state.status?.phase).toBe("Connected");
     await eventually(async () => (await clusterEvents(cluster.client, state.metadata.uid!)).some((event) => event.reason === "JobPayloadSignatureInvalid"), { what: "Warning Event JobPayloadSignatureInvalid" });
@@ -155,10 +152,7 @@ describe("signed jobs", () => {
     expect(stored.keys.map((key: { kid: string }) => key.kid)).toEqual((await plane.admin.jwks()).keys.map((key) => key.kid));
     const { id } = await plane.admin.enqueueJob(agent.clusterId, { kind: "apply", payload: configMap(ns.name, "tofu", { a: "1" }) }, { sign: true });
     expect((await resultOf(plane, id)).outcome).toBe("succeeded");
-    const verified = await eventually(async () => {
-      const found = await getClusterObject(cluster.client);
-      return condition(found, "PayloadsVerified")?.reason === "SignatureVerified" ? found : undefined;
-    }, { what: "PayloadsVerified=True/SignatureVerified" });
+    const verified = await waitForClusterCondition(cluster.client, "PayloadsVerified", { reason: "SignatureVerified" });
     expect(condition(verified, "PayloadsVerified")?.status).toBe("True");
   });
 });
@@ -200,10 +194,7 @@ describe("encrypted jobs", () => {
     expect(await written("tampered")).toBe(false);
     expect(await resultOf(plane, plaintext.id)).toMatchObject({ outcome: "failed", errorCode: "JobPayloadNotEncrypted" });
     expect(await written("plain")).toBe(false);
-    const state = await eventually(async () => {
-      const found = await getClusterObject(cluster.client);
-      return condition(found, "PayloadsEncrypted")?.status === "False" ? found : undefined;
-    }, { what: "PayloadsEncrypted=False" });
+    const state = await waitForClusterCondition(cluster.client, "PayloadsEncrypted", { status: "False" });
     expect(["JobPayloadDecryptionFailed", "JobPayloadNotEncrypted"]).toContain(condition(state, "PayloadsEncrypted")!.reason);
     expect(condition(state, "PayloadsVerified")).toBeUndefined();
     running.logs.assertNoSecrets([secretValue]);

@@ -35,6 +35,13 @@ async function workWhileQuiet(): Promise<{ passes: number; statusWrites: number 
   return { passes: after.passes - before.passes, statusWrites: after.statusWrites - before.statusWrites };
 }
 
+/** Starts the operator (no resync inside a test) and creates `name` with its values from Secret `<name>-values`. */
+async function startWithSecretValues(name: string): Promise<void> {
+  await ai.start({ resyncPeriodMs: 3_600_000 });
+  const values = { source: "secretRef", secretRef: { name: `${name}-values`, key: "values.yaml" } };
+  await ai.client.create(APPLICATION_INSTANCE, instance(ns.name, name, { values }));
+}
+
 /** Plays helm-controller failing to compose values (ValuesError: stamped with g, og not advanced), with its own message. */
 async function simulateValuesError(name: string, message: string): Promise<void> {
   const { metadata } = await ai.client.get<HelmRelease>(HELM_RELEASE, name, { namespace: ns.name });
@@ -54,9 +61,7 @@ const identity = (object: KubeObject | undefined) => object && { uid: object.met
 
 describe("bad input", () => {
   test("a missing values Secret: valuesFrom is still written, Flux's ValuesError is passed through with one Warning, then quiet", async () => {
-    await ai.start({ resyncPeriodMs: 3_600_000 });
-    const values = { source: "secretRef", secretRef: { name: "absent-values", key: "values.yaml" } };
-    await ai.client.create(APPLICATION_INSTANCE, instance(ns.name, "absent", { values }));
+    await startWithSecretValues("absent");
     await waitForCondition(ai.client, ns.name, "absent", "Ready", "Unknown/Reconciling");
     const release = await ai.client.get<HelmRelease>(HELM_RELEASE, "absent", { namespace: ns.name });
     expect(release.spec?.valuesFrom).toEqual([{ kind: "Secret", name: "absent-values", valuesKey: "values.yaml" }]);
@@ -125,9 +130,7 @@ describe("bad input", () => {
         values: { team: "theirs" },
       },
     }, { fieldManager: "another-controller" });
-    await ai.start({ resyncPeriodMs: 3_600_000 });
-    const values = { source: "secretRef", secretRef: { name: "claimed-values", key: "values.yaml" } };
-    await ai.client.create(APPLICATION_INSTANCE, instance(ns.name, "claimed", { values }));
+    await startWithSecretValues("claimed");
 
     const refused = await waitForCondition(ai.client, ns.name, "claimed", "Ready", "False/HelmReleaseFailed");
     expect(condition(refused, "Ready")?.message).toBe(`HelmRelease claimed is controlled by ConfigMap claimed-owner (uid ${owner.metadata.uid}), not by this instance; it is left untouched`);
@@ -183,9 +186,7 @@ describe("bad input", () => {
   });
 
   test("a HelmRelease stripped by hand of its label, ownerReference and valuesFrom is restored, then quiet", async () => {
-    await ai.start({ resyncPeriodMs: 3_600_000 });
-    const values = { source: "secretRef", secretRef: { name: "tamper-values", key: "values.yaml" } };
-    await ai.client.create(APPLICATION_INSTANCE, instance(ns.name, "tamper", { values }));
+    await startWithSecretValues("tamper");
     await waitForCondition(ai.client, ns.name, "tamper", "Ready", "Unknown/Reconciling");
     const applied = await ai.client.get<HelmRelease>(HELM_RELEASE, "tamper", { namespace: ns.name });
     const reasons = async () => (await listEvents(ai.client, ns.name)).map((event) => event.reason).sort();

@@ -13,7 +13,7 @@ import { DEFAULT_WEBHOOK_CONFIG, type WebhookConfig } from "../../../src/webhook
 import { VALIDATING_WEBHOOK_CONFIGURATION } from "../../../src/webhook/configuration";
 import type { TestCluster } from "../../support/cluster";
 import { eventually } from "../../support/eventually";
-import { deleteNamespace, TEST_LABEL, TEST_RUN_LABEL } from "../../support/namespace";
+import { deleteNamespace, randomSuffix, TEST_LABEL, TEST_RUN_LABEL } from "../../support/namespace";
 import { startOperatorInProcess, type InProcessOperator } from "../../support/operator";
 
 export const NAMESPACES: ResourceType = { group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false };
@@ -41,8 +41,7 @@ export interface WebhookHarness {
  * a busy namespace controller can take longer than a test to remove it.
  */
 export function newSystemNamespace(cluster: TestCluster, slug: string): string {
-  const suffix = Math.random().toString(36).slice(2, 7).padEnd(5, "0");
-  return `vws-test-${cluster.runId}-${slug}`.slice(0, 52).replace(/-+$/, "") + `-sys-${suffix}`;
+  return `vws-test-${cluster.runId}-${slug}`.slice(0, 52).replace(/-+$/, "") + `-sys-${randomSuffix()}`;
 }
 
 export async function startWebhook(
