@@ -34,3 +34,10 @@ export const CONDITION_TYPE =
 
 /** metav1.Condition `reason`: CamelCase-ish identifier. */
 export const CONDITION_REASON = /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/;
+
+/** RFC 1123 subdomain (names of most Kubernetes objects, API groups): dot-separated labels, at most 253. */
+export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export function isDns1123Subdomain(value: string): boolean {
+  return value.length <= 253 && DNS1123_SUBDOMAIN.test(value);
+}
