@@ -1,4 +1,5 @@
 /** Compares an installed CRD version with this binary's by a canonical form of its schema and printer columns. */
+import canonicalize from "canonicalize";
 import type { CustomResourceDefinitionVersion } from "../api/crd/types";
 
 interface ColumnLike {
@@ -23,16 +24,5 @@ export function versionFingerprint(version: VersionLike | CustomResourceDefiniti
     priority: column.priority ?? 0,
     format: column.format ?? "",
   }));
-  return canonicalJson({ schema: version.schema?.openAPIV3Schema ?? null, columns });
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, item]) => item !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
+  return canonicalize({ schema: version.schema?.openAPIV3Schema ?? null, columns }) ?? "";
 }
