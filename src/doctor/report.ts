@@ -18,16 +18,17 @@ export function jsonReport(checks: readonly Check[]): JsonReport {
 export function textReport(checks: readonly Check[]): string {
   const sections = new Map<string, Check[]>();
   for (const line of checks) sections.set(line.section, [...(sections.get(line.section) ?? []), line]);
-  const body = [...sections.entries()].flatMap(([section, lines]) => [
-    section,
-    ...lines.flatMap((line, _, all) => {
-      const width = Math.max(...all.map((other) => other.subject.length));
-      const head = `  ${MARK[line.status]} ${line.subject.padEnd(width)}  ${line.detail}`;
-      return line.fix && (line.status === "fail" || line.status === "warn") ? [head, `    ${" ".repeat(width)}  → ${line.fix}`] : [head];
-    }),
-    "",
-  ]);
+  const body = [...sections.entries()].flatMap(([section, lines]) => [section, ...lines.flatMap(lineRenderer(lines)), ""]);
   return [...body, summaryLine(checks)].join("\n");
+}
+
+/** Renders a section's lines with their details aligned; the fix goes under a fail or warn. */
+function lineRenderer(section: readonly Check[]): (line: Check) => string[] {
+  const width = Math.max(...section.map((line) => line.subject.length));
+  return (line) => {
+    const head = `  ${MARK[line.status]} ${line.subject.padEnd(width)}  ${line.detail}`;
+    return line.fix && (line.status === "fail" || line.status === "warn") ? [head, `    ${" ".repeat(width)}  → ${line.fix}`] : [head];
+  };
 }
 
 function summaryLine(checks: readonly Check[]): string {
