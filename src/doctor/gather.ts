@@ -17,8 +17,7 @@ import { VALIDATING_WEBHOOK_CONFIGURATION } from "../webhook/configuration";
 import { versionFingerprint, type VersionLike } from "./crd-fingerprint";
 import type { ClusterObjectFacts, CrdFacts, DeploymentFacts, DoctorFacts, DoctorSettings, HandshakeFacts, HelmReleaseFacts, Lookup, WebhookFacts } from "./facts";
 import { apiKey, features } from "./features";
-import { fetchVersion, tlsHandshake } from "./probe";
-import { endpointTarget } from "./verdicts/webhook";
+import { endpointAddress, fetchVersion, tlsHandshake, type Address } from "./probe";
 
 const DEPLOYMENT: ResourceType = { group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true };
 const SERVICE: ResourceType = { group: "", version: "v1", kind: "Service", plural: "services", namespaced: true };
@@ -183,19 +182,14 @@ async function gatherServices(client: KubeClient, webhooks: readonly WebhookFact
 
 /** One handshake per distinct endpoint, verified against the caBundle its first webhook carries. */
 async function gatherHandshakes(webhooks: readonly WebhookFacts[], timeoutMs: number): Promise<HandshakeFacts[]> {
-  const byTarget = new Map<string, WebhookFacts>();
+  const byTarget = new Map<string, { address: Address; caPem: string }>();
   for (const webhook of webhooks) {
     if (!webhook.caBundleSet || ("url" in webhook.endpoint && !URL.canParse(webhook.endpoint.url))) continue;
-    const target = endpointTarget(webhook.endpoint);
-    if (!byTarget.has(target)) byTarget.set(target, webhook);
+    const address = endpointAddress(webhook.endpoint);
+    const key = `${address.host}:${address.port}`;
+    if (!byTarget.has(key)) byTarget.set(key, { address, caPem: Buffer.from(webhook.caBundle, "base64").toString("utf8") });
   }
-  return Promise.all(
-    [...byTarget.entries()].map(([target, webhook]) => {
-      const separator = target.lastIndexOf(":");
-      const host = target.slice(0, separator).replace(/^\[|\]$/g, "");
-      return tlsHandshake({ host, port: Number(target.slice(separator + 1)) }, Buffer.from(webhook.caBundle, "base64").toString("utf8"), timeoutMs);
-    }),
-  );
+  return Promise.all([...byTarget.values()].map(({ address, caPem }) => tlsHandshake(address, caPem, timeoutMs)));
 }
 
 function clusterFacts(cluster: KubeObject): ClusterObjectFacts {

@@ -3,7 +3,21 @@ import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { connect } from "node:tls";
 import type { KubeConnection } from "../kube/config";
-import type { HandshakeFacts } from "./facts";
+import type { HandshakeFacts, WebhookEndpointFacts } from "./facts";
+
+export interface Address {
+  host: string;
+  port: number;
+}
+
+/** Where the API server sends admission requests: the URL's host and port, or the Service's cluster DNS name. */
+export function endpointAddress(endpoint: WebhookEndpointFacts): Address {
+  if ("url" in endpoint) {
+    const url = new URL(endpoint.url);
+    return { host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port || "443") };
+  }
+  return { host: `${endpoint.service.name}.${endpoint.service.namespace}.svc`, port: endpoint.service.port };
+}
 
 export interface VersionAnswer {
   version: string;
@@ -32,7 +46,7 @@ export async function fetchVersion(connection: KubeConnection, timeoutMs: number
  * Opens a TLS connection to `host:port` and verifies the server certificate against `caPem` and the name the
  * API server would use. A Service name that does not resolve here is reported as such, not as a failure.
  */
-export async function tlsHandshake(target: { host: string; port: number }, caPem: string, timeoutMs: number): Promise<HandshakeFacts> {
+export async function tlsHandshake(target: Address, caPem: string, timeoutMs: number): Promise<HandshakeFacts> {
   const name = `${target.host}:${target.port}`;
   if (isIP(target.host) === 0) {
     try {

@@ -4,20 +4,12 @@
  * ApplicationInstances and Operations (failurePolicy Fail), so it fails the report; an absent one only warns.
  */
 import { check, type Check } from "../check";
-import type { DoctorFacts, DoctorSettings, HandshakeFacts, WebhookEndpointFacts } from "../facts";
+import type { DoctorFacts, DoctorSettings, HandshakeFacts } from "../facts";
 import { age } from "./core";
 
 const WEBHOOK = "Admission webhook";
 /** The operator renews its self-signed serving certificate this long before expiry (--webhook-cert-renew-before). */
 const RENEW_BEFORE_MS = 30 * 86_400_000;
-
-export function endpointTarget(endpoint: WebhookEndpointFacts): string {
-  if ("url" in endpoint) {
-    const url = new URL(endpoint.url);
-    return `${url.hostname}:${url.port || "443"}`;
-  }
-  return `${endpoint.service.name}.${endpoint.service.namespace}.svc:${endpoint.service.port}`;
-}
 
 export function webhookChecks(facts: Pick<DoctorFacts, "webhookConfiguration" | "webhookServices" | "handshakes" | "certificateSecret" | "nowMs">, settings: DoctorSettings): Check[] {
   const configuration = facts.webhookConfiguration;
