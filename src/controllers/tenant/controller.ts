@@ -15,7 +15,7 @@ export const tenantController: ControllerFactory = (context: ManagerContext) => 
   const inScope = (namespace: string) => config.watchNamespaces.length === 0 || config.watchNamespaces.includes(namespace);
   const serviceAccounts = informers.for<KubeObject>({ type: SERVICE_ACCOUNT, labelSelector: MANAGED_SELECTOR });
   const roleBindings = informers.for<KubeObject>({ type: ROLE_BINDING, labelSelector: MANAGED_SELECTOR });
-  const deps = { client: context.client, namespaces: gate.view, gate, inScope, serviceAccounts, roleBindings, events: context.events };
+  const deps = { client: context.client, namespaces: gate.view, inScope, serviceAccounts, roleBindings, events: context.events };
   const tenantNamespace = (object: KubeObject) => (object.metadata.name === TENANT_SERVICE_ACCOUNT && object.metadata.namespace ? [object.metadata.namespace] : []);
   return new Controller({
     name: "tenant",

@@ -3,6 +3,7 @@
  * A ServiceAccount or RoleBinding of the tenant name without the operator's label belongs to someone else
  * (an admin's own binding, say): it is left exactly as it is and reported with a log line and a Warning Event.
  */
+import { isGatedNamespace } from "../../api/gate";
 import { LABEL_MANAGED_BY, MANAGED_BY_OPERATOR } from "../../api/labels";
 import { TENANT_SERVICE_ACCOUNT } from "../../api/tenant";
 import type { KubeClient } from "../../kube/client";
@@ -15,7 +16,6 @@ import { isManaged, tenantActions, type RoleBinding, type TenantAction } from ".
 export interface TenantReconcilerDeps {
   client: Pick<KubeClient, "get" | "create" | "replace" | "delete">;
   namespaces: { get(name: string): KubeObject | undefined };
-  gate: { isGated(namespace: string): boolean };
   /** Whether the operator's watch scope covers the namespace (`--watch-namespaces`). */
   inScope(namespace: string): boolean;
   /** The operator's labelled ServiceAccounts and RoleBindings, by `namespace/name`. */
@@ -33,7 +33,7 @@ export async function reconcileTenant(deps: TenantReconcilerDeps, namespace: str
   const key = objectKey({ name: TENANT_SERVICE_ACCOUNT, namespace });
   const actions = tenantActions({
     namespace,
-    wanted: deps.gate.isGated(namespace),
+    wanted: isGatedNamespace(object.metadata.labels),
     serviceAccount: deps.serviceAccounts.get(key),
     roleBinding: deps.roleBindings.get(key) as RoleBinding | undefined,
   });
