@@ -75,11 +75,12 @@ async function create(deps: TenantReconcilerDeps, type: ResourceType, body: Kube
     if (classifyError(err) !== "alreadyExists") throw err;
   }
   const existing = await deps.client.get(type, body.metadata.name, { namespace, signal }).catch((err: unknown) => {
-    if (classifyError(err) === "notFound") return undefined; // gone again: the next pass creates it
+    // Deleted between the two calls; nothing we watch announces that, so the pass is retried with backoff.
+    if (classifyError(err) === "notFound") throw new Error("it existed at create and was gone when read; retrying", { cause: err });
     throw err;
   });
   // Ours but not yet in the cache: its informer event brings the next pass, which repairs any drift.
-  if (!existing || isManaged(existing)) return;
+  if (isManaged(existing)) return;
   reportForeign(deps, type, existing, logger);
 }
 

@@ -73,8 +73,8 @@ const tenantFailures = (logs: InProcessOperator["logs"]) => logs.lines.filter((l
 describe("Flux tenant objects", () => {
   test("gating creates the labelled ServiceAccount and RoleBinding; ungating deletes them; gating again recreates them", async () => {
     const operator = await start();
-    // Nothing in a namespace that is not gated (the controller has seen it: its caches are synced).
-    await eventually(() => operator.operator.isLeader(), { what: "operator running" });
+    // Nothing in a namespace that is not gated, once the controller has reconciled it.
+    await eventually(async () => (await tenantPasses(operator.operator.metricsUrl!)) > 0, { what: "the namespace reconciled" });
     expect(await serviceAccount()).toBeUndefined();
     expect(await roleBinding()).toBeUndefined();
 
