@@ -19,6 +19,7 @@ if (!binaries) console.warn("SKIPPING test/e2e/flux.helm.test.ts: Flux binaries 
 
 const RELEASE = "web";
 const ESCALATE = "esc";
+const ESCALATE_BINDING = "esc-crb";
 const CLUSTER_ROLE_BINDINGS: ResourceType = { group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleBinding", plural: "clusterrolebindings", namespaced: false };
 const NAMESPACES: ResourceType = { group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false };
 const ROLE_BINDINGS: ResourceType = { group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding", plural: "rolebindings", namespaced: true };
@@ -32,7 +33,7 @@ describe.skipIf(!binaries)("real Flux: ApplicationInstance with a helm source", 
   const e2e = useFluxE2e({
     slug: "flux-helm",
     binaries,
-    instances: [RELEASE, "sec", ESCALATE],
+    instances: [RELEASE, "sec", ESCALATE, ESCALATE_BINDING],
     source: (namespace) => {
       repository = serveChartRepository({ helm: binaries!.helm, name: namespace, versions: ["0.1.0", "0.2.0"], otherCharts: { "vws-escalate": ["0.1.0"] } });
       return repository;
@@ -69,38 +70,48 @@ describe.skipIf(!binaries)("real Flux: ApplicationInstance with a helm source", 
     expect(releaseSecrets.items.map((secret) => secret.metadata.labels?.status)).toContain("deployed");
   }, FLUX_STEP_MS);
 
-  test("a chart with a Namespace and a ClusterRoleBinding fails in Flux with RBAC's forbidden, passed to the instance; neither object is created", async () => {
+  test("charts shipping a Namespace or a ClusterRoleBinding fail in Flux with RBAC's forbidden, passed to the instance; nothing is created", async () => {
     const tenant = `system:serviceaccount:${e2e.namespace}:vworkspace-tenant`;
-    await e2e.cluster.client.create(APPLICATION_INSTANCE, {
-      apiVersion: "apps.vworkspace.io/v1alpha1",
-      kind: "ApplicationInstance",
-      metadata: { name: ESCALATE, namespace: e2e.namespace },
-      spec: {
-        appRef: { catalogId: "vws-escalate" },
-        chart: { sourceType: "helm", url: repository.url, name: "vws-escalate", version: "0.1.0" },
-        release: { name: ESCALATE, namespace: e2e.namespace },
-        values: { source: "inline", inline: {} },
-      },
-    });
-    const failed = await eventually(
-      async () => {
-        const ready = condition(await e2e.get<ApplicationInstance>(APPLICATION_INSTANCE, ESCALATE), "Ready");
-        return ready?.status === "False" && ready.message.includes("forbidden") ? ready : undefined;
-      },
-      { what: `${ESCALATE} Ready=False with an RBAC forbidden`, timeoutMs: FLUX_STEP_MS },
-    );
-    console.info(`flux e2e: escalating chart → Ready=False/${failed.reason}: ${failed.message}`);
-    expect(failed.message).toContain(tenant);
-    const release = await e2e.cluster.client.get<HelmRelease>(HELM_RELEASE, ESCALATE, { namespace: e2e.namespace });
-    expect(release.spec?.serviceAccountName).toBe("vworkspace-tenant");
-    const fluxMessages = (release.status?.conditions ?? []).map((entry) => entry.message);
-    expect(fluxMessages.some((message) => message.includes("forbidden") && message.includes(tenant))).toBe(true);
+    // The whole chart (Helm stops at the Namespace), and the chart without its Namespace (it stops at the binding).
+    const cases = [
+      { name: ESCALATE, inline: {}, refused: "namespaces" },
+      { name: ESCALATE_BINDING, inline: { namespace: false }, refused: "clusterrolebindings" },
+    ];
+    for (const { name, inline } of cases) {
+      await e2e.cluster.client.create(APPLICATION_INSTANCE, {
+        apiVersion: "apps.vworkspace.io/v1alpha1",
+        kind: "ApplicationInstance",
+        metadata: { name, namespace: e2e.namespace },
+        spec: {
+          appRef: { catalogId: "vws-escalate" },
+          chart: { sourceType: "helm", url: repository.url, name: "vws-escalate", version: "0.1.0" },
+          release: { name, namespace: e2e.namespace },
+          values: { source: "inline", inline },
+        },
+      });
+    }
+    for (const { name, refused } of cases) {
+      const failed = await eventually(
+        async () => {
+          const ready = condition(await e2e.get<ApplicationInstance>(APPLICATION_INSTANCE, name), "Ready");
+          return ready?.status === "False" && ready.message.includes("forbidden") ? ready : undefined;
+        },
+        { what: `${name} Ready=False with an RBAC forbidden`, timeoutMs: FLUX_STEP_MS },
+      );
+      console.info(`flux e2e: escalating chart ${name} → Ready=False/${failed.reason}: ${failed.message}`);
+      expect(failed.message).toContain(tenant);
+      expect(failed.message).toContain(`cannot get resource "${refused}"`);
+      const release = await e2e.cluster.client.get<HelmRelease>(HELM_RELEASE, name, { namespace: e2e.namespace });
+      expect(release.spec?.serviceAccountName).toBe("vworkspace-tenant");
+      const fluxMessages = (release.status?.conditions ?? []).map((entry) => entry.message);
+      expect(fluxMessages.some((message) => message.includes("forbidden") && message.includes(tenant))).toBe(true);
+    }
     const clusterScoped = async (type: ResourceType, name: string) => e2e.cluster.client.get(type, name).catch((err: unknown) => (classifyError(err) === "notFound" ? undefined : Promise.reject(err)));
     expect(await clusterScoped(CLUSTER_ROLE_BINDINGS, `vws-escalate-${e2e.namespace}`)).toBeUndefined();
     expect(await clusterScoped(NAMESPACES, `vws-escape-${e2e.namespace}`)).toBeUndefined();
 
-    await e2e.cluster.client.delete(APPLICATION_INSTANCE, ESCALATE, { namespace: e2e.namespace });
-    await eventually(async () => (await e2e.get(APPLICATION_INSTANCE, ESCALATE)) === undefined, { what: `${ESCALATE} deleted`, timeoutMs: FLUX_STEP_MS });
+    for (const { name } of cases) await e2e.cluster.client.delete(APPLICATION_INSTANCE, name, { namespace: e2e.namespace });
+    for (const { name } of cases) await eventually(async () => (await e2e.get(APPLICATION_INSTANCE, name)) === undefined, { what: `${name} deleted`, timeoutMs: FLUX_STEP_MS });
   }, FLUX_STEP_MS * 2);
 
   test("values from a Secret reach the release; the Secret value appears nowhere in the HelmRelease", async () => {
