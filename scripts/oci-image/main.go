@@ -152,8 +152,9 @@ func platformImage(spec Spec, platform Platform) (v1.Image, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Level 6: level 9 saved 0.3 % of the binary's layer for twice the time (README, "Container image").
 		opener := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
-		packed, err := tarball.LayerFromOpener(opener, tarball.WithCompressionLevel(gzip.BestCompression),
+		packed, err := tarball.LayerFromOpener(opener, tarball.WithCompressionLevel(gzip.DefaultCompression),
 			tarball.WithMediaType(types.OCILayer), tarball.WithCompressedCaching)
 		if err != nil {
 			return nil, fmt.Errorf("layer %s: %w", layer.Dir, err)
