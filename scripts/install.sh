@@ -57,6 +57,14 @@ check_systemd() {
   command -v systemctl >/dev/null 2>&1 || die "systemctl not found although systemd seems to run"
 }
 
+check_privileges() {
+  if [[ -n $ROOT ]]; then
+    [[ -w $ROOT ]] || die "--root $ROOT is not writable"
+  else
+    [[ $(id -u) == 0 ]] || die "installing into /usr/local/bin and /etc needs root (sudo), or --root DIR to stage"
+  fi
+}
+
 check_binary() {
   [[ -f $BINARY ]] || die "binary $BINARY not found (build it with 'npm run build', or pass --binary PATH)"
   [[ -x $BINARY ]] || die "binary $BINARY is not executable"
@@ -161,6 +169,7 @@ put_file() { # dest mode (content on stdin)
 install_all() {
   check_root_dir
   check_systemd
+  check_privileges
   check_binary
   check_kubeconfig
   put_file "$ROOT$BIN_PATH" 0755 <"$BINARY"
@@ -183,6 +192,7 @@ install_all() {
 uninstall_all() {
   check_root_dir
   check_systemd
+  check_privileges
   if [[ -z $ROOT ]]; then
     systemctl disable --now "$NAME.service" 2>/dev/null || true
   fi

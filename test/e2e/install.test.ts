@@ -214,6 +214,18 @@ describe("install.sh: bad input changes nothing", () => {
     expect(["/usr/local/bin/vworkspace-operator", "/etc/systemd/system/vworkspace-operator.service", "/etc/vworkspace-operator"].filter((path) => existsSync(path))).toEqual(placed);
   });
 
+  test("not root: a real install refuses before touching the machine", () => {
+    // A systemd runtime directory that exists, so the privilege check is the one that answers.
+    mkdirSync(join(WORK, "systemd-runtime"), { recursive: true });
+    const result = Bun.spawnSync(["setpriv", "--reuid=65532", "--regid=65532", "--clear-groups", "bash", join(REPO_ROOT, "scripts/install.sh"), "--binary", binary], {
+      env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", VWS_SYSTEMD_RUNTIME_DIR: join(WORK, "systemd-runtime") },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr.toString()).toContain("needs root (sudo), or --root DIR to stage");
+  });
+
   test("--purge without --uninstall", () => {
     const root = stage();
     expectRefused(root, ["--binary", binary, "--root", root, "--purge"], "--purge goes with --uninstall");
