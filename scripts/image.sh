@@ -10,7 +10,7 @@
 #
 # Two layers per architecture: a distroless-style base made here from Debian's packages for that
 # architecture (the C library the binary links against, CA certificates, a non-root user 65532) and
-# the binary. Layer tarballs are reproducible: sorted, mtime = the commit's time, owner 0:0.
+# the binary. Layer tarballs are reproducible: sorted, mtime = the commit's time, owner 0:0 (65532 for its home).
 set -euo pipefail
 shopt -s inherit_errexit
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

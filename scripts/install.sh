@@ -34,7 +34,7 @@ while (($#)); do
     --root) ROOT=${2:?--root needs a directory}; shift 2 ;;
     --uninstall) UNINSTALL=1; shift ;;
     --purge) PURGE=1; shift ;;
-    -h | --help) sed -n '2,14p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h | --help) sed -n '2,13p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "install: unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
