@@ -336,7 +336,7 @@ export class ControlPlane implements ApiConnection {
       "--profiling=false",
       "--v=1",
     ];
-    return { bin: this.opts.bins.kubeApiserver, args: [...args, ...(this.opts.extraArgs?.apiserver ?? [])] };
+    return { bin: this.opts.bins.kubeApiserver, args: withOverrides(args, this.opts.extraArgs?.apiserver ?? []) };
   }
 
   private kcmCommand(): { bin: string; args: string[] } {
@@ -391,6 +391,14 @@ async function httpOk(url: string, caPem: string): Promise<boolean> {
 
 function remainingMs(deadline: number): number {
   return Math.max(1_000, deadline - Date.now());
+}
+
+// List-valued flags (--authorization-mode, --disable-admission-plugins) accumulate when repeated, so an
+// extra flag replaces the default of the same name instead of following it.
+function withOverrides(defaults: string[], extra: string[]): string[] {
+  const flagName = (arg: string) => arg.split("=")[0];
+  const overridden = new Set(extra.map(flagName));
+  return [...defaults.filter((arg) => !overridden.has(flagName(arg))), ...extra];
 }
 
 function requireBin(path: string | undefined, what: string): string {
