@@ -58,7 +58,8 @@ export function nodeApiserverArgs(pki: PlanePkiPaths): string[] {
 }
 
 export function nodeBinsFrom(env: Record<string, string>): NodeBins {
-  const bins = { containerd: "/usr/bin/containerd", kubelet: env.VWS_BIN_KUBELET ?? "", scheduler: env.VWS_BIN_KUBE_SCHEDULER ?? "" };
+  // VWS_BIN_CONTAINERD swaps Debian's containerd (tests use it to prove a failing containerd is reported).
+  const bins = { containerd: process.env.VWS_BIN_CONTAINERD || "/usr/bin/containerd", kubelet: env.VWS_BIN_KUBELET ?? "", scheduler: env.VWS_BIN_KUBE_SCHEDULER ?? "" };
   for (const [key, path] of Object.entries(bins)) {
     if (!path || !existsSync(path)) throw new Error(`no ${key} binary (${path || "empty"}): run bash scripts/k8s-bins.sh --with-node`);
   }
