@@ -10,8 +10,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { apiRequest, apiserverReady, createPlane, type ApiConnection, type ControlPlane, type PlanePorts, type StoreKind } from "./lib/controlplane";
-import { ensureDebianPackages } from "./lib/node-host";
-import { nodeApiserverArgs, nodeBinsFrom, nodeHostChangesRecorded, nodeProcs, startNode, stopNode, type NodeState } from "./lib/node";
+import { ensureDebianPackages, NODE_NAMES } from "./lib/node-host";
+import { nodeApiserverArgs, nodeBinsFrom, nodeHostChangesRecorded, nodeProcs, prepareNodeHost, startNode, stopNode, type NodeState } from "./lib/node";
 import { planePkiPaths } from "./lib/pki";
 import { adoptProc, isRunning, pollUntil, stopProc, type Proc } from "./lib/procs";
 
@@ -214,11 +214,14 @@ async function startCluster(store: StoreKind, flags: Set<string>, { withNode, ke
     store,
     detached: true,
     extraArgs: withNode ? { apiserver: nodeApiserverArgs(pkiPaths) } : undefined,
+    apiHost: withNode ? NODE_NAMES.nodeIp : undefined,
   });
   const stopOnSignal = () => void plane.stop().finally(() => process.exit(130));
   process.once("SIGINT", stopOnSignal).once("SIGTERM", stopOnSignal);
-  await plane.start(keep?.ports);
   try {
+    // The node IP must exist before kube-apiserver binds it.
+    if (nodeBins) prepareNodeHost(CLUSTER_DIR);
+    await plane.start(keep?.ports);
     const state: ClusterState = { ...stateOf(plane, bins, store), ...(keep ? { runId: keep.runId, node: keep.node } : {}) };
     writeState(state);
     await writeMarker(plane, state, await assertKubernetesVersion(plane));
@@ -234,6 +237,7 @@ async function startCluster(store: StoreKind, flags: Set<string>, { withNode, ke
     return 0;
   } catch (err) {
     await plane.stop();
+    if (nodeBins) await stopNode(CLUSTER_DIR, undefined);
     rmSync(STATE_FILE, { force: true });
     throw err;
   }

@@ -41,6 +41,11 @@ export interface PlaneOptions {
   extraArgs?: { store?: string[]; apiserver?: string[]; kcm?: string[] };
   /** Bound for the whole start, default 120 s. */
   readyTimeoutMs?: number;
+  /**
+   * Address kube-apiserver binds, advertises and is reached at (default 127.0.0.1). Pods on a local node
+   * need one that is not loopback (it becomes the endpoint of Service default/kubernetes).
+   */
+  apiHost?: string;
 }
 
 /** What a client needs to reach the plane as the admin (system:masters). */
@@ -142,7 +147,7 @@ export class ControlPlane implements ApiConnection {
   }
 
   get apiUrl(): string {
-    return `https://${LOOPBACK}:${this.portsInUse.apiserver}`;
+    return `https://${this.opts.apiHost ?? LOOPBACK}:${this.portsInUse.apiserver}`;
   }
 
   get ports(): PlanePorts {
@@ -320,13 +325,13 @@ export class ControlPlane implements ApiConnection {
     const { apiserver, store } = this.portsInUse;
     const args = [
       `--etcd-servers=http://${LOOPBACK}:${store}`,
-      `--bind-address=${LOOPBACK}`,
+      `--bind-address=${this.opts.apiHost ?? LOOPBACK}`,
       `--secure-port=${apiserver}`,
       `--tls-cert-file=${pki.apiserverCert}`,
       `--tls-private-key-file=${pki.apiserverKey}`,
       `--client-ca-file=${pki.caCert}`,
       "--authorization-mode=RBAC",
-      `--service-account-issuer=https://${LOOPBACK}:${apiserver}`,
+      `--service-account-issuer=${this.apiUrl}`,
       `--service-account-key-file=${pki.saPub}`,
       `--service-account-signing-key-file=${pki.saKey}`,
       "--service-cluster-ip-range=10.0.0.0/24",

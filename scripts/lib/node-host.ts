@@ -15,7 +15,15 @@ export const NODE_NAMES = {
 };
 
 export const DEBIAN_PACKAGES = ["containerd", "runc", "containernetworking-plugins", "busybox-static"];
-const SYSCTLS = ["vm/overcommit_memory", "kernel/panic", "kernel/panic_on_oops", "net/ipv4/ip_forward"];
+const SYSCTLS = [
+  "vm/overcommit_memory",
+  "kernel/panic",
+  "kernel/panic_on_oops",
+  "net/ipv4/ip_forward",
+  "net/ipv4/conf/all/route_localnet",
+  "net/bridge/bridge-nf-call-iptables",
+  "net/netfilter/nf_conntrack_max",
+];
 const HOST_DIRS = ["/var/lib/kubelet", "/var/lib/cni", "/var/log/containers", "/var/log/pods", "/run/containerd", "/var/run/netns", "/etc/cni"];
 const CGROUP_FS = "/sys/fs/cgroup";
 

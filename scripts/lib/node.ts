@@ -1,6 +1,6 @@
 // A real node for the local cluster: containerd (own root, state and socket) + runc, a CNI bridge, the
-// self-made busybox image as sandbox image, kubelet (cgroupfs, serving TLS with webhook authn/authz) and
-// kube-scheduler. Facts that shaped it are in docs/testing.md ("A real node").
+// self-made busybox image as sandbox image, kubelet (cgroupfs, serving TLS with webhook authn/authz),
+// kube-proxy (iptables) and kube-scheduler. Facts that shaped it are in docs/testing.md ("A real node").
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -18,11 +18,12 @@ export interface NodeBins {
   containerd: string;
   kubelet: string;
   scheduler: string;
+  proxy: string;
 }
 
 export interface NodeState {
-  pids: { containerd: number; kubelet: number; scheduler: number };
-  ports: { kubelet: number; kubeletHealthz: number; scheduler: number };
+  pids: { containerd: number; kubelet: number; scheduler: number; proxy: number };
+  ports: { kubelet: number; kubeletHealthz: number; scheduler: number; proxyHealthz: number; proxyMetrics: number };
   bins: NodeBins;
   containerdSocket: string;
 }
@@ -43,7 +44,7 @@ export function nodeHostChangesRecorded(clusterDir: string): boolean {
 
 /**
  * kube-apiserver flags a node needs: Node authorization for kubelets, a client certificate to reach
- * kubelets (logs, exec), and webhooks reaching Service endpoints directly (there is no kube-proxy).
+ * kubelets (logs, exec), and webhooks reaching Service endpoints directly (kube-apiserver is no Pod).
  * Without the node lifecycle controller nothing would lift the not-ready taint TaintNodesByCondition adds.
  */
 export function nodeApiserverArgs(pki: PlanePkiPaths): string[] {
@@ -52,14 +53,17 @@ export function nodeApiserverArgs(pki: PlanePkiPaths): string[] {
     `--kubelet-client-certificate=${pki.adminCert}`,
     `--kubelet-client-key=${pki.adminKey}`,
     "--kubelet-preferred-address-types=InternalIP,Hostname",
-    "--disable-admission-plugins=ServiceAccount,TaintNodesByCondition",
+    // Pods get ServiceAccount tokens (the plain local cluster disables that plugin).
+    "--disable-admission-plugins=TaintNodesByCondition",
     "--enable-aggregator-routing=true",
+    // Service default/kubernetes gets the node IP as its endpoint, which kube-proxy forwards Pods to.
+    "--endpoint-reconciler-type=lease",
   ];
 }
 
 export function nodeBinsFrom(env: Record<string, string>): NodeBins {
   // VWS_BIN_CONTAINERD swaps Debian's containerd (tests use it to prove a failing containerd is reported).
-  const bins = { containerd: process.env.VWS_BIN_CONTAINERD || "/usr/bin/containerd", kubelet: env.VWS_BIN_KUBELET ?? "", scheduler: env.VWS_BIN_KUBE_SCHEDULER ?? "" };
+  const bins = { containerd: process.env.VWS_BIN_CONTAINERD || "/usr/bin/containerd", kubelet: env.VWS_BIN_KUBELET ?? "", scheduler: env.VWS_BIN_KUBE_SCHEDULER ?? "", proxy: env.VWS_BIN_KUBE_PROXY ?? "" };
   for (const [key, path] of Object.entries(bins)) {
     if (!path || !existsSync(path)) throw new Error(`no ${key} binary (${path || "empty"}): run bash scripts/k8s-bins.sh --with-node`);
   }
@@ -69,6 +73,7 @@ export function nodeBinsFrom(env: Record<string, string>): NodeBins {
 export function nodeProcs(clusterDir: string, state: NodeState): Proc[] {
   const logs = join(clusterDir, "logs");
   return [
+    adoptProc("kube-proxy", state.pids.proxy, state.bins.proxy, join(logs, "kube-proxy.log")),
     adoptProc("kube-scheduler", state.pids.scheduler, state.bins.scheduler, join(logs, "kube-scheduler.log")),
     adoptProc("kubelet", state.pids.kubelet, state.bins.kubelet, join(logs, "kubelet.log")),
     adoptProc("containerd", state.pids.containerd, state.bins.containerd, join(logs, "containerd.log")),
@@ -82,21 +87,28 @@ interface StartOptions {
   bins: NodeBins;
 }
 
-/** Starts containerd, kubelet and kube-scheduler (detached) and waits for the Node to be Ready. */
-export async function startNode(opts: StartOptions): Promise<NodeState> {
-  const { clusterDir, conn, bins } = opts;
+/**
+ * Records the host as it is, then assigns the node IP and kubelet's cgroup root. Runs before the control
+ * plane starts (kube-apiserver binds the node IP); stopNode undoes it.
+ */
+export function prepareNodeHost(clusterDir: string): void {
   if (linkExists(NODE_NAMES.bridge) || nodeIpAssigned()) {
     throw new Error(`link ${NODE_NAMES.bridge} or address ${NODE_NAMES.nodeIp} exists: another local node runs (stop it with its down)`);
   }
-  const dir = nodeDir(clusterDir);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  mkdirSync(nodeDir(clusterDir), { recursive: true, mode: 0o700 });
   writeFileSync(hostSnapshotPath(clusterDir), JSON.stringify(snapshotHost()));
-  const [kubelet = 0, kubeletHealthz = 0, scheduler = 0] = await freePorts(3);
+  prepareHost();
+}
+
+/** Starts containerd, kubelet, kube-proxy and kube-scheduler (detached) and waits for the Node to be Ready. */
+export async function startNode(opts: StartOptions): Promise<NodeState> {
+  const { clusterDir, conn, bins } = opts;
+  const dir = nodeDir(clusterDir);
+  const [kubelet = 0, kubeletHealthz = 0, scheduler = 0, proxyHealthz = 0, proxyMetrics = 0] = await freePorts(5);
   const logs = join(clusterDir, "logs");
   const socket = join(dir, "containerd", "containerd.sock");
   const started: Proc[] = [];
   try {
-    prepareHost();
     const containerd = spawnLogged({ name: "containerd", bin: bins.containerd, args: ["--config", writeContainerdConfig(dir, socket)], logPath: join(logs, "containerd.log"), detached: true });
     started.push(containerd);
     await pollUntil(async () => ctr(socket, ["version"]).ok, { what: `containerd on ${socket}`, timeoutMs: 30_000, watch: [containerd] });
@@ -135,10 +147,28 @@ export async function startNode(opts: StartOptions): Promise<NodeState> {
       detached: true,
     });
     started.push(schedulerProc);
+    const proxyProc = spawnLogged({
+      name: "kube-proxy",
+      bin: bins.proxy,
+      args: [
+        `--kubeconfig=${join(clusterDir, "kubeconfig")}`,
+        `--hostname-override=${NODE_NAME}`,
+        "--proxy-mode=iptables",
+        `--cluster-cidr=${NODE_NAMES.podSubnet}`,
+        `--healthz-bind-address=${LOOPBACK}:${proxyHealthz}`,
+        `--metrics-bind-address=${LOOPBACK}:${proxyMetrics}`,
+        // Leave the host's conntrack table sizes alone.
+        "--conntrack-max-per-core=0",
+        "--v=1",
+      ],
+      logPath: join(logs, "kube-proxy.log"),
+      detached: true,
+    });
+    started.push(proxyProc);
     await pollUntil(() => nodeReady(conn), { what: `Node ${NODE_NAME} Ready`, timeoutMs: 60_000, watch: started });
     return {
-      pids: { containerd: containerd.pid, kubelet: kubeletProc.pid, scheduler: schedulerProc.pid },
-      ports: { kubelet, kubeletHealthz, scheduler },
+      pids: { containerd: containerd.pid, kubelet: kubeletProc.pid, scheduler: schedulerProc.pid, proxy: proxyProc.pid },
+      ports: { kubelet, kubeletHealthz, scheduler, proxyHealthz, proxyMetrics },
       bins,
       containerdSocket: socket,
     };
@@ -158,7 +188,7 @@ export async function stopNode(clusterDir: string, state: NodeState | undefined)
 async function stopAndRestore(clusterDir: string, procs: Proc[], socket: string): Promise<string[]> {
   const failures: string[] = [];
   const byName = (n: string) => procs.find((p) => p.name === n);
-  for (const name of ["kube-scheduler", "kubelet"]) {
+  for (const name of ["kube-proxy", "kube-scheduler", "kubelet"]) {
     const proc = byName(name);
     if (proc) await stopProc(proc, { timeoutMs: 10_000 }).catch((err: Error) => failures.push(err.message));
   }

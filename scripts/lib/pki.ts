@@ -154,6 +154,12 @@ export interface PlanePki {
 }
 
 const LOOPBACK_SANS = { ips: ["127.0.0.1", "::1"], dns: ["localhost"] };
+// Pods of a local node reach kube-apiserver as Service default/kubernetes (first IP of 10.0.0.0/24) on the
+// node IP (scripts/lib/node-host.ts).
+const APISERVER_SANS = {
+  ips: [...LOOPBACK_SANS.ips, "10.0.0.1", "10.253.255.1"],
+  dns: [...LOOPBACK_SANS.dns, "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"],
+};
 const MIN_REMAINING_MS = DAY_MS;
 
 export function planePkiPaths(dir: string): PlanePkiPaths {
@@ -202,7 +208,7 @@ async function writePlanePki(dir: string, paths: PlanePkiPaths): Promise<void> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   const ca = await createCa({ cn: "vws-local-ca" });
-  const apiserver = await issueCert(ca, { cn: "kube-apiserver", usage: "server", sans: LOOPBACK_SANS });
+  const apiserver = await issueCert(ca, { cn: "kube-apiserver", usage: "server", sans: APISERVER_SANS });
   const admin = await issueCert(ca, { cn: "vws-admin", org: "system:masters", usage: "client" });
   const kcm = await issueCert(ca, { cn: "kube-controller-manager", usage: "server", sans: LOOPBACK_SANS });
   const sa = await createServiceAccountKeyPair();
