@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join, resolve } from "node:path";
 import { apiRequest, apiserverReady, createPlane, type ApiConnection, type ControlPlane, type PlanePorts, type StoreKind } from "./lib/controlplane";
 import { ensureDebianPackages, NODE_NAMES } from "./lib/node-host";
-import { nodeApiserverArgs, nodeBinsFrom, nodeHostChangesRecorded, nodeProcs, prepareNodeHost, startNode, stopNode, type NodeState } from "./lib/node";
+import { NODE_KCM_ARGS, nodeApiserverArgs, nodeBinsFrom, nodeHostChangesRecorded, nodeProcs, prepareNodeHost, startNode, stopNode, type NodeState } from "./lib/node";
 import { planePkiPaths } from "./lib/pki";
 import { adoptProc, isRunning, pollUntil, stopProc, type Proc } from "./lib/procs";
 
@@ -213,7 +213,7 @@ async function startCluster(store: StoreKind, flags: Set<string>, { withNode, ke
     withKcm: true,
     store,
     detached: true,
-    extraArgs: withNode ? { apiserver: nodeApiserverArgs(pkiPaths) } : undefined,
+    extraArgs: withNode ? { apiserver: nodeApiserverArgs(pkiPaths), kcm: NODE_KCM_ARGS } : undefined,
     apiHost: withNode ? NODE_NAMES.nodeIp : undefined,
   });
   const stopOnSignal = () => void plane.stop().finally(() => process.exit(130));

@@ -82,7 +82,7 @@ export async function startPlane(opts: PlaneOptions): Promise<ControlPlane> {
 
 /** Prepares state dir and PKI without starting anything, so callers can hook signals before start(). */
 export async function createPlane(opts: PlaneOptions): Promise<ControlPlane> {
-  return new ControlPlane(opts, ensureLayout(opts), await ensurePlanePki(join(resolve(opts.stateDir), "pki")));
+  return new ControlPlane(opts, ensureLayout(opts), await ensurePlanePki(join(resolve(opts.stateDir), "pki"), opts.apiHost));
 }
 
 export async function apiRequest(conn: ApiConnection, path: string, init: RequestInit = {}): Promise<Response> {

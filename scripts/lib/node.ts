@@ -61,6 +61,9 @@ export function nodeApiserverArgs(pki: PlanePkiPaths): string[] {
   ];
 }
 
+/** Controllers Pods of Deployments and Services need, added to the local cluster's (list flags accumulate). */
+export const NODE_KCM_ARGS = ["--controllers=deployment-controller,replicaset-controller,endpoints-controller,endpointslice-controller"];
+
 export function nodeBinsFrom(env: Record<string, string>): NodeBins {
   // VWS_BIN_CONTAINERD swaps Debian's containerd (tests use it to prove a failing containerd is reported).
   const bins = { containerd: process.env.VWS_BIN_CONTAINERD || "/usr/bin/containerd", kubelet: env.VWS_BIN_KUBELET ?? "", scheduler: env.VWS_BIN_KUBE_SCHEDULER ?? "", proxy: env.VWS_BIN_KUBE_PROXY ?? "" };

@@ -1,0 +1,141 @@
+/**
+ * The chart running the operator as a Pod on a real node (private cluster, `up --with-node`): the image
+ * `npm run image` builds is imported into the node's containerd, `helm install` deploys it, kubelet's
+ * probes on /healthz and /readyz make it Ready, it talks to kube-apiserver with its own ServiceAccount
+ * (in-cluster config through Service default/kubernetes and kube-proxy), its webhook behind its Service
+ * denies an ungated write, it reconciles an ApplicationInstance into a HelmRelease and exports /metrics.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { APPLICATION_INSTANCE } from "../../src/api/groups";
+import { HELM_RELEASE } from "../../src/flux/types";
+import { KubeClient } from "../../src/kube/client";
+import { resolveKubeConfig } from "../../src/kube/config";
+import type { KubeObject, ResourceType } from "../../src/kube/types";
+import { NAMESPACE_TYPE } from "../../src/manager/namespace-gate";
+import { REPO_ROOT } from "../support/cluster";
+import { installTestCrds } from "../support/crds";
+import { eventually } from "../support/eventually";
+import { k8sBin } from "../support/k8s-bins";
+
+const CLUSTER_DIR = join(REPO_ROOT, ".local/node-chart-cluster");
+const WORK = join(REPO_ROOT, ".local/node-chart-test");
+const REPOSITORY = "vws.local/vworkspace-operator";
+const RELEASE_NS = "vws-system";
+const POD: ResourceType = { group: "", version: "v1", kind: "Pod", plural: "pods", namespaced: true };
+
+interface PodView extends KubeObject {
+  spec: { nodeName?: string; serviceAccountName?: string; containers: { image: string }[] };
+  status?: { podIP?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { ready: boolean; restartCount: number; state?: unknown }[] };
+}
+
+function mustRun(cmd: string[], env: Record<string, string> = {}): string {
+  const res = Bun.spawnSync({ cmd, cwd: REPO_ROOT, env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
+  const out = `${res.stdout.toString()}${res.stderr.toString()}`;
+  if (res.exitCode !== 0) throw new Error(`${cmd.join(" ")} exited ${res.exitCode}:\n${out.slice(-3000)}`);
+  return out;
+}
+
+const localCluster = (...args: string[]) => mustRun([process.execPath, "scripts/local-cluster.ts", ...args], { VWS_CLUSTER_DIR: CLUSTER_DIR });
+const helm = (...args: string[]) => mustRun([k8sBin("VWS_BIN_HELM"), ...args], { KUBECONFIG: join(CLUSTER_DIR, "kubeconfig") });
+
+let client: KubeClient;
+let pod: PodView;
+let installToReadyS = 0;
+let tag = "";
+
+function instance(name: string, namespace: string): KubeObject {
+  return {
+    apiVersion: "apps.vworkspace.io/v1alpha1",
+    kind: "ApplicationInstance",
+    metadata: { name, namespace },
+    spec: {
+      appRef: { catalogId: "demo" },
+      chart: { sourceType: "helm", url: "https://charts.example.com", name: "demo", version: "1.0.0" },
+      release: { name, namespace },
+      values: { source: "inline", inline: { a: 1 } },
+    },
+  };
+}
+
+beforeAll(async () => {
+  Bun.spawnSync({ cmd: [process.execPath, "scripts/local-cluster.ts", "down", "--purge", "--quiet"], cwd: REPO_ROOT, env: { ...process.env, VWS_CLUSTER_DIR: CLUSTER_DIR } });
+  rmSync(WORK, { recursive: true, force: true });
+  mkdirSync(WORK, { recursive: true });
+  localCluster("up", "--with-node");
+  // Always rebuilt: a binary left from older sources would test stale code.
+  for (const arch of ["amd64", "arm64"]) mustRun(["bash", "scripts/build.sh", `linux-${arch}`]);
+  mustRun(["bash", "scripts/image.sh", "--out", join(WORK, "layout")]);
+  mustRun(["tar", "-C", join(WORK, "layout"), "-cf", join(WORK, "image.tar"), "."]);
+  const state = JSON.parse(readFileSync(join(CLUSTER_DIR, "state.json"), "utf8")) as { node: { containerdSocket: string } };
+  // The layout names its index by version (org.opencontainers.image.ref.name); ctr makes that REPOSITORY:version.
+  const index = JSON.parse(readFileSync(join(WORK, "layout", "index.json"), "utf8")) as { manifests: { annotations?: Record<string, string> }[] };
+  tag = index.manifests[0]?.annotations?.["org.opencontainers.image.ref.name"] ?? "";
+  expect(tag).not.toBe("");
+  mustRun(["ctr", "--address", state.node.containerdSocket, "-n", "k8s.io", "images", "import", "--base-name", REPOSITORY, join(WORK, "image.tar")]);
+  client = KubeClient.fromKubeConfig(resolveKubeConfig({ kubeconfigPath: join(CLUSTER_DIR, "kubeconfig"), env: {} }));
+  await installTestCrds(client, REPO_ROOT);
+  const installed = Date.now();
+  helm(
+    "install", "vws", join(REPO_ROOT, "chart"), "--namespace", RELEASE_NS, "--create-namespace",
+    "--set", `image.repository=${REPOSITORY}`, "--set", `image.tag=${tag}`, "--set", "image.pullPolicy=Never",
+    "--set", "clusterId=c-node",
+  );
+  pod = await eventually(
+    async () => {
+      const pods = await client.list<PodView>(POD, { namespace: RELEASE_NS, labelSelector: "app.kubernetes.io/name=vworkspace-operator" });
+      const p = pods.items[0];
+      const ready = p?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+      if (!ready) throw new Error(`operator Pod not Ready: ${JSON.stringify(p?.status?.containerStatuses ?? p?.status?.conditions ?? "no Pod")}`);
+      return p;
+    },
+    { what: "operator Pod Ready", timeoutMs: 120_000 },
+  );
+  installToReadyS = (Date.now() - installed) / 1000;
+}, 600_000);
+
+afterAll(() => {
+  Bun.spawnSync({ cmd: [process.execPath, "scripts/local-cluster.ts", "down", "--purge", "--quiet"], cwd: REPO_ROOT, env: { ...process.env, VWS_CLUSTER_DIR: CLUSTER_DIR } });
+  rmSync(WORK, { recursive: true, force: true });
+}, 120_000);
+
+describe("the chart runs the operator as a Pod on the local node", () => {
+  test("the Pod is Ready through kubelet probes, on the node, with its own ServiceAccount and the built image", () => {
+    console.log(`helm install → operator Pod Ready: ${installToReadyS.toFixed(1)}s; Pod ${pod.metadata.name} ${pod.status?.podIP} on ${pod.spec.nodeName}`);
+    expect(pod.spec.nodeName).toBe("vws-node");
+    expect(pod.spec.serviceAccountName).toBe("vworkspace-operator");
+    expect(pod.spec.containers[0]?.image).toBe(`${REPOSITORY}:${tag}`);
+    expect(pod.status?.containerStatuses?.[0]?.restartCount).toBe(0);
+  });
+
+  test("its webhook, behind its Service, denies an ApplicationInstance in an ungated namespace", async () => {
+    const ns = `ungated-${Math.random().toString(36).slice(2, 8)}`;
+    await client.create(NAMESPACE_TYPE, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+    const denied = await eventually(
+      async () => {
+        const message = await client.create(APPLICATION_INSTANCE, instance("probe", ns), { dryRun: true }).then(() => "", (err: Error) => err.message);
+        return message.includes("vapplicationinstance.kb.io") && !message.includes("failed calling webhook") ? message : undefined;
+      },
+      { what: "the webhook's denial of an ungated write", timeoutMs: 60_000 },
+    );
+    expect(denied).toContain(`namespace "${ns}" is not managed by vworkspace`);
+  }, 90_000);
+
+  test("it reconciles an ApplicationInstance in a gated namespace into a HelmRelease", async () => {
+    const ns = `gated-${Math.random().toString(36).slice(2, 8)}`;
+    await client.create(NAMESPACE_TYPE, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { "managed-by": "vworkspace" } } });
+    await eventually(() => client.create(APPLICATION_INSTANCE, instance("shop", ns)), { what: "ApplicationInstance admitted", timeoutMs: 60_000 });
+    const release = await eventually(() => client.get(HELM_RELEASE, "shop", { namespace: ns }).catch(() => undefined), { what: "HelmRelease shop", timeoutMs: 60_000 });
+    expect(release.metadata.name).toBe("shop");
+  }, 90_000);
+
+  test("it exports /metrics on its metrics port", async () => {
+    const res = await fetch(`http://${pod.status?.podIP}:8080/metrics`, { signal: AbortSignal.timeout(10_000) });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toMatch(/^# HELP /m);
+    expect(text).toContain("vworkspace_operator_reconcile_total");
+    expect(text).toContain("vworkspace_operator_webhook_requests_total");
+  });
+});
