@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { APPLICATION_INSTANCE } from "../../src/api/groups";
 import { HELM_RELEASE } from "../../src/flux/types";
+import { LEASE_TYPE, type Lease } from "../../src/kube/leader";
 import { KubeClient } from "../../src/kube/client";
 import { resolveKubeConfig } from "../../src/kube/config";
 import type { KubeObject, ResourceType } from "../../src/kube/types";
@@ -24,6 +25,9 @@ const WORK = join(REPO_ROOT, ".local/node-chart-test");
 const REPOSITORY = "vws.local/vworkspace-operator";
 const RELEASE_NS = "vws-system";
 const POD: ResourceType = { group: "", version: "v1", kind: "Pod", plural: "pods", namespaced: true };
+const PDB: ResourceType = { group: "policy", version: "v1", kind: "PodDisruptionBudget", plural: "poddisruptionbudgets", namespaced: true };
+const LEASE_NAME = "dad03b25.vworkspace.io";
+const SELECTOR = "app.kubernetes.io/name=vworkspace-operator";
 
 interface PodView extends KubeObject {
   spec: { nodeName?: string; serviceAccountName?: string; containers: { image: string }[] };
@@ -44,6 +48,15 @@ let client: KubeClient;
 let pod: PodView;
 let installToReadyS = 0;
 let tag = "";
+
+/** Sum of vworkspace_operator_reconcile_total over its labels, read from the Pod's /metrics. */
+async function reconcileCount(podIP: string): Promise<number> {
+  const text = await (await fetch(`http://${podIP}:8080/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+  return text
+    .split("\n")
+    .filter((line) => line.startsWith("vworkspace_operator_reconcile_total"))
+    .reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
+}
 
 function instance(name: string, namespace: string): KubeObject {
   return {
@@ -84,7 +97,7 @@ beforeAll(async () => {
   );
   pod = await eventually(
     async () => {
-      const pods = await client.list<PodView>(POD, { namespace: RELEASE_NS, labelSelector: "app.kubernetes.io/name=vworkspace-operator" });
+      const pods = await client.list<PodView>(POD, { namespace: RELEASE_NS, labelSelector: SELECTOR });
       const p = pods.items[0];
       const ready = p?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
       if (!ready) throw new Error(`operator Pod not Ready: ${JSON.stringify(p?.status?.containerStatuses ?? p?.status?.conditions ?? "no Pod")}`);
@@ -138,4 +151,36 @@ describe("the chart runs the operator as a Pod on the local node", () => {
     expect(text).toContain("vworkspace_operator_reconcile_total");
     expect(text).toContain("vworkspace_operator_webhook_requests_total");
   });
+
+  test("two replicas elect one leader; the standby takes over when the leader's Pod is deleted", async () => {
+    helm("upgrade", "vws", join(REPO_ROOT, "chart"), "--namespace", RELEASE_NS, "--reuse-values", "--set", "replicas=2");
+    const readyPods = async (): Promise<PodView[]> => {
+      const pods = await client.list<PodView>(POD, { namespace: RELEASE_NS, labelSelector: SELECTOR });
+      return pods.items.filter((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+    };
+    const pods = await eventually(async () => ((await readyPods()).length === 2 ? readyPods() : undefined), { what: "two operator Pods Ready", timeoutMs: 120_000 });
+    const pdb = await client.get<KubeObject & { status?: { expectedPods?: number } }>(PDB, "vworkspace-operator", { namespace: RELEASE_NS });
+    expect(pdb.spec).toMatchObject({ maxUnavailable: 1 });
+    const holderOf = async () => (await client.get<Lease>(LEASE_TYPE, LEASE_NAME, { namespace: RELEASE_NS })).spec?.holderIdentity ?? "";
+    const podOf = (holder: string) => pods.find((p) => holder.startsWith(`${p.metadata.name}_`));
+    const leader = podOf(await eventually(async () => ((await holderOf()) !== "" ? holderOf() : undefined), { what: "a Lease holder" }));
+    expect(leader).toBeDefined();
+    const standby = pods.find((p) => p !== leader);
+
+    const standbyReconciles = () => reconcileCount(standby?.status?.podIP ?? "");
+    expect(await standbyReconciles()).toBe(0);
+    const deleted = Date.now();
+    await client.delete(POD, leader?.metadata.name ?? "", { namespace: RELEASE_NS });
+    await eventually(async () => podOf(await holderOf()) === standby, { what: "the standby holds the Lease", timeoutMs: 90_000 });
+    const electedS = (Date.now() - deleted) / 1000;
+    // The new leader starts its controllers and reconciles the instances the earlier tests left.
+    await eventually(async () => (await standbyReconciles()) > 0, { what: "the new leader's first reconcile", timeoutMs: 60_000, intervalMs: 100 });
+    const reconciledS = (Date.now() - deleted) / 1000;
+    console.log(`failover: leader Pod delete → standby holds the Lease ${electedS.toFixed(1)}s → its first reconcile ${reconciledS.toFixed(1)}s`);
+
+    const ns = `failover-${Math.random().toString(36).slice(2, 8)}`;
+    await client.create(NAMESPACE_TYPE, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { "managed-by": "vworkspace" } } });
+    await client.create(APPLICATION_INSTANCE, instance("after-failover", ns));
+    await eventually(() => client.get(HELM_RELEASE, "after-failover", { namespace: ns }).catch(() => undefined), { what: "HelmRelease from the new leader", timeoutMs: 60_000 });
+  }, 240_000);
 });
