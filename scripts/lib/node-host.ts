@@ -1,6 +1,6 @@
 // Host changes a local node makes, recorded before it starts and undone by `down`: Debian packages it
 // needs, sysctls kubelet and the CNI bridge set, iptables chains, the bridge and node-IP links, cgroups,
-// network namespaces, mounts and the host directories kubelet/containerd/CNI create (docs/testing.md).
+// network namespaces, mounts and the host directories kubelet/containerd/CNI create (README.md, "A real node").
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 

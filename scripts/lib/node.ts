@@ -1,6 +1,6 @@
 // A real node for the local cluster: containerd (own root, state and socket) + runc, a CNI bridge, the
 // self-made busybox image as sandbox image, kubelet (cgroupfs, serving TLS with webhook authn/authz),
-// kube-proxy (iptables) and kube-scheduler. Facts that shaped it are in docs/testing.md ("A real node").
+// kube-proxy (iptables) and kube-scheduler. Facts that shaped it are in README.md ("A real node").
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
