@@ -182,6 +182,17 @@ export async function startNode(opts: StartOptions): Promise<NodeState> {
   }
 }
 
+/**
+ * Lets the node's containerd pull from a plain-HTTP registry on this machine (e.g. the loopback OCI
+ * registry the tests push images to). containerd reads certs.d on every pull: no restart needed.
+ */
+export function trustLoopbackRegistry(clusterDir: string, hostPort: string): void {
+  if (!/^127\.0\.0\.1:\d+$/.test(hostPort)) throw new Error(`only a loopback registry may be trusted over HTTP, not ${hostPort}`);
+  const dir = join(nodeDir(clusterDir), "containerd", "certs.d", hostPort);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "hosts.toml"), `server = "http://${hostPort}"\n\n[host."http://${hostPort}"]\n  capabilities = ["pull", "resolve"]\n`);
+}
+
 /** Stops the node's processes and Pod containers and restores the host; returns what it could not undo. */
 export async function stopNode(clusterDir: string, state: NodeState | undefined): Promise<string[]> {
   const procs = state ? nodeProcs(clusterDir, state) : [];
