@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { BAD_API_VERSIONS } from "./intents";
 import { recordAttack } from "../support/tally";
-import { canaryJob, injectJobs, sign, type Stage } from "../support/stage";
+import { answerable, canaryJob, injectJobs, sign, type Stage } from "../support/stage";
 
 export const FUZZ_SEED = Number(process.env.VWS_FUZZ_SEED ?? 20_261_207);
 const ENVELOPES = 10_000;
@@ -71,7 +71,7 @@ export async function fuzzEnvelopes(stage: Stage): Promise<string[]> {
     }
     const results = await injectJobs(stage, batch.map((entry) => entry.job), 120_000);
     for (const { job, signed } of batch) {
-      if (typeof job.id !== "string" || job.id === "") {
+      if (!answerable(job.id)) {
         safe += 1;
         continue;
       }

@@ -35,7 +35,12 @@ const GARBLED_ANSWERS = [
 ];
 
 export async function garbledAnswers(stage: Stage): Promise<string | undefined> {
-  for (const text of GARBLED_ANSWERS) await stage.proxy.inject(() => jsonAnswer(text));
+  for (const text of GARBLED_ANSWERS) {
+    await stage.proxy.inject(() => jsonAnswer(text));
+    // One ordinary poll between two garbled answers, so the agent's backoff never grows past its first step.
+    const answered = stage.proxy.forwardedPolls;
+    await eventually(() => stage.proxy.forwardedPolls > answered, { what: "an ordinary poll after a garbled answer", timeoutMs: 30_000 });
+  }
   const alive = await canaryJob(stage);
   for (let index = 0; index < GARBLED_ANSWERS.length; index += 1) recordAttack("garbled jobs answer", { refused: alive, escaped: !alive, note: `agent alive ${alive}` });
   return alive ? undefined : "garbled jobs answers: the agent no longer applies a signed job";

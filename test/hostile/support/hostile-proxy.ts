@@ -26,6 +26,8 @@ export class HostileProxy {
   readonly statuses = new Map<string, Record<string, unknown>[]>();
   /** GET /jobs requests seen, injected or forwarded. */
   polls = 0;
+  /** Polls the reference plane answered (not replaced by an injection). */
+  forwardedPolls = 0;
   readonly #localIds = new Set<string>();
   readonly #injections: Injection[] = [];
   #wakePoll: (() => void) | undefined;
@@ -110,7 +112,10 @@ export class HostileProxy {
     const forwarded = this.#forward(request, url, upstreamAbort.signal);
     const winner = await Promise.race([forwarded, injected]);
     this.#wakePoll = undefined;
-    if (winner !== "injected") return winner;
+    if (winner !== "injected") {
+      this.forwardedPolls += 1;
+      return winner;
+    }
     // The plane's jobs (if any) stay unacked and are redelivered on the next poll.
     upstreamAbort.abort();
     await forwarded.catch(() => undefined);

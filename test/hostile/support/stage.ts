@@ -155,9 +155,17 @@ export async function lookup(stage: Stage, type: ResourceType, name: string, nam
   }
 }
 
+/**
+ * Ids the agent can ack and answer: a string that is not empty and not a dot segment (`/jobs/./ack` is
+ * normalised away by URL parsing, so such a job is acked nowhere and skipped).
+ */
+export function answerable(id: unknown): id is string {
+  return typeof id === "string" && id !== "" && id !== "." && id !== "..";
+}
+
 /** Serves the envelopes in one jobs answer of the hostile proxy and waits for the result of every string id. */
 export async function injectJobs(stage: Stage, jobs: Array<Record<string, unknown>>, timeoutMs = 90_000): Promise<Map<string, Record<string, unknown>>> {
-  const ids = jobs.map((job) => job.id).filter((id): id is string => typeof id === "string" && id !== "");
+  const ids = jobs.map((job) => job.id).filter((id): id is string => answerable(id));
   await stage.proxy.injectJobs(jobs);
   await eventually(() => ids.every((id) => stage.proxy.results.has(id)), { what: `results of ${ids.length} injected jobs`, timeoutMs });
   return new Map(ids.map((id) => [id, stage.proxy.results.get(id)!]));
