@@ -103,7 +103,9 @@ describe("a hostile control plane stays bounded", () => {
       const own = /\/(configmaps\/vworkspace-applied-jobs|secrets\/vworkspace-agent-credentials|secrets\/vworkspace-operator-keypair)$/.test(key);
       if (!own && managers.some((manager) => manager === "vworkspace-agent" || manager === "vworkspace-operator")) problems.push(`operator namespace object written by the operator: ${key}`);
     }
-    problems.push(...leaks(await runSecrets(stage), await runTexts(stage)));
+    const secrets = await runSecrets(stage);
+    const texts = await runTexts(stage);
+    problems.push(...leaks([...secrets, ...stage.quoted], texts.outside), ...leaks(secrets, texts.objects));
 
     const sum = totals();
     console.log(`\nadversarial suite: attack table (fuzz seed ${FUZZ_SEED})\n${attackTable()}\n`);

@@ -69,7 +69,7 @@ export async function fluxStatusRedaction(stage: Stage): Promise<string | undefi
   const result = (await runJobs(stage, [job])).get(job.id);
   if (result?.outcome !== "succeeded") return `redaction setup: the tenant HelmRelease was not applied: ${JSON.stringify(result)}`;
   const marker = `leaked-${crypto.randomUUID()}`;
-  stage.planted.push(marker);
+  stage.quoted.push(marker);
   const live = (await lookup(stage, HELM_RELEASE, name, stage.ns.gated)) as KubeObject;
   const now = new Date().toISOString();
   const message = `Helm install failed: values: {"password": "${marker}", "apiKey": "${marker}"} token=${marker}\n-----BEGIN PRIVATE KEY-----\n${marker}\n-----END PRIVATE KEY-----`;

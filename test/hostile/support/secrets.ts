@@ -39,20 +39,24 @@ export async function runSecrets(stage: Stage): Promise<string[]> {
   return values.filter((value) => value.length >= 8);
 }
 
-/** Named texts to search: log, Events, objects (Secrets excluded), plane and proxy records. */
-export async function runTexts(stage: Stage): Promise<Array<[string, string]>> {
+/**
+ * Named texts to search: log, Events, plane and proxy records (`outside`), and the run's objects, Secrets
+ * excluded (`objects`: values a test quoted into a status legitimately stay there).
+ */
+export async function runTexts(stage: Stage): Promise<{ outside: Array<[string, string]>; objects: Array<[string, string]> }> {
   const texts: Array<[string, string]> = [["operator log", readFileSync(stage.logFile, "utf8")]];
+  const objects: Array<[string, string]> = [];
   for (const namespace of [...Object.values(stage.ns), "default"]) {
     const events = await stage.client.list(EVENT_TYPE, { namespace });
     texts.push([`Events in ${namespace}`, JSON.stringify(events.items)]);
   }
   for (const namespace of [stage.ns.operator, stage.ns.gated, stage.ns.velero]) {
-    for (const type of [CONFIG_MAP, HELM_RELEASE]) texts.push([`${type.plural} in ${namespace}`, JSON.stringify((await stage.client.list(type, { namespace })).items)]);
+    for (const type of [CONFIG_MAP, HELM_RELEASE]) objects.push([`${type.plural} in ${namespace}`, JSON.stringify((await stage.client.list(type, { namespace })).items)]);
   }
-  texts.push(["the Cluster", JSON.stringify(await stage.client.get(CLUSTER, stage.clusterName))]);
+  objects.push(["the Cluster", JSON.stringify(await stage.client.get(CLUSTER, stage.clusterName))]);
   texts.push(["plane job records", JSON.stringify(await stage.plane.admin.jobs(stage.clusterId))]);
   texts.push(["plane events", JSON.stringify(await stage.plane.admin.events({ clusterId: stage.clusterId }))]);
   texts.push(["plane log", stage.plane.logs.lines.join("\n")]);
   texts.push(["proxy results", JSON.stringify([...stage.proxy.results.values(), ...stage.proxy.statuses.values()])]);
-  return texts;
+  return { outside: texts, objects };
 }

@@ -45,6 +45,8 @@ export interface Stage {
   ns: { operator: string; gated: string; velero: string; victim: string };
   /** Secret values the audit must never find outside their Secrets. */
   planted: string[];
+  /** Secret values a test wrote into an object's status (as Flux quotes values): they must not leave it. */
+  quoted: string[];
   startedAt: Date;
 }
 
@@ -105,6 +107,7 @@ export async function openStage(cluster: TestCluster, startedAt: Date): Promise<
     key,
     ns,
     planted,
+    quoted: [],
     startedAt,
   };
 }
