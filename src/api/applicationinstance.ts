@@ -224,6 +224,7 @@ export const applicationInstanceCrd: CrdSource = {
   body,
   printerColumns: [
     { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+    { name: "Reason", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
     { name: "Chart", type: "string", jsonPath: ".spec.chart.name" },
     { name: "Version", type: "string", jsonPath: ".spec.chart.version" },
     { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },

@@ -225,6 +225,7 @@ export const clusterCrd: CrdSource = {
     { name: "Phase", type: "string", jsonPath: ".status.phase" },
     { name: "Mode", type: "string", jsonPath: ".status.connectivityMode" },
     { name: "Connected", type: "string", jsonPath: '.status.conditions[?(@.type=="Connected")].status' },
+    { name: "Last Heartbeat", type: "date", jsonPath: ".status.lastHeartbeat" },
     { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
   ],
 };

@@ -120,6 +120,9 @@ export const operationCrd: CrdSource = {
     { name: "Phase", type: "string", jsonPath: ".status.phase" },
     { name: "Type", type: "string", jsonPath: ".spec.type" },
     { name: "Engine", type: "string", jsonPath: ".spec.engine" },
+    // A column shows one condition: Failed says why an Operation ended badly, Accepted why it is held.
+    { name: "Reason", type: "string", jsonPath: '.status.conditions[?(@.type=="Failed")].reason' },
+    { name: "Accepted", type: "string", jsonPath: '.status.conditions[?(@.type=="Accepted")].reason', priority: 1 },
     { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
   ],
 };

@@ -19,6 +19,10 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   run: { summary: "run the controller manager (reconcilers, health, metrics, leader election)", run: runCommand },
   crds: { summary: "print the operator's CustomResourceDefinitions as YAML", run: crdsCommand },
+  doctor: {
+    summary: "report what the cluster has and lacks for the operator (exit 1 when a required piece is missing)",
+    run: async (args, env, io) => (await import("./doctor")).doctorCommand(args, env, io),
+  },
   register: {
     summary: "register this cluster with a control plane (creates the Cluster and waits)",
     run: async (args, env, io) => (await import("./register")).registerCommand(args, env, io),

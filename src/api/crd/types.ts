@@ -36,6 +36,8 @@ export interface PrinterColumn {
   type: "string" | "integer" | "number" | "boolean" | "date";
   jsonPath: string;
   description?: string;
+  /** 0 (default): always shown; greater: only with `kubectl get -o wide`. */
+  priority?: number;
 }
 
 export interface CustomResourceDefinitionVersion {

@@ -77,18 +77,30 @@ describe("names, scope, versions, printer columns", () => {
       "ApplicationInstance",
       [
         ["Ready", '.status.conditions[?(@.type=="Ready")].status'],
+        ["Reason", '.status.conditions[?(@.type=="Ready")].reason'],
         ["Chart", ".spec.chart.name"],
         ["Version", ".spec.chart.version"],
         ["Age", ".metadata.creationTimestamp"],
       ],
     ],
-    ["Operation", [["Phase", ".status.phase"], ["Type", ".spec.type"], ["Engine", ".spec.engine"], ["Age", ".metadata.creationTimestamp"]]],
+    [
+      "Operation",
+      [
+        ["Phase", ".status.phase"],
+        ["Type", ".spec.type"],
+        ["Engine", ".spec.engine"],
+        ["Reason", '.status.conditions[?(@.type=="Failed")].reason'],
+        ["Accepted", '.status.conditions[?(@.type=="Accepted")].reason'],
+        ["Age", ".metadata.creationTimestamp"],
+      ],
+    ],
     [
       "Cluster",
       [
         ["Phase", ".status.phase"],
         ["Mode", ".status.connectivityMode"],
         ["Connected", '.status.conditions[?(@.type=="Connected")].status'],
+        ["Last Heartbeat", ".status.lastHeartbeat"],
         ["Age", ".metadata.creationTimestamp"],
       ],
     ],
