@@ -26,13 +26,14 @@ export const BAD_API_VERSIONS = [
   "apps.vworkspace.io/v1 alpha1",
 ];
 
-/** A CP-managed ConfigMap the traversal deletes aim at; returns its name. */
-async function canary(stage: Stage): Promise<string> {
-  const name = `canary-${crypto.randomUUID().slice(0, 8)}`;
-  const job = await envelope(stage, "apply", { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: stage.ns.gated }, data: { a: "1" } });
-  const result = (await runJobs(stage, [job])).get(job.id);
-  if (result?.outcome !== "succeeded") throw new Error(`the canary ConfigMap was not applied: ${JSON.stringify(result)}`);
-  return name;
+/** CP-managed ConfigMaps the traversal deletes aim at, one per delete; returns their names. */
+async function canaries(stage: Stage, count: number): Promise<string[]> {
+  const names = Array.from({ length: count }, () => `canary-${crypto.randomUUID().slice(0, 8)}`);
+  const jobs = await Promise.all(names.map((name) => envelope(stage, "apply", { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: stage.ns.gated }, data: { a: "1" } })));
+  const results = await runJobs(stage, jobs);
+  const failed = jobs.filter((job) => results.get(job.id)?.outcome !== "succeeded");
+  if (failed.length > 0) throw new Error(`canary ConfigMaps were not applied: ${JSON.stringify(failed.map((job) => results.get(job.id)))}`);
+  return names;
 }
 
 export async function intentCases(stage: Stage): Promise<AttackCase[]> {
@@ -56,8 +57,10 @@ export async function intentCases(stage: Stage): Promise<AttackCase[]> {
     cases.push({ attack: "apiVersion smuggling (apply)", job: await envelope(stage, "apply", { apiVersion, kind: "ApplicationInstance", metadata: { name: targetName, namespace: ns.gated }, spec: {} }), escaped: smuggledWritten });
     cases.push({ attack: "apiVersion smuggling (intent)", job: await intent("ensure-application-instance", "applicationInstance", { apiVersion, kind: "ApplicationInstance", metadata: { name: targetName, namespace: ns.gated }, spec: {} }), codes: ["KindNotAllowed", "InvalidPayload"], escaped: smuggledWritten });
   }
-  const victim = await canary(stage);
-  for (const apiVersion of [...BAD_API_VERSIONS, "v1/../../api/v1"]) {
+  const deleted = [...BAD_API_VERSIONS, "v1/../../api/v1"];
+  const victims = await canaries(stage, deleted.length);
+  for (const [index, apiVersion] of deleted.entries()) {
+    const victim = victims[index]!;
     cases.push({ attack: "apiVersion smuggling (delete)", job: await envelope(stage, "delete", { apiVersion, kind: "ConfigMap", name: victim, namespace: ns.gated }), escaped: async () => (await lookup(stage, CONFIG_MAP, victim, ns.gated)) === undefined });
   }
   return cases;

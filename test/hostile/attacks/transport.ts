@@ -52,15 +52,11 @@ export async function duplicateKeyEnvelopes(stage: Stage): Promise<string[]> {
   const tag = crypto.randomUUID().slice(0, 8);
   const innocent = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `dup-a-${tag}`, namespace: stage.ns.gated }, data: { a: "1" } };
   const evil = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `dup-b-${tag}`, namespace: stage.ns.gated }, data: { a: "evil" } };
-  const signed = await envelope(stage, "apply", innocent);
-  const body = JSON.stringify(signed);
-  const variants = [
-    body.replace(/}$/, `,"payload":${JSON.stringify(evil)}}`),
-    body.replace(/}$/, `,"kind":"delete"}`),
-    body.replace(/}$/, `,"encryptedPayload":"x.y.z.w.v"}`),
-  ];
-  for (const text of variants) {
-    stage.proxy.results.delete(signed.id);
+  const duplicates = [`"payload":${JSON.stringify(evil)}`, `"kind":"delete"`, `"encryptedPayload":"x.y.z.w.v"`];
+  for (const duplicate of duplicates) {
+    // A fresh signed envelope per variant: a refused id must not be answered as a replay instead.
+    const signed = await envelope(stage, "apply", innocent);
+    const text = JSON.stringify(signed).replace(/}$/, `,${duplicate}}`);
     await stage.proxy.inject(() => jsonAnswer(`{"jobs":[${text}]}`), [signed.id]);
     const result = await eventually(() => stage.proxy.results.get(signed.id), { what: "result of a duplicate-key envelope" });
     const refused = result.outcome === "failed" && ["JobPayloadSignatureInvalid", "InvalidPayload"].includes(result.errorCode as string);

@@ -123,7 +123,8 @@ export async function closeStage(stage: Stage | undefined): Promise<void> {
 
 /** A job envelope with a fresh id, signed with the trusted key for this cluster unless `unsigned`. */
 export async function envelope(stage: Stage, kind: string, payload: unknown, options: { unsigned?: boolean; extra?: Record<string, unknown> } = {}): Promise<Record<string, unknown> & { id: string }> {
-  const job: Record<string, unknown> & { id: string } = { id: `hostile-${crypto.randomUUID()}`, kind, payload, createdAt: new Date().toISOString(), ...options.extra };
+  // As it travels: members set to undefined are dropped before signing.
+  const job = JSON.parse(JSON.stringify({ id: `hostile-${crypto.randomUUID()}`, kind, payload, createdAt: new Date().toISOString(), ...options.extra })) as Record<string, unknown> & { id: string };
   if (options.unsigned) return job;
   return { ...job, signature: await sign(stage, job) };
 }
