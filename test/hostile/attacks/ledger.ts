@@ -1,12 +1,11 @@
 /**
  * Hole 4 (the replay ledger can be flushed): a signed job is applied, then the ledger is flooded with sixty
- * unsigned jobs with 9 KB ids and 10,001 junk ids; the signed job replayed afterwards must still be answered
- * noop/JobReplayed with nothing written again. Over-long ids and idempotency keys are refused as InvalidPayload.
+ * unsigned jobs with 9 KB ids (540 KB, past the ledger's 512 KiB bound; the fuzz adds 10,000 more ids); the
+ * signed job replayed afterwards must still be answered noop/JobReplayed with nothing written again.
+ * Over-long ids and idempotency keys are refused as InvalidPayload.
  */
 import { recordAttack } from "../support/tally";
 import { CONFIG_MAP, envelope, injectJobs, lookup, type Stage } from "../support/stage";
-
-const JUNK_BATCH = 2_500;
 
 export async function ledgerFlushThenReplay(stage: Stage): Promise<string[]> {
   const problems: string[] = [];
@@ -21,11 +20,6 @@ export async function ledgerFlushThenReplay(stage: Stage): Promise<string[]> {
   const longRefused = [...longResults.values()].every((result) => result.outcome === "failed" && ["InvalidPayload", "JobPayloadSignatureInvalid"].includes(result.errorCode as string));
   recordAttack("job ids of 9 KB", { refused: longRefused, escaped: false, note: `codes ${[...new Set([...longResults.values()].map((result) => result.errorCode))].join(",")}` });
   if (!longRefused) problems.push("job ids of 9 KB were not refused with InvalidPayload");
-
-  for (let start = 0; start < 10_001; start += JUNK_BATCH) {
-    const count = Math.min(JUNK_BATCH, 10_001 - start);
-    await injectJobs(stage, Array.from({ length: count }, (_, index) => ({ id: `junk-${start + index}-${crypto.randomUUID()}`, kind: "apply", payload: null, createdAt: new Date().toISOString() })), 120_000);
-  }
 
   const signedLongId = await envelope(stage, "apply", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${name}-id`, namespace: stage.ns.gated }, data: { a: "1" } }, { extra: { id: `signed-${"i".repeat(300)}` } });
   const idResult = (await injectJobs(stage, [signedLongId])).get(signedLongId.id);
