@@ -19,7 +19,7 @@ import { attributedChanges, leaks, operatorCallViolations, snapshot, type Snapsh
 import { runAttackCases } from "./support/cases";
 import { runSecrets, runTexts } from "./support/secrets";
 import { canaryJob, closeStage, openStage, type Stage } from "./support/stage";
-import { attackTable, totals } from "./support/tally";
+import { attackTable, recordAttack, totals } from "./support/tally";
 
 let stage: Stage;
 let before: Snapshot;
@@ -109,6 +109,7 @@ describe("a hostile control plane stays bounded", () => {
     const texts = await runTexts(stage);
     problems.push(...leaks([...secrets, ...stage.quoted], texts.outside), ...leaks(secrets, texts.objects));
 
+    recordAttack("audit: effects found after the run", { refused: problems.length === 0, escaped: problems.length > 0 });
     const sum = totals();
     console.log(`\nadversarial suite: attack table (fuzz seed ${FUZZ_SEED})\n${attackTable()}\n`);
     expect(problems).toEqual([]);
