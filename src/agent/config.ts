@@ -18,6 +18,8 @@ export interface AgentConfig {
   idempotencyMaxKeys: number;
   jobProgressTimeoutMs: number;
   veleroNamespace: string;
+  /** Jobs may write Velero BackupStorageLocations (where backups of the cluster are sent); off by default. */
+  allowJobBackupStorageLocations: boolean;
   fluxNamespace: string;
   /** Tests only: replaces `spec.heartbeatIntervalSeconds` so the disconnect window fits a test. */
   heartbeatIntervalOverrideMs?: number;
@@ -37,6 +39,13 @@ export const AGENT_FLAGS: FlagSpec[] = [
   { name: "job-progress-timeout", type: "duration", default: "30m", help: "How long a job's object is tracked before Abandoned" },
   { name: "velero-namespace", type: "string", default: "velero", help: "The only namespace Velero kinds may target" },
   { name: "flux-namespace", type: "string", default: "flux-system", help: "Namespace of the Flux controllers" },
+  {
+    name: "allow-job-backup-storage-locations",
+    type: "bool",
+    env: "VWS_ALLOW_JOB_BACKUP_STORAGE_LOCATIONS",
+    default: "false",
+    help: "Let control-plane jobs write Velero BackupStorageLocations (they choose where cluster backups go)",
+  },
 ];
 
 export const DEFAULT_AGENT_CONFIG: AgentConfig = {
@@ -53,6 +62,7 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   idempotencyMaxKeys: 5000,
   jobProgressTimeoutMs: 30 * 60_000,
   veleroNamespace: "velero",
+  allowJobBackupStorageLocations: false,
   fluxNamespace: "flux-system",
   minPollGapMs: 1_000,
 };
@@ -71,6 +81,7 @@ export function agentConfigFromFlags(values: ParsedFlags["values"]): AgentConfig
     idempotencyMaxKeys: Math.max(1, values.get("idempotency-max-keys") as number),
     jobProgressTimeoutMs: values.get("job-progress-timeout") as number,
     veleroNamespace: values.get("velero-namespace") as string,
+    allowJobBackupStorageLocations: values.get("allow-job-backup-storage-locations") as boolean,
     fluxNamespace: values.get("flux-namespace") as string,
   };
 }
