@@ -1,5 +1,6 @@
 /** Flags and defaults of the pull agent (connectivity.md §2–§3, §11). Intervals are milliseconds. */
 import type { FlagSpec, ParsedFlags } from "../cli/flags";
+import { BACKUP_STORAGE_LOCATION_FLAG } from "../policy/velero";
 
 export interface AgentConfig {
   /** Operator namespace of the credentials, keypair and ledger objects; "" = the operator's `namespace`. */
@@ -40,7 +41,7 @@ export const AGENT_FLAGS: FlagSpec[] = [
   { name: "velero-namespace", type: "string", default: "velero", help: "The only namespace Velero kinds may target" },
   { name: "flux-namespace", type: "string", default: "flux-system", help: "Namespace of the Flux controllers" },
   {
-    name: "allow-job-backup-storage-locations",
+    name: BACKUP_STORAGE_LOCATION_FLAG,
     type: "bool",
     env: "VWS_ALLOW_JOB_BACKUP_STORAGE_LOCATIONS",
     default: "false",
@@ -81,7 +82,7 @@ export function agentConfigFromFlags(values: ParsedFlags["values"]): AgentConfig
     idempotencyMaxKeys: Math.max(1, values.get("idempotency-max-keys") as number),
     jobProgressTimeoutMs: values.get("job-progress-timeout") as number,
     veleroNamespace: values.get("velero-namespace") as string,
-    allowJobBackupStorageLocations: values.get("allow-job-backup-storage-locations") as boolean,
+    allowJobBackupStorageLocations: values.get(BACKUP_STORAGE_LOCATION_FLAG) as boolean,
     fluxNamespace: values.get("flux-namespace") as string,
   };
 }

@@ -14,7 +14,7 @@ import type { KubeObject, ResourceType } from "../kube/types";
 import { checkTargetNames, isRefusal, parseApiVersion } from "../policy/api-version";
 import { checkPinnedKind, type PinnedKind } from "../policy/kinds";
 import { checkJobObject } from "../policy/objects";
-import { VELERO_GROUP } from "../policy/velero";
+import { checkBackupStorageLocationWrite, VELERO_GROUP } from "../policy/velero";
 import type { AppliedRef, JobErrorCode } from "../protocol";
 import {
   AGENT_FIELD_MANAGER,
@@ -105,9 +105,8 @@ export class JobWriter {
     if (isRefusal(groupVersion)) return refused(groupVersion);
     const gk = { group: groupVersion.group, kind: target.kind };
     if (isCluster(gk)) return refused({ code: "ProtectedField", detail: "the control plane may not delete the Cluster" });
-    if (gk.group === VELERO_GROUP && gk.kind === "BackupStorageLocation" && !this.deps.allowBackupStorageLocations) {
-      return refused({ code: "KindNotAllowed", detail: "BackupStorageLocation writes by jobs need the operator flag --allow-job-backup-storage-locations" });
-    }
+    const location = gk.group === VELERO_GROUP ? checkBackupStorageLocationWrite(gk.kind, target.name, this.deps.allowBackupStorageLocations) : undefined;
+    if (location) return refused(location);
     const prepared = await this.#prepare(gk, groupVersion.version, target.name, target.namespace, target.pinned, signal);
     if ("outcome" in prepared) return prepared;
     const ref: AppliedRef = { apiVersion: target.apiVersion, kind: target.kind, namespace: prepared.namespace, name: target.name };

@@ -9,10 +9,10 @@ import { tenantServiceAccount } from "../api/tenant";
 import type { PolicyOutcome, Refusal } from "./refusal";
 import { isRecord } from "./shape";
 
-export const HELM_GROUP = "helm.toolkit.fluxcd.io";
-export const SOURCE_GROUP = "source.toolkit.fluxcd.io";
-export const KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io";
-export const SOURCE_KINDS: readonly string[] = ["HelmRepository", "OCIRepository", "HelmChart", "GitRepository", "Bucket"];
+const HELM_GROUP = "helm.toolkit.fluxcd.io";
+const SOURCE_GROUP = "source.toolkit.fluxcd.io";
+const KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io";
+const SOURCE_KINDS: readonly string[] = ["HelmRepository", "OCIRepository", "HelmChart", "GitRepository", "Bucket"];
 
 type Manifest = Record<string, unknown> & { kind: string; metadata: Record<string, unknown> & { name: string } };
 

@@ -21,12 +21,15 @@ export interface VeleroFacts {
   allowBackupStorageLocations: boolean;
 }
 
+/** Applies and deletes alike: without the flag a job may not touch a BackupStorageLocation. */
+export function checkBackupStorageLocationWrite(kind: string, name: string, allowed: boolean): Refusal | undefined {
+  if (kind !== "BackupStorageLocation" || allowed) return undefined;
+  return { code: "KindNotAllowed", detail: `${kind} ${name}: BackupStorageLocation writes by jobs need the operator flag --${BACKUP_STORAGE_LOCATION_FLAG}` };
+}
+
 export function checkVeleroObject(object: Manifest, facts: VeleroFacts): Refusal | undefined {
   const what = `${object.kind} ${object.metadata.name}`;
-  if (object.kind === "BackupStorageLocation") {
-    if (facts.allowBackupStorageLocations) return undefined;
-    return { code: "KindNotAllowed", detail: `${what}: BackupStorageLocation writes by jobs need the operator flag --${BACKUP_STORAGE_LOCATION_FLAG}` };
-  }
+  if (object.kind === "BackupStorageLocation") return checkBackupStorageLocationWrite(object.kind, object.metadata.name, facts.allowBackupStorageLocations);
   const spec = isRecord(object.spec) ? object.spec : {};
   switch (object.kind) {
     case "Schedule":

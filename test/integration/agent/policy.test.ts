@@ -199,6 +199,12 @@ describe("Velero policy", () => {
     await expectRefused(await enqueue("apply", schedule("system", { includedNamespaces: ["kube-system"] })), "NamespaceNotGated", SCHEDULE, "system", velero.name);
     await expectRefused(await enqueue("apply", schedule("cluster-wide", { includedNamespaces: [ns.name], includeClusterResources: true })), "ProtectedField", SCHEDULE, "cluster-wide", velero.name);
     await expectRefused(await enqueue("apply", backupStorageLocation("exfiltrate")), "KindNotAllowed", BACKUP_STORAGE_LOCATION, "exfiltrate", velero.name);
+    // Deleting one is a write too: a CP-labelled location an admin created survives the job.
+    const existing = backupStorageLocation("admin-made");
+    await cluster.client.create(BACKUP_STORAGE_LOCATION, { ...existing, metadata: { ...(existing.metadata as object), labels: { "app.vworkspace.io/managed-by": "control-plane" } } } as never);
+    const deletion = await enqueue("delete", { apiVersion: "velero.io/v1", kind: "BackupStorageLocation", name: "admin-made", namespace: velero.name });
+    expect(await resultOf(plane, deletion)).toMatchObject({ outcome: "failed", errorCode: "KindNotAllowed" });
+    expect(await getIfPresent(cluster.client, BACKUP_STORAGE_LOCATION, "admin-made", velero.name)).toBeDefined();
 
     const gated = await resultOf(plane, await enqueue("apply", schedule("gated", { includedNamespaces: [ns.name] })));
     expect(gated.outcome).toBe("succeeded");

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { checkVeleroObject } from "../../../src/policy/velero";
+import { checkBackupStorageLocationWrite, checkVeleroObject } from "../../../src/policy/velero";
 
 const NAMESPACES: Record<string, Record<string, string> | null> = {
   "team-a": { "managed-by": "vworkspace" },
@@ -66,6 +66,9 @@ describe("Velero policy", () => {
     const location = { apiVersion: "velero.io/v1", kind: "BackupStorageLocation", metadata: { name: "default" }, spec: { provider: "aws" } };
     expect(checkVeleroObject(location, facts())).toMatchObject({ code: "KindNotAllowed", detail: expect.stringContaining("--allow-job-backup-storage-locations") });
     expect(checkVeleroObject(location, facts(true))).toBeUndefined();
+    expect(checkBackupStorageLocationWrite("BackupStorageLocation", "default", false)?.code).toBe("KindNotAllowed");
+    expect(checkBackupStorageLocationWrite("BackupStorageLocation", "default", true)).toBeUndefined();
+    expect(checkBackupStorageLocationWrite("Schedule", "nightly", false)).toBeUndefined();
   });
 
   test("other Velero kinds admitted by an allow-list have no namespace selection to check", () => {
