@@ -1,8 +1,8 @@
 /**
- * The write step of a job (connectivity.md §3.4): checks the names it is given, resolves the kind, enforces
- * the write rules and the object policies of src/policy, then server-side applies (field manager
- * `vworkspace-agent`, never forced) or deletes. API errors map to the errorCodes of §2.5; only a real
- * field-manager conflict becomes `conflict`.
+ * The write step of a job: checks the names it is given, resolves the kind, enforces the write rules and the
+ * object policies of src/policy, then server-side applies (field manager `vworkspace-agent`, never forced) or
+ * deletes. API errors map to the wire errorCodes; only a real field-manager conflict becomes `conflict`.
+ * See docs/security.md.
  */
 import { CLUSTER } from "../api/groups";
 import { redactMessage } from "../api/redact";
