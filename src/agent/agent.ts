@@ -150,6 +150,7 @@ export class Agent {
       discovery: deps.discovery,
       namespaces: deps.namespaces,
       veleroNamespace: config.veleroNamespace,
+      allowBackupStorageLocations: config.allowJobBackupStorageLocations,
       clusterId: () => this.provider.snapshot()?.credentials.clusterId ?? "",
       honouredCluster: () => this.#inputs.cluster.metadata.name,
       allowedKinds: () => this.#inputs.cluster.spec.allowedJobKinds,

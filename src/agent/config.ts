@@ -1,5 +1,6 @@
 /** Flags and defaults of the pull agent (connectivity.md §2–§3, §11). Intervals are milliseconds. */
 import type { FlagSpec, ParsedFlags } from "../cli/flags";
+import { BACKUP_STORAGE_LOCATION_FLAG } from "../policy/velero";
 
 export interface AgentConfig {
   /** Operator namespace of the credentials, keypair and ledger objects; "" = the operator's `namespace`. */
@@ -18,6 +19,8 @@ export interface AgentConfig {
   idempotencyMaxKeys: number;
   jobProgressTimeoutMs: number;
   veleroNamespace: string;
+  /** Jobs may write Velero BackupStorageLocations (where backups of the cluster are sent); off by default. */
+  allowJobBackupStorageLocations: boolean;
   fluxNamespace: string;
   /** Tests only: replaces `spec.heartbeatIntervalSeconds` so the disconnect window fits a test. */
   heartbeatIntervalOverrideMs?: number;
@@ -37,6 +40,13 @@ export const AGENT_FLAGS: FlagSpec[] = [
   { name: "job-progress-timeout", type: "duration", default: "30m", help: "How long a job's object is tracked before Abandoned" },
   { name: "velero-namespace", type: "string", default: "velero", help: "The only namespace Velero kinds may target" },
   { name: "flux-namespace", type: "string", default: "flux-system", help: "Namespace of the Flux controllers" },
+  {
+    name: BACKUP_STORAGE_LOCATION_FLAG,
+    type: "bool",
+    env: "VWS_ALLOW_JOB_BACKUP_STORAGE_LOCATIONS",
+    default: "false",
+    help: "Let control-plane jobs write Velero BackupStorageLocations (they choose where cluster backups go)",
+  },
 ];
 
 export const DEFAULT_AGENT_CONFIG: AgentConfig = {
@@ -53,6 +63,7 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   idempotencyMaxKeys: 5000,
   jobProgressTimeoutMs: 30 * 60_000,
   veleroNamespace: "velero",
+  allowJobBackupStorageLocations: false,
   fluxNamespace: "flux-system",
   minPollGapMs: 1_000,
 };
@@ -71,6 +82,7 @@ export function agentConfigFromFlags(values: ParsedFlags["values"]): AgentConfig
     idempotencyMaxKeys: Math.max(1, values.get("idempotency-max-keys") as number),
     jobProgressTimeoutMs: values.get("job-progress-timeout") as number,
     veleroNamespace: values.get("velero-namespace") as string,
+    allowJobBackupStorageLocations: values.get(BACKUP_STORAGE_LOCATION_FLAG) as boolean,
     fluxNamespace: values.get("flux-namespace") as string,
   };
 }

@@ -4,8 +4,8 @@
  * Decrypted payloads live only in this function's locals and are never logged, quoted or sent back.
  */
 import * as v from "valibot";
-import { APPLICATION_INSTANCE, OPERATION } from "../api/groups";
 import type { Logger } from "../observability/logger";
+import { PINNED_INTENT_KINDS, pinnedApiVersion, withPinnedTypeMeta } from "../policy/kinds";
 import {
   applyPayloadSchema,
   deletePayloadSchema,
@@ -167,13 +167,13 @@ export class JobPipeline {
     if (kind === "apply") {
       const parsed = v.safeParse(applyPayloadSchema, payload);
       if (!parsed.success) return fail("InvalidPayload", "apply payload must be a manifest with apiVersion, kind and metadata.name");
-      return finishWrite(await writer.apply({ object: parsed.output as never, checkAllowList: true }, signal), false);
+      return finishWrite(await writer.apply({ object: parsed.output as never }, signal), false);
     }
     if (kind === "delete") {
       const parsed = v.safeParse(deletePayloadSchema, payload);
       if (!parsed.success) return fail("InvalidPayload", "delete payload needs apiVersion, kind, name and namespace");
       const { apiVersion, kind: targetKind, name, namespace } = parsed.output;
-      return finishWrite(await writer.delete({ apiVersion, kind: targetKind, name, namespace, checkAllowList: true }, signal), true);
+      return finishWrite(await writer.delete({ apiVersion, kind: targetKind, name, namespace }, signal), true);
     }
     const intent = (payload as { intent?: unknown } | null)?.intent;
     if (typeof payload !== "object" || payload === null || typeof intent !== "string") return fail("InvalidPayload", "intent payload needs an intent name");
@@ -183,15 +183,14 @@ export class JobPipeline {
     switch (intent) {
       case "ensure-application-instance":
       case "request-operation": {
-        const type = intent === "ensure-application-instance" ? APPLICATION_INSTANCE : OPERATION;
+        const pinned = PINNED_INTENT_KINDS[intent];
         const object = (parsed.output as Record<string, unknown>)[intent === "ensure-application-instance" ? "applicationInstance" : "operation"] as Record<string, unknown>;
-        const typed = { ...object, apiVersion: object.apiVersion || `${type.group}/${type.version}`, kind: object.kind || type.kind };
-        return finishWrite(await writer.apply({ object: typed as never, checkAllowList: false }, signal), false);
+        return finishWrite(await writer.apply({ object: withPinnedTypeMeta(object, pinned) as never, pinned }, signal), false);
       }
       case "delete-application-instance": {
         const { name, namespace } = parsed.output as { name: string; namespace: string };
-        const apiVersion = `${APPLICATION_INSTANCE.group}/${APPLICATION_INSTANCE.version}`;
-        return finishWrite(await writer.delete({ apiVersion, kind: APPLICATION_INSTANCE.kind, name, namespace, checkAllowList: false }, signal), true);
+        const pinned = PINNED_INTENT_KINDS[intent];
+        return finishWrite(await writer.delete({ apiVersion: pinnedApiVersion(pinned), kind: pinned.kind, name, namespace, pinned }, signal), true);
       }
       case "rotate-operator-credentials": {
         const rotated = await this.deps.rotate();
