@@ -188,6 +188,7 @@ export class Agent {
       logger,
       waitSeconds: pollWaitSeconds(config.pollIntervalMs),
       minGapMs: config.minPollGapMs,
+      maxResponseBytes: config.maxJobsResponseBytes,
     });
   }
 
