@@ -2,16 +2,18 @@
  * The replay ledger cannot be flushed (real API server, real agent, reference control plane, `enforce`): after a
  * signed job is applied, a burst of unsigned jobs with 9 KB ids and unsigned junk is refused without being
  * recorded, the signed job's entry stays, and replaying it is answered noop/JobReplayed with nothing re-applied.
+ * A ledger holding only live signed entries at its bound refuses new jobs with a Warning Event instead.
  */
 import { Database } from "bun:sqlite";
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { jobBytes, LEDGER_MAX_BYTES, PROCESSED_JOBS, type JobEntry } from "../../../src/agent/ledger";
 import { CONFIG_MAP } from "../../../src/agent/ledger-store";
 import { classifyError } from "../../../src/kube/errors";
 import { getCluster, type TestCluster } from "../../support/cluster";
 import { startRefControlPlane, type RefControlPlane } from "../../support/controlplane";
 import { eventually } from "../../support/eventually";
 import { useNamespace } from "../../support/namespace";
-import { configMap, deleteClusters, finishAgentTest, registeredAgent, resultOf, type AgentRun } from "./harness";
+import { clusterEvents, configMap, deleteClusters, finishAgentTest, getClusterObject, registeredAgent, resultOf, type AgentRun } from "./harness";
 
 const ns = useNamespace({ slug: "agent-ledger" });
 let cluster: TestCluster;
@@ -94,4 +96,39 @@ test("enforce: a flush attempt leaves the signed job's record and its replay is 
   }, { what: "replayed job answered", timeoutMs: 60_000 });
   expect(replay.outcome).toBe("noop");
   expect(await exists("signed")).toBe(false);
+});
+
+test("a ledger full of live signed entries refuses new jobs with ApplyFailed and one aggregated Warning Event", async () => {
+  // Seeded before the agent starts: signed entries whose replay window is open, up to the 512 KiB bound.
+  const signedUntil = new Date(Date.now() + 3_600_000).toISOString();
+  const seeded: Record<string, JobEntry> = {};
+  let bytes = 4;
+  for (let i = 0; bytes < LEDGER_MAX_BYTES - 64; i++) {
+    const id = `seeded-${i}-${"s".repeat(200)}`;
+    seeded[id] = { at: new Date().toISOString(), state: "done", signedUntil };
+    bytes += jobBytes(id, seeded[id]!);
+  }
+  await cluster.client.create(CONFIG_MAP, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "vworkspace-applied-jobs", namespace: ns.name }, data: { [PROCESSED_JOBS]: JSON.stringify(seeded) } });
+  const agent = await registeredAgent(cluster, plane, ns.name, { security: { payloadSigning: { mode: "enforce" } } });
+  running = agent.running;
+  const first = await plane.admin.enqueueJob(agent.clusterId, { kind: "apply", payload: configMap(ns.name, "refused-1", { a: "1" }) }, { sign: true });
+  const second = await plane.admin.enqueueJob(agent.clusterId, { kind: "apply", payload: configMap(ns.name, "refused-2", { a: "1" }) }, { sign: true });
+  for (const { id } of [first, second]) {
+    const result = await resultOf(plane, id);
+    expect(result).toMatchObject({ outcome: "failed", errorCode: "ApplyFailed" });
+    expect(result.error).toContain("ledger is full of signed jobs");
+  }
+  expect(await exists("refused-1")).toBe(false);
+  expect(await exists("refused-2")).toBe(false);
+  const uid = (await getClusterObject(cluster.client))!.metadata.uid!;
+  const warnings = await eventually(async () => {
+    const found = (await clusterEvents(cluster.client, uid)).filter((event) => event.reason === "JobLedgerFull");
+    return found.length > 0 ? found : undefined;
+  }, { what: "Warning Event JobLedgerFull" });
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toMatchObject({ type: "Warning" });
+  await Bun.sleep(1_000);
+  const ledger = await processedJobs();
+  expect(Object.keys(ledger).length).toBe(Object.keys(seeded).length);
+  expect(ledger[first.id]).toBeUndefined();
 });
