@@ -32,6 +32,7 @@ import {
   type TrustedKeySet,
 } from "../security";
 import { CpTransportError } from "./http";
+import { ledgerBoundsProblem } from "./ledger";
 import type { LedgerStore } from "./ledger-store";
 import type { AgentMetrics } from "./metrics";
 import type { ProgressTracker } from "./progress";
@@ -60,6 +61,8 @@ export interface PipelineDeps {
   security(): SecuritySettings;
   /** Applies a payload-security decision: condition, Audit event, Warning Event (§4.5, §5.3, §5.4). */
   onSecurityDecision(area: "signature" | "encryption", jobId: string, decision: SecurityDecision): void;
+  /** The ledger refused a job because every entry is a live signed one: aggregated Warning Event. */
+  onLedgerFull(jobId: string): void;
   /** Runs a credential rotation (§3.9) for the intent; resolves with the Cluster ref once confirmed. */
   rotate(): Promise<{ ok: true; ref: AppliedRef } | { ok: false; detail: string }>;
   /** Strips additive result members when wire extensions are off. */
@@ -69,6 +72,8 @@ export interface PipelineDeps {
 export type JobDisposition = "processed" | "skipped" | "stop";
 
 type Finish = { result: JobResult; track?: WriteOutcome & { outcome: "succeeded" }; deletion?: boolean };
+
+const LEDGER_FULL_DETAIL = "the processed-job ledger is full of signed jobs still inside their replay window; job not applied, retry later";
 
 function fail(code: JobErrorCode, detail: string, outcome: "failed" | "noop" = "failed"): Finish {
   return { result: jobResult({ outcome, errorCode: code, error: `${code}: ${detail}` }) };
@@ -87,8 +92,9 @@ export class JobPipeline {
     const envelope = raw as JobEnvelope & Record<string, unknown>;
     const acked = await this.#ack(envelope.id, signal);
     if (acked !== "acked") return acked;
-    const finish = await this.#decide(envelope, signal);
-    await this.#finish(envelope, finish, signal);
+    const screened = await this.#screen(envelope);
+    const finish = screened.admitted ? await this.#decide(envelope, signal) : screened.finish;
+    await this.#finish(envelope, finish, screened.admitted, signal);
     return "processed";
   }
 
@@ -107,9 +113,14 @@ export class JobPipeline {
     }
   }
 
-  /** Steps 2–9: everything up to the result. */
-  async #decide(job: JobEnvelope & Record<string, unknown>, signal: AbortSignal): Promise<Finish> {
+  /**
+   * Steps 2–3: id and key bounds, replay, signature; a job that passes is admitted to the ledger. Nothing else is
+   * recorded, so refused or oversized jobs cannot push the record of a signed job out.
+   */
+  async #screen(job: JobEnvelope & Record<string, unknown>): Promise<{ admitted: true } | { admitted: false; finish: Finish }> {
     const { ledger, metrics } = this.deps;
+    const bounds = ledgerBoundsProblem(job);
+    if (bounds) return { admitted: false, finish: fail("InvalidPayload", bounds) };
     const security = this.deps.security();
     const screened = await screenJob(job, {
       mode: security.signingMode,
@@ -120,12 +131,26 @@ export class JobPipeline {
       maxAgeSeconds: security.maxAgeSeconds,
       clockSkewSeconds: security.clockSkewSeconds,
     });
-    if (screened.kind === "replayed") return { result: jobResult({ outcome: "noop", errorCode: "JobReplayed", error: "JobReplayed: job id already completed" }) };
-    ledger.markJob(job.id, "acked");
+    if (screened.kind === "replayed") {
+      return { admitted: false, finish: { result: jobResult({ outcome: "noop", errorCode: "JobReplayed", error: "JobReplayed: job id already completed" }) } };
+    }
     if (security.signingMode !== "disabled") metrics.verifications.inc({ result: screened.verdict?.valid ? "valid" : "invalid" });
     else metrics.verifications.inc({ result: "skipped" });
     this.deps.onSecurityDecision("signature", job.id, screened.decision);
-    if (screened.decision.rejection) return fail(screened.decision.rejection.errorCode, screened.decision.rejection.error.replace(/^[A-Za-z]+: /, ""));
+    const rejection = screened.decision.rejection;
+    if (rejection) return { admitted: false, finish: fail(rejection.errorCode, rejection.error.replace(/^[A-Za-z]+: /, "")) };
+    if (!ledger.admitJob(job.id, screened.signedUntil)) {
+      this.deps.logger.warn({ jobId: job.id }, "job refused: the processed-job ledger holds only signed jobs inside their replay window");
+      this.deps.onLedgerFull(job.id);
+      return { admitted: false, finish: fail("ApplyFailed", LEDGER_FULL_DETAIL) };
+    }
+    return { admitted: true };
+  }
+
+  /** Steps 4–9: everything after admission up to the result. */
+  async #decide(job: JobEnvelope & Record<string, unknown>, signal: AbortSignal): Promise<Finish> {
+    const { ledger, metrics } = this.deps;
+    const security = this.deps.security();
 
     if (job.expiresAt && Date.parse(job.expiresAt) > 0 && Date.parse(job.expiresAt) < Date.now()) {
       return { result: jobResult({ outcome: "noop", errorCode: "JobExpired", error: EXPIRED_ERROR }) };
@@ -201,15 +226,15 @@ export class JobPipeline {
   }
 
   /** Step 10–11: result, ledger, progress. */
-  async #finish(job: JobEnvelope, finish: Finish, signal: AbortSignal): Promise<void> {
+  async #finish(job: JobEnvelope, finish: Finish, admitted: boolean, signal: AbortSignal): Promise<void> {
     const { ledger, metrics, results, progress } = this.deps;
     const { result } = finish;
     metrics.jobs.inc({ kind: isJobKind(job.kind) ? job.kind : "unknown", outcome: result.outcome });
     if (result.errorCode) metrics.rejections.inc({ code: result.errorCode });
     if (result.outcome === "succeeded") metrics.appliedJobs.inc();
     await results.deliver(job.id, this.deps.wireResult(result), signal);
-    if (result.errorCode !== "JobReplayed") ledger.markJob(job.id, "done");
-    if (result.outcome === "succeeded" && job.idempotencyKey) ledger.recordKey(job.idempotencyKey);
+    if (admitted) ledger.completeJob(job.id);
+    if (admitted && result.outcome === "succeeded" && job.idempotencyKey) ledger.recordKey(job.idempotencyKey);
     const written = finish.track;
     if (written) {
       progress.track(
