@@ -97,7 +97,7 @@ main() {
   write_operator_yaml "$stage/operator.yaml"
   install -m 0755 scripts/install.sh "$stage/install.sh"
   # From the lockfile: node_modules may lack optional peers that npm would report as problems.
-  npm sbom --sbom-format cyclonedx --omit dev --package-lock-only >"$stage/sbom.cdx.json"
+  npm sbom --sbom-format cyclonedx --package-lock-only | "$BUN" scripts/sbom-production.ts >"$stage/sbom.cdx.json"
   say "manifests and SBOM written ($((SECONDS - step))s)"
 
   step=$SECONDS
