@@ -239,6 +239,9 @@ describe("crds.yaml + operator.yaml on a private API server", () => {
     await applyManifest(admin, documents(readFileSync(artefact("crds.yaml"), "utf8")));
     const operatorObjects = documents(readFileSync(artefact("operator.yaml"), "utf8"));
     await applyManifest(admin, operatorObjects);
+    // Applied, but with no kubelet on this plane its Pod never runs: the binary below stands in for it.
+    const deployments = { group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true };
+    expect((await admin.get(deployments, "vworkspace-operator", { namespace: NAMESPACE })).metadata.uid).toBeTruthy();
 
     const review = await admin.request<{ status: { token: string } }>({
       method: "POST",
