@@ -89,9 +89,10 @@ function reapWithParent(proc: Subprocess): void {
   }
 }
 
-export async function startOperatorBinary(options: { args: string[]; env?: Record<string, string>; logFile: string; waitReady?: boolean }): Promise<BinaryOperator> {
+/** `binary` defaults to this checkout's host build (rebuilt when stale); a release test passes its own. */
+export async function startOperatorBinary(options: { args: string[]; env?: Record<string, string>; logFile: string; waitReady?: boolean; binary?: string }): Promise<BinaryOperator> {
   const logs = new LogCapture(options.logFile);
-  const proc = Bun.spawn([ensureBinary(), "run", "--health-probe-bind-address=127.0.0.1:0", "--webhooks-enabled=false", ...options.args], {
+  const proc = Bun.spawn([options.binary ?? ensureBinary(), "run", "--health-probe-bind-address=127.0.0.1:0", "--webhooks-enabled=false", ...options.args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...options.env },
     stdout: "pipe",
