@@ -8,7 +8,7 @@ export interface AttackOutcome {
   refused: boolean;
   /** Its effect reached the cluster or leaked data: must never happen. */
   escaped: boolean;
-  /** Why it counts as not refused or escaped; shown in the failure message. */
+  /** What was observed; listed under the table when the attack was not refused or escaped. */
   note?: string;
 }
 
@@ -26,18 +26,9 @@ export function recordAttack(attack: string, outcome: AttackOutcome): AttackOutc
   row.tried += 1;
   if (outcome.refused) row.refused += 1;
   if (outcome.escaped) row.escaped += 1;
-  if (outcome.note && (!outcome.refused || outcome.escaped)) row.notes.push(outcome.note);
+  if (outcome.note && (!outcome.refused || outcome.escaped) && row.notes.length < 3) row.notes.push(outcome.note);
   rows.set(attack, row);
   return outcome;
-}
-
-/** Attacks that were not refused or that escaped, with their notes (empty when all held). */
-export function failures(attacks: readonly string[]): string[] {
-  return attacks.flatMap((attack) => {
-    const row = rows.get(attack);
-    if (!row) return [`${attack}: never tried`];
-    return row.refused === row.tried && row.escaped === 0 ? [] : [`${attack}: tried ${row.tried}, refused ${row.refused}, escaped ${row.escaped}: ${row.notes.slice(0, 3).join("; ")}`];
-  });
 }
 
 export function totals(): { tried: number; refused: number; escaped: number } {
@@ -58,8 +49,9 @@ export function attackTable(): string {
   const line = (name: string, tried: number | string, refused: number | string, escaped: number | string) =>
     `${name.padEnd(width)}  ${String(tried).padStart(6)}  ${String(refused).padStart(7)}  ${String(escaped).padStart(7)}`;
   const sum = totals();
+  const notes = names.flatMap((name) => rows.get(name)!.notes.map((note) => `  ${name}: ${note}`));
   return [line("attack", "tried", "refused", "escaped"), ...names.map((name) => {
     const row = rows.get(name)!;
     return line(name, row.tried, row.refused, row.escaped);
-  }), line("total", sum.tried, sum.refused, sum.escaped)].join("\n");
+  }), line("total", sum.tried, sum.refused, sum.escaped), ...(notes.length > 0 ? ["not refused or escaped:", ...notes] : [])].join("\n");
 }
