@@ -15,6 +15,7 @@ import { connectionFrom, resolveKubeConfig } from "../../src/kube/config";
 import type { KubeObject, ResourceType } from "../../src/kube/types";
 import { helmTemplate } from "../support/chart";
 import { getCluster, type TestCluster } from "../support/cluster";
+import { eventually } from "../support/eventually";
 import { deleteNamespace, GATE_LABEL, randomSuffix, TEST_RUN_LABEL } from "../support/namespace";
 import { NAMESPACE, TEST_MANAGER } from "./support/stage";
 
@@ -123,7 +124,12 @@ test("the operator ServiceAccount's effective rights equal the checked-in list",
   const serviceAccount = await installChartRbac(ns.operator);
   const resolved = resolveKubeConfig({ kubeconfigPath: cluster.kubeconfigPath });
   const asOperator = new KubeClient({ connection: connectionFrom({ ...resolved, impersonation: { "Impersonate-User": `system:serviceaccount:${ns.operator}:${serviceAccount}` } }), userAgent: TEST_MANAGER });
-  const actual = await effectiveRights(asOperator);
+  // The authorizer learns new Roles and bindings from its own watch: wait until both kinds are in effect.
+  const actual = await eventually(async () => {
+    const rights = await effectiveRights(asOperator);
+    const effective = rights["operator namespace"]!.includes("create leases.coordination.k8s.io") && rights["gated namespace"]!.includes("create configmaps");
+    return effective ? rights : undefined;
+  }, { what: "the chart's Role and ClusterRole in effect for the ServiceAccount", timeoutMs: 30_000 });
   if (process.env.VWS_UPDATE_EXPECTED_RBAC === "1") writeFileSync(EXPECTED, `${JSON.stringify(actual, null, 2)}\n`);
   const expected = JSON.parse(readFileSync(EXPECTED, "utf8")) as Record<string, string[]>;
   expect(actual).toEqual(expected);
