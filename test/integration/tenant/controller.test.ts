@@ -122,8 +122,11 @@ describe("Flux tenant objects", () => {
     expect(recreated.subjects).toEqual(expectedSubjects(ns.name));
 
     // roleRef is immutable: an admin replacing the binding with one to another role (label kept) gets it rebound.
+    // The swap happens while the operator is stopped, or it could recreate the binding between delete and create.
+    await running?.stop();
     await cluster.client.delete(ROLE_BINDING, NAME, { namespace: ns.name });
     await cluster.client.create(ROLE_BINDING, { ...structuredClone(recreated), metadata: { name: NAME, namespace: ns.name, labels: MANAGED }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" } });
+    await start();
     const rebound = await eventually(async () => ((await roleBinding())?.roleRef.name === "vworkspace-tenant" ? roleBinding() : undefined), { what: "roleRef restored" });
     expect(rebound?.subjects).toEqual(expectedSubjects(ns.name));
   });
