@@ -1,7 +1,8 @@
 /**
  * The chart running the operator as a Pod on a real node (private cluster, `up --with-node`): the image
  * `npm run image` builds is pushed to the loopback OCI registry the node pulls from, `helm install` deploys it, kubelet's
- * probes on /healthz and /readyz make it Ready, it talks to kube-apiserver with its own ServiceAccount
+ * probes on /healthz and /readyz make it Ready in a namespace enforcing the "restricted" Pod Security
+ * Standard, it talks to kube-apiserver with its own ServiceAccount
  * (in-cluster config through Service default/kubernetes and kube-proxy), its webhook behind its Service
  * denies an ungated write, it reconciles an ApplicationInstance into a HelmRelease and exports /metrics.
  */
@@ -100,9 +101,12 @@ beforeAll(async () => {
   trustLoopbackRegistry(CLUSTER_DIR, registry.address);
   client = KubeClient.fromKubeConfig(resolveKubeConfig({ kubeconfigPath: join(CLUSTER_DIR, "kubeconfig"), env: {} }));
   await installTestCrds(client, REPO_ROOT);
+  // Pod Security admission refuses any Pod of this namespace that is not "restricted".
+  const restricted = { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest" };
+  await client.create(NAMESPACE_TYPE, { apiVersion: "v1", kind: "Namespace", metadata: { name: RELEASE_NS, labels: restricted } });
   const installed = Date.now();
   helm(
-    "install", "vws", join(REPO_ROOT, "chart"), "--namespace", RELEASE_NS, "--create-namespace",
+    "install", "vws", join(REPO_ROOT, "chart"), "--namespace", RELEASE_NS,
     "--set", `image.repository=${repository}`, "--set", `image.tag=${TAG}`, "--set", "image.pullPolicy=IfNotPresent",
     "--set", "clusterId=c-node",
   );
@@ -126,12 +130,18 @@ afterAll(async () => {
 }, 120_000);
 
 describe("the chart runs the operator as a Pod on the local node", () => {
-  test("the Pod is Ready through kubelet probes, on the node, with its own ServiceAccount and the built image", () => {
-    console.log(`helm install → operator Pod Ready: ${installToReadyS.toFixed(1)}s; Pod ${pod.metadata.name} ${pod.status?.podIP} on ${pod.spec.nodeName}`);
+  test("the Pod is Ready through kubelet probes, on the node, restricted, with its own ServiceAccount and the built image", async () => {
+    const status = pod.status?.containerStatuses?.[0];
+    console.log(`helm install → operator Pod Ready: ${installToReadyS.toFixed(1)}s`);
+    console.log(`NAME ${pod.metadata.name}  READY ${status?.ready ? 1 : 0}/1  RESTARTS ${status?.restartCount}  IP ${pod.status?.podIP}  NODE ${pod.spec.nodeName}  IMAGE ${pod.spec.containers[0]?.image}`);
     expect(pod.spec.nodeName).toBe("vws-node");
     expect(pod.spec.serviceAccountName).toBe("vworkspace-operator");
     expect(pod.spec.containers[0]?.image).toBe(`${repository}:${TAG}`);
     expect(pod.status?.containerStatuses?.[0]?.restartCount).toBe(0);
+    // The namespace really enforces it: a Pod without the restricted settings is refused.
+    const plain = { apiVersion: "v1", kind: "Pod", metadata: { name: "plain", namespace: RELEASE_NS }, spec: { containers: [{ name: "c", image: "vws.local/busybox:1" }] } };
+    const refused = await client.create(POD, plain, { dryRun: true }).then(() => "", (err: Error) => err.message);
+    expect(refused).toContain("violates PodSecurity");
   });
 
   test("its webhook, behind its Service, denies an ApplicationInstance in an ungated namespace", async () => {
