@@ -3,7 +3,8 @@
 # (testing.md §3, §5). Results are cached per component/version/Go version under $VWS_CACHE_DIR;
 # .local/k8s-bins.env tells local-cluster.ts and the tests where they are.
 #
-# usage: bash scripts/k8s-bins.sh [--rebuild] [--with-etcd] [--with-kubectl]
+# usage: bash scripts/k8s-bins.sh [--rebuild] [--with-etcd] [--with-kubectl] [--with-node]
+#        --with-node also builds kubelet, kube-scheduler and kube-proxy (local-cluster.ts up --with-node)
 # env:   VWS_CACHE_DIR, VWS_FLUX=0 (skip Flux), VWS_OCI_REGISTRY=0 (skip the optional OCI registry),
 #        CI=true + VWS_PIPELINE_START (budget guard, §11)
 set -euo pipefail
@@ -19,13 +20,14 @@ readonly HEARTBEAT_S=60
 readonly FLUX_BUDGET_S=2700       # §11: skip Flux when more than 45 min are gone before its builds
 readonly LOCK_TIMEOUT_S=5400
 
-REBUILD=0 WITH_ETCD=0 WITH_KUBECTL=0
+REBUILD=0 WITH_ETCD=0 WITH_KUBECTL=0 WITH_NODE=0
 for arg in "$@"; do
   case $arg in
     --rebuild) REBUILD=1 ;;
     --with-etcd) WITH_ETCD=1 ;;
     --with-kubectl) WITH_KUBECTL=1 ;;
-    -h | --help) sed -n '2,8p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --with-node) WITH_NODE=1 ;;
+    -h | --help) sed -n '2,9p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "k8s-bins: unknown argument: $arg (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -101,6 +103,14 @@ component_spec() {
         C_LABEL+=" +kubectl"
         C_PKGS+=(k8s.io/kubernetes/cmd/kubectl=kubectl)
       fi
+      C_LDFLAGS+=" $(k8s_version_stamps)" ;;
+    kubernetes-node)
+      # Same module as kubernetes, own cache dir: the default build never pays for the node binaries.
+      C_MODULE=k8s.io/kubernetes C_VERSION=$KUBERNETES C_REPLACES=staging
+      C_LABEL="kubelet+kube-scheduler+kube-proxy $KUBERNETES"
+      C_PKGS=(k8s.io/kubernetes/cmd/kubelet=kubelet
+        k8s.io/kubernetes/cmd/kube-scheduler=kube-scheduler
+        k8s.io/kubernetes/cmd/kube-proxy=kube-proxy)
       C_LDFLAGS+=" $(k8s_version_stamps)" ;;
     kine)
       C_MODULE=github.com/k3s-io/kine C_VERSION=$KINE C_CGO=1 C_LABEL="kine $KINE"
@@ -443,6 +453,7 @@ flux_needs_build() {
 plan_components() {
   COMPONENTS=(kubernetes kine helm)
   ((WITH_ETCD)) && COMPONENTS+=(etcd)
+  ((WITH_NODE)) && COMPONENTS+=(kubernetes-node)
   if flux_wanted; then COMPONENTS+=(source-controller helm-controller); fi
   OPTIONAL_COMPONENTS=()
   if oci_registry_wanted; then OPTIONAL_COMPONENTS+=(oci-registry); fi
@@ -475,6 +486,9 @@ write_env_file() {
     env_line VWS_BIN_KCM "$(bin_path kubernetes kube-controller-manager)"
     env_line VWS_BIN_KUBECTL "$(bin_path kubernetes kubectl)"
     env_line VWS_BIN_KINE "$(bin_path kine kine)"
+    env_line VWS_BIN_KUBELET "$(bin_path kubernetes-node kubelet)"
+    env_line VWS_BIN_KUBE_SCHEDULER "$(bin_path kubernetes-node kube-scheduler)"
+    env_line VWS_BIN_KUBE_PROXY "$(bin_path kubernetes-node kube-proxy)"
     env_line VWS_BIN_HELM "$(bin_path helm helm)"
     env_line VWS_BIN_SOURCE_CONTROLLER "$src"
     env_line VWS_BIN_HELM_CONTROLLER "$hc"

@@ -1,16 +1,22 @@
 // The shared local cluster (testing.md §4): bun scripts/local-cluster.ts up|down|env|status
-//   up [--keep-data] [--quiet]   start kine/etcd + kube-apiserver + KCM from .local/k8s-bins.env
-//   down [--purge]               stop exactly the recorded pids (--purge also deletes .local/cluster)
+//   up [--keep-data] [--quiet] [--with-node]
+//                                start kine/etcd + kube-apiserver + KCM from .local/k8s-bins.env; --with-node
+//                                adds containerd, kubelet and kube-scheduler (a real node, scripts/lib/node.ts)
+//   down [--purge]               stop exactly the recorded pids and undo the node's host changes
+//                                (--purge also deletes the cluster dir)
+// VWS_CLUSTER_DIR moves the cluster dir (default .local/cluster), e.g. for a private cluster in a test.
 //   env                          print `export KUBECONFIG=…`
 //   status [--quiet]             exit 0 iff healthy
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { apiRequest, apiserverReady, createPlane, type ApiConnection, type ControlPlane, type PlanePorts, type StoreKind } from "./lib/controlplane";
+import { ensureDebianPackages, NODE_NAMES } from "./lib/node-host";
+import { NODE_KCM_ARGS, nodeApiserverArgs, nodeBinsFrom, nodeHostChangesRecorded, nodeProcs, prepareNodeHost, startNode, stopNode, type NodeState } from "./lib/node";
 import { planePkiPaths } from "./lib/pki";
 import { adoptProc, isRunning, pollUntil, stopProc, type Proc } from "./lib/procs";
 
 const ROOT = resolve(import.meta.dir, "..");
-const CLUSTER_DIR = join(ROOT, ".local", "cluster");
+const CLUSTER_DIR = resolve(process.env.VWS_CLUSTER_DIR || join(ROOT, ".local", "cluster"));
 const STATE_FILE = join(CLUSTER_DIR, "state.json");
 const KUBECONFIG = join(CLUSTER_DIR, "kubeconfig");
 const BINS_ENV = join(ROOT, ".local", "k8s-bins.env");
@@ -29,6 +35,8 @@ export interface ClusterState {
   ports: Record<string, number>;
   bins: Record<string, string>;
   startedAt: string;
+  /** Present when started with --with-node. */
+  node?: NodeState;
 }
 
 /** KEY=value lines (comments, blank lines and surrounding quotes allowed), as in k8s-*.env. */
@@ -57,7 +65,7 @@ export function connectionOf(state: ClusterState): ApiConnection {
 /** undefined when healthy, else why not: every recorded pid runs its binary and /readyz is 200. */
 export async function unhealthyReason(state: ClusterState | undefined): Promise<string | undefined> {
   if (!state) return "no state (not started)";
-  const dead = recordedProcs(state).find((p) => !isRunning(p));
+  const dead = [...recordedProcs(state), ...(state.node ? nodeProcs(CLUSTER_DIR, state.node) : [])].find((p) => !isRunning(p));
   if (dead) return `${dead.name} (pid ${dead.pid}) is not running`;
   if (!(await apiserverReady(connectionOf(state)))) return `${state.apiUrl}/readyz is not 200`;
   return undefined;
@@ -78,7 +86,17 @@ function recordedProcs(state: ClusterState): Proc[] {
   });
 }
 
-async function stopRecorded(state: ClusterState): Promise<string[]> {
+/** The node first (it needs the apiserver to go quietly), then the control plane. */
+async function stopRecorded(state: ClusterState | undefined): Promise<string[]> {
+  const outcomes: string[] = [];
+  if (state?.node || nodeHostChangesRecorded(CLUSTER_DIR)) {
+    const failures = await stopNode(CLUSTER_DIR, state?.node);
+    outcomes.push(failures.length === 0 ? "node (host restored)" : `node; host NOT fully restored: ${failures.join("; ")}`);
+  }
+  return state ? [...outcomes, ...(await stopPlaneProcs(state))] : outcomes;
+}
+
+async function stopPlaneProcs(state: ClusterState): Promise<string[]> {
   const outcomes: string[] = [];
   for (const proc of recordedProcs(state)) outcomes.push(`${proc.name} ${await stopProc(proc, { timeoutMs: 10_000 })}`);
   return outcomes;
@@ -148,14 +166,17 @@ async function writeMarker(conn: ApiConnection, state: ClusterState, kubernetesV
 
 async function up(flags: Set<string>): Promise<number> {
   const existing = readState();
+  const withNode = flags.has("--with-node");
   if (existing && (await unhealthyReason(existing)) === undefined) {
+    if (withNode && !existing.node) throw new Error(`running without a node (${existing.apiUrl}): run down, then up --with-node`);
     if (!flags.has("--quiet")) console.log(`already running: ${existing.apiUrl}`);
     return 0;
   }
-  if (existing) console.log(`stale cluster state: stopping survivors (${(await stopRecorded(existing)).join(", ")})`);
+  if (existing || nodeHostChangesRecorded(CLUSTER_DIR)) console.log(`stale cluster state: stopping survivors (${(await stopRecorded(existing)).join(", ")})`);
+  if (withNode) ensureDebianPackages((line) => console.log(line));
   resetForFreshStart(flags.has("--keep-data"));
   const store: StoreKind = process.env.VWS_STORE === "etcd" ? "etcd" : "kine";
-  return startCluster(store, flags);
+  return startCluster(store, flags, { withNode });
 }
 
 /**
@@ -168,34 +189,55 @@ async function revive(flags: Set<string>): Promise<number> {
   if (!existing) return 0;
   const dead = recordedProcs(existing).filter((proc) => !isRunning(proc));
   if (dead.length === 0) return 0;
-  console.log(`local cluster: ${dead.map((proc) => `${proc.name} (pid ${proc.pid})`).join(", ")} died; restarting in place (${(await stopRecorded(existing)).join(", ")})`);
+  console.log(`local cluster: ${dead.map((proc) => `${proc.name} (pid ${proc.pid})`).join(", ")} died; restarting in place (${(await stopPlaneProcs(existing)).join(", ")})`);
   resetForFreshStart(true);
   const { store, ports } = existing;
   const fixed: PlanePorts = { store: ports[store] ?? 0, storePeer: ports.etcdPeer ?? 0, apiserver: ports.apiserver ?? 0, kcm: ports.kcm ?? 0 };
-  return startCluster(existing.store, flags, { ports: fixed, runId: existing.runId });
+  return startCluster(existing.store, flags, { withNode: existing.node !== undefined, keep: { ports: fixed, runId: existing.runId, node: existing.node } });
 }
 
-async function startCluster(store: StoreKind, flags: Set<string>, keep?: { ports: PlanePorts; runId: string }): Promise<number> {
+interface StartOptions {
+  withNode: boolean;
+  /** Restart in place (revive): same ports and run id; a running node is kept. */
+  keep?: { ports: PlanePorts; runId: string; node?: NodeState };
+}
+
+async function startCluster(store: StoreKind, flags: Set<string>, { withNode, keep }: StartOptions): Promise<number> {
   const bins = binsFromEnv(store);
+  const nodeBins = withNode && !keep?.node ? nodeBinsFrom(readEnvFile(BINS_ENV)) : undefined;
   const started = Date.now();
+  const pkiPaths = planePkiPaths(join(CLUSTER_DIR, "pki"));
   const plane = await createPlane({
     stateDir: CLUSTER_DIR,
     bins: { kubeApiserver: bins.apiserver ?? "", kcm: bins.kcm, kine: bins.kine, etcd: bins.etcd },
     withKcm: true,
     store,
     detached: true,
+    extraArgs: withNode ? { apiserver: nodeApiserverArgs(pkiPaths), kcm: NODE_KCM_ARGS } : undefined,
+    apiHost: withNode ? NODE_NAMES.nodeIp : undefined,
   });
   const stopOnSignal = () => void plane.stop().finally(() => process.exit(130));
   process.once("SIGINT", stopOnSignal).once("SIGTERM", stopOnSignal);
-  await plane.start(keep?.ports);
   try {
-    const state = { ...stateOf(plane, bins, store), ...(keep ? { runId: keep.runId } : {}) };
+    // The node IP must exist before kube-apiserver binds it.
+    if (nodeBins) prepareNodeHost(CLUSTER_DIR);
+    await plane.start(keep?.ports);
+    const state: ClusterState = { ...stateOf(plane, bins, store), ...(keep ? { runId: keep.runId, node: keep.node } : {}) };
     writeState(state);
     await writeMarker(plane, state, await assertKubernetesVersion(plane));
-    if (!flags.has("--quiet")) console.log(`cluster up in ${((Date.now() - started) / 1000).toFixed(1)}s: ${plane.apiUrl} (export KUBECONFIG=${KUBECONFIG})`);
+    const quiet = flags.has("--quiet");
+    if (!quiet) console.log(`cluster up in ${((Date.now() - started) / 1000).toFixed(1)}s: ${plane.apiUrl} (export KUBECONFIG=${KUBECONFIG})`);
+    if (nodeBins) {
+      const nodeStarted = Date.now();
+      const caKeyPem = readFileSync(pkiPaths.caKey, "utf8");
+      state.node = await startNode({ clusterDir: CLUSTER_DIR, conn: plane, caKeyPem, bins: nodeBins });
+      writeState(state);
+      if (!quiet) console.log(`node Ready in ${((Date.now() - nodeStarted) / 1000).toFixed(1)}s`);
+    }
     return 0;
   } catch (err) {
     await plane.stop();
+    if (nodeBins) await stopNode(CLUSTER_DIR, undefined);
     rmSync(STATE_FILE, { force: true });
     throw err;
   }
@@ -217,11 +259,12 @@ function stateOf(plane: ControlPlane, bins: Record<string, string>, store: Store
 
 async function down(flags: Set<string>): Promise<number> {
   const state = readState();
-  const outcomes = state ? await stopRecorded(state) : [];
+  const outcomes = await stopRecorded(state);
   rmSync(STATE_FILE, { force: true });
-  if (flags.has("--purge")) rmSync(CLUSTER_DIR, { recursive: true, force: true });
-  if (!flags.has("--quiet")) console.log(state ? `stopped: ${outcomes.join(", ")}` : "not running");
-  return 0;
+  const notRestored = outcomes.some((o) => o.includes("NOT fully restored"));
+  if (flags.has("--purge") && !notRestored) rmSync(CLUSTER_DIR, { recursive: true, force: true });
+  if (!flags.has("--quiet") || notRestored) console.log(outcomes.length > 0 ? `stopped: ${outcomes.join(", ")}` : "not running");
+  return notRestored ? 1 : 0;
 }
 
 async function status(flags: Set<string>): Promise<number> {
@@ -263,7 +306,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(`export KUBECONFIG=${KUBECONFIG}`);
       return 0;
     default:
-      console.error("usage: bun scripts/local-cluster.ts up [--keep-data] [--quiet] | down [--purge] | revive [--quiet] | env | status [--quiet]");
+      console.error("usage: bun scripts/local-cluster.ts up [--keep-data] [--quiet] [--with-node] | down [--purge] | revive [--quiet] | env | status [--quiet]");
       return 2;
   }
 }

@@ -68,7 +68,9 @@ command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ] || {
   exit 1
 }
 step "Kubernetes binaries"
-bash scripts/k8s-bins.sh
+# --with-node: kubelet and kube-scheduler for test/e2e/node*.test.ts, which start a private cluster with a
+# real node (local-cluster.ts up --with-node installs containerd, runc and the CNI plugins when missing).
+bash scripts/k8s-bins.sh --with-node
 # shellcheck disable=SC1091
 set -a; . .local/k8s-bins.env; set +a
 

@@ -41,6 +41,11 @@ export interface PlaneOptions {
   extraArgs?: { store?: string[]; apiserver?: string[]; kcm?: string[] };
   /** Bound for the whole start, default 120 s. */
   readyTimeoutMs?: number;
+  /**
+   * Address kube-apiserver binds, advertises and is reached at (default 127.0.0.1). Pods on a local node
+   * need one that is not loopback (it becomes the endpoint of Service default/kubernetes).
+   */
+  apiHost?: string;
 }
 
 /** What a client needs to reach the plane as the admin (system:masters). */
@@ -77,7 +82,7 @@ export async function startPlane(opts: PlaneOptions): Promise<ControlPlane> {
 
 /** Prepares state dir and PKI without starting anything, so callers can hook signals before start(). */
 export async function createPlane(opts: PlaneOptions): Promise<ControlPlane> {
-  return new ControlPlane(opts, ensureLayout(opts), await ensurePlanePki(join(resolve(opts.stateDir), "pki")));
+  return new ControlPlane(opts, ensureLayout(opts), await ensurePlanePki(join(resolve(opts.stateDir), "pki"), opts.apiHost));
 }
 
 export async function apiRequest(conn: ApiConnection, path: string, init: RequestInit = {}): Promise<Response> {
@@ -142,7 +147,7 @@ export class ControlPlane implements ApiConnection {
   }
 
   get apiUrl(): string {
-    return `https://${LOOPBACK}:${this.portsInUse.apiserver}`;
+    return `https://${this.opts.apiHost ?? LOOPBACK}:${this.portsInUse.apiserver}`;
   }
 
   get ports(): PlanePorts {
@@ -320,13 +325,13 @@ export class ControlPlane implements ApiConnection {
     const { apiserver, store } = this.portsInUse;
     const args = [
       `--etcd-servers=http://${LOOPBACK}:${store}`,
-      `--bind-address=${LOOPBACK}`,
+      `--bind-address=${this.opts.apiHost ?? LOOPBACK}`,
       `--secure-port=${apiserver}`,
       `--tls-cert-file=${pki.apiserverCert}`,
       `--tls-private-key-file=${pki.apiserverKey}`,
       `--client-ca-file=${pki.caCert}`,
       "--authorization-mode=RBAC",
-      `--service-account-issuer=https://${LOOPBACK}:${apiserver}`,
+      `--service-account-issuer=${this.apiUrl}`,
       `--service-account-key-file=${pki.saPub}`,
       `--service-account-signing-key-file=${pki.saKey}`,
       "--service-cluster-ip-range=10.0.0.0/24",
@@ -336,7 +341,7 @@ export class ControlPlane implements ApiConnection {
       "--profiling=false",
       "--v=1",
     ];
-    return { bin: this.opts.bins.kubeApiserver, args: [...args, ...(this.opts.extraArgs?.apiserver ?? [])] };
+    return { bin: this.opts.bins.kubeApiserver, args: withOverrides(args, this.opts.extraArgs?.apiserver ?? []) };
   }
 
   private kcmCommand(): { bin: string; args: string[] } {
@@ -391,6 +396,14 @@ async function httpOk(url: string, caPem: string): Promise<boolean> {
 
 function remainingMs(deadline: number): number {
   return Math.max(1_000, deadline - Date.now());
+}
+
+// List-valued flags (--authorization-mode, --disable-admission-plugins) accumulate when repeated, so an
+// extra flag replaces the default of the same name instead of following it.
+function withOverrides(defaults: string[], extra: string[]): string[] {
+  const flagName = (arg: string) => arg.split("=")[0];
+  const overridden = new Set(extra.map(flagName));
+  return [...defaults.filter((arg) => !overridden.has(flagName(arg))), ...extra];
 }
 
 function requireBin(path: string | undefined, what: string): string {

@@ -124,6 +124,12 @@ export function certNotAfter(certPem: string): Date {
   return new x509.X509Certificate(certPem).notAfter;
 }
 
+/** IP addresses among the certificate's subject alternative names. */
+export function certIps(certPem: string): string[] {
+  const ext = new x509.X509Certificate(certPem).getExtension(x509.SubjectAlternativeNameExtension);
+  return (ext?.names.items ?? []).filter((n) => n.type === "ip").map((n) => n.value);
+}
+
 /** True when certPem was signed by caPem (used to detect a PKI directory that mixes generations). */
 export async function isIssuedBy(certPem: string, caPem: string): Promise<boolean> {
   const cert = new x509.X509Certificate(certPem);
@@ -154,6 +160,12 @@ export interface PlanePki {
 }
 
 const LOOPBACK_SANS = { ips: ["127.0.0.1", "::1"], dns: ["localhost"] };
+// Pods of a local node reach kube-apiserver as Service default/kubernetes (first IP of 10.0.0.0/24) on the
+// node IP (scripts/lib/node-host.ts).
+const APISERVER_SANS = {
+  ips: [...LOOPBACK_SANS.ips, "10.0.0.1", "10.253.255.1"],
+  dns: [...LOOPBACK_SANS.dns, "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"],
+};
 const MIN_REMAINING_MS = DAY_MS;
 
 export function planePkiPaths(dir: string): PlanePkiPaths {
@@ -172,10 +184,13 @@ export function planePkiPaths(dir: string): PlanePkiPaths {
   };
 }
 
-/** Reuses the PKI in dir while complete, consistent and valid for another day; else writes a fresh one. */
-export async function ensurePlanePki(dir: string): Promise<PlanePki> {
+/**
+ * Reuses the PKI in dir while complete, consistent, valid for another day and (given apiHost) naming
+ * apiHost in the apiserver certificate; else writes a fresh one.
+ */
+export async function ensurePlanePki(dir: string, apiHost?: string): Promise<PlanePki> {
   const paths = planePkiPaths(dir);
-  if (!(await planePkiUsable(paths))) await writePlanePki(dir, paths);
+  if (!(await planePkiUsable(paths, apiHost))) await writePlanePki(dir, paths);
   const read = (p: string) => readFileSync(p, "utf8");
   return {
     paths,
@@ -184,10 +199,11 @@ export async function ensurePlanePki(dir: string): Promise<PlanePki> {
   };
 }
 
-async function planePkiUsable(paths: PlanePkiPaths): Promise<boolean> {
+async function planePkiUsable(paths: PlanePkiPaths, apiHost: string | undefined): Promise<boolean> {
   if (!Object.values(paths).every((p) => existsSync(p))) return false;
   try {
     const ca = readFileSync(paths.caCert, "utf8");
+    if (apiHost && !certIps(readFileSync(paths.apiserverCert, "utf8")).includes(apiHost)) return false;
     for (const certPath of [paths.caCert, paths.apiserverCert, paths.adminCert, paths.kcmCert]) {
       const cert = readFileSync(certPath, "utf8");
       if (certNotAfter(cert).getTime() - Date.now() < MIN_REMAINING_MS || !(await isIssuedBy(cert, ca))) return false;
@@ -202,7 +218,7 @@ async function writePlanePki(dir: string, paths: PlanePkiPaths): Promise<void> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   const ca = await createCa({ cn: "vws-local-ca" });
-  const apiserver = await issueCert(ca, { cn: "kube-apiserver", usage: "server", sans: LOOPBACK_SANS });
+  const apiserver = await issueCert(ca, { cn: "kube-apiserver", usage: "server", sans: APISERVER_SANS });
   const admin = await issueCert(ca, { cn: "vws-admin", org: "system:masters", usage: "client" });
   const kcm = await issueCert(ca, { cn: "kube-controller-manager", usage: "server", sans: LOOPBACK_SANS });
   const sa = await createServiceAccountKeyPair();
