@@ -56,6 +56,8 @@ step "typecheck"
 node_modules/.bin/tsc --noEmit -p .
 step "CRDs are current"
 "$BUN" scripts/gen-crds.ts --check
+step "generated docs are current"
+"$BUN" scripts/gen-docs.ts --check
 step "compile operator"
 bash scripts/build.sh
 

@@ -97,6 +97,7 @@ export const ClusterReason = {
   GitOpsMode: "GitOpsMode",
   RegistrationComplete: "RegistrationComplete",
   CredentialAccepted: "CredentialAccepted",
+  CredentialRotated: "CredentialRotated",
   TokenSecretMissing: "TokenSecretMissing",
   RegistrationFailed: "RegistrationFailed",
   CredentialExpired: "CredentialExpired",
