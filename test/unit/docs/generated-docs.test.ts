@@ -1,4 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import * as vocabulary from "../../../src/api/condition-vocabulary";
+import { documentAnchors } from "../../../scripts/lib/markdown";
 import { staleDocs, staleness } from "../../../scripts/gen-docs";
 import { vocabularyGaps } from "../../../scripts/docs/conditions-reference";
 import { renderDocFiles } from "../../../scripts/docs/render";
@@ -28,5 +32,11 @@ describe("generated docs (npm run gen:docs)", () => {
     for (const field of ["`spec.chart.version`", "`spec.timeoutSeconds`", "`spec.connectivityMode`"]) expect(api).toContain(field);
     expect(files.get("docs/reference/conditions.md")).toContain("[`CredentialRotated`](../troubleshooting.md#credentialrotated)");
     expect(files.get("docs/reference/metrics.md")).toContain("| `vworkspace_operator_jobs_total` | counter | `kind`, `outcome` |");
+  });
+
+  test("docs/troubleshooting.md has an entry for every reason of the vocabulary", () => {
+    const anchors = documentAnchors(readFileSync(resolve(import.meta.dir, "../../../docs/troubleshooting.md"), "utf8"));
+    const reasons = [vocabulary.ApplicationInstanceReason, vocabulary.OperationReason, vocabulary.ClusterReason].flatMap((group) => Object.values(group));
+    expect(reasons.filter((reason) => !anchors.has(reason.toLowerCase()))).toEqual([]);
   });
 });
