@@ -15,7 +15,7 @@ const ROOT = resolve(import.meta.dir, "..");
 export const SCANNED_DIRS = ["src", "scripts", "test", "chart"];
 const TEXT_FILE = /\.(ts|js|sh|ya?ml|tpl|env|txt|json|toml)$|^[^.]+$/;
 
-const SPEC = String.raw`\b(api|operations|connectivity|testing)\.md\b`;
+const SPEC = String.raw`(?<![\w/.-])(api|operations|connectivity|testing)\.md\b`;
 const SECTION = String.raw`§\s?\d+(?:\.\d+)*`;
 const NEXT_SECTION = String.raw`\s*(?:,|/|and|&|-)\s*${SECTION}|\s*–\s*(?:§\s?)?\d+(?:\.\d+)*`;
 /** A citation may wrap: `(operations.md` at the end of one comment line, ` * §7.2)` on the next. */
@@ -125,7 +125,7 @@ export function missingTargets(root = ROOT): string[] {
   return [...targets].filter((target) => !linkResolves(target, root));
 }
 
-/** Whether `docs/x.md` or `docs/x.md#anchor` names an existing file (and heading) of the repository. */
+/** Whether a repository-relative Markdown path, with or without `#anchor`, names an existing file (and heading). */
 export function linkResolves(link: string, root = ROOT): boolean {
   const [file, anchor] = link.split("#");
   const path = join(root, file!);

@@ -1,6 +1,6 @@
 /**
  * Markdown helpers shared by the docs generator, the comment-link rewriter and their tests: GitHub's
- * heading anchors (so a `docs/x.md#anchor` written anywhere resolves the way GitHub renders it) and
+ * heading anchors (so a link to a heading in docs/ resolves the way GitHub renders it) and
  * table cells that cannot break a table.
  */
 
