@@ -13,6 +13,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ApplicationInstance } from "../src/api/applicationinstance";
 import { APPLICATION_INSTANCE } from "../src/api/groups";
+import { TENANT_SERVICE_ACCOUNT } from "../src/api/tenant";
 import { FIELD_MANAGER } from "../src/controllers/applicationinstance/children";
 import { mapConditions } from "../src/controllers/applicationinstance/conditions";
 import { desiredHelmRelease, desiredSource, type ManagedInstance } from "../src/controllers/applicationinstance/desired";
@@ -44,7 +45,7 @@ const namespaceOf = (i: number) => namespaces[i % namespaceCount]!;
 // Not watched by the operator: the pipeline ceiling's instances must not be reconciled.
 const ceilingNamespaces = namespaces.map((name) => name.replace("reconcile", "ceiling"));
 const ceilingNamespaceOf = (i: number) => ceilingNamespaces[i % namespaceCount]!;
-const CHILD_SETTINGS = { helmReleaseIntervalMs: 300_000, helmReleaseTimeoutMs: 600_000, sourceIntervalMs: 600_000, clusterId: "" };
+const CHILD_SETTINGS = { helmReleaseIntervalMs: 300_000, helmReleaseTimeoutMs: 600_000, sourceIntervalMs: 600_000, clusterId: "", serviceAccountName: TENANT_SERVICE_ACCOUNT };
 
 async function inParallel(count: number, work: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;

@@ -20,6 +20,25 @@ install_deps() {
   cp package-lock.json node_modules/.vws-lock
 }
 
+# Debian packages some tests need, installed with apt-get only when missing: qemu-user-static runs the
+# arm64 image's binary (test/e2e/image.test.ts), systemd provides systemd-analyze for the k3s drop-in unit.
+install_debian_packages() {
+  local missing=()
+  command -v qemu-aarch64-static >/dev/null 2>&1 || missing+=(qemu-user-static)
+  command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+  if [ ${#missing[@]} -eq 0 ]; then
+    step "Debian packages for the tests present (qemu-user-static, systemd)"
+    return
+  fi
+  if [ "$(id -u)" != 0 ]; then
+    step "WARNING: not root, cannot apt-get install ${missing[*]}; the image and install.sh tests will fail"
+    return
+  fi
+  step "apt-get install ${missing[*]} (for the image and install.sh tests)"
+  apt-get -o DPkg::Lock::Timeout=300 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}"
+}
+
 started_cluster=0
 watchdog_pid=""
 on_exit() {
@@ -42,6 +61,7 @@ trap on_exit EXIT
 trap 'exit 130' INT TERM
 
 install_deps
+install_debian_packages
 command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ] || {
   echo "test: Go is missing; integration, e2e and fault suites need the Kubernetes binaries built with it" >&2
   echo "test: 'npm run test:unit' runs without Go" >&2

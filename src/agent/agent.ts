@@ -63,6 +63,9 @@ export interface AgentDeps {
 }
 
 const AUDIT_EVENT_INTERVAL_MS = 60_000;
+/** Warning Event reason when a job is refused because the ledger cannot forget a live signed job. */
+export const LEDGER_FULL_REASON = "JobLedgerFull";
+const AGGREGATED_REASONS = new Set(["JobPayloadSignatureInvalid", "JobPayloadDecryptionFailed", LEDGER_FULL_REASON]);
 
 export class Agent {
   readonly state: AgentState;
@@ -150,6 +153,7 @@ export class Agent {
       discovery: deps.discovery,
       namespaces: deps.namespaces,
       veleroNamespace: config.veleroNamespace,
+      allowBackupStorageLocations: config.allowJobBackupStorageLocations,
       clusterId: () => this.provider.snapshot()?.credentials.clusterId ?? "",
       honouredCluster: () => this.#inputs.cluster.metadata.name,
       allowedKinds: () => this.#inputs.cluster.spec.allowedJobKinds,
@@ -166,6 +170,7 @@ export class Agent {
       clusterId: () => this.provider.snapshot()?.credentials.clusterId ?? "",
       security: () => this.#security(),
       onSecurityDecision: (area, jobId, decision) => this.#onSecurityDecision(area, jobId, decision),
+      onLedgerFull: (jobId) => this.#aggregatedWarning(LEDGER_FULL_REASON, `job ${jobId} refused: the processed-job ledger holds only signed jobs inside their replay window`),
       rotate: async () => {
         const rotated = await this.rotate("intent");
         const { name, uid } = this.#inputs.cluster.metadata;
@@ -184,6 +189,7 @@ export class Agent {
       logger,
       waitSeconds: pollWaitSeconds(config.pollIntervalMs),
       minGapMs: config.minPollGapMs,
+      maxResponseBytes: config.maxJobsResponseBytes,
     });
   }
 
@@ -293,7 +299,7 @@ export class Agent {
 
   /** At most one Kubernetes Event per reason and minute, with the count of failures it stands for. */
   #aggregatedWarning(reason: string, message: string): void {
-    if (reason !== "JobPayloadSignatureInvalid" && reason !== "JobPayloadDecryptionFailed") return;
+    if (!AGGREGATED_REASONS.has(reason)) return;
     const now = Date.now();
     const entry = this.#auditAggregation.get(reason);
     if (entry && now - entry.at < AUDIT_EVENT_INTERVAL_MS) {

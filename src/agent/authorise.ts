@@ -28,11 +28,6 @@ export const DEFAULT_ALLOWED_KINDS: readonly GroupKind[] = [
 
 export type Refusal = { code: JobErrorCode; detail: string };
 
-export function groupOf(apiVersion: string): { group: string; version: string } {
-  const slash = apiVersion.indexOf("/");
-  return slash < 0 ? { group: "", version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
-}
-
 /** `spec.allowedJobKinds` replaces the default list when set (§3.4). */
 export function checkKindAllowed(target: GroupKind, allowed: readonly GroupKind[] | undefined): Refusal | undefined {
   const list = allowed ?? DEFAULT_ALLOWED_KINDS;

@@ -1,5 +1,6 @@
 /** Flags and defaults of the pull agent (connectivity.md §2–§3, §11). Intervals are milliseconds. */
 import type { FlagSpec, ParsedFlags } from "../cli/flags";
+import { BACKUP_STORAGE_LOCATION_FLAG } from "../policy/velero";
 
 export interface AgentConfig {
   /** Operator namespace of the credentials, keypair and ledger objects; "" = the operator's `namespace`. */
@@ -17,7 +18,11 @@ export interface AgentConfig {
   idempotencyTtlMs: number;
   idempotencyMaxKeys: number;
   jobProgressTimeoutMs: number;
+  /** Largest jobs answer read; past it the poll is aborted and backed off. */
+  maxJobsResponseBytes: number;
   veleroNamespace: string;
+  /** Jobs may write Velero BackupStorageLocations (where backups of the cluster are sent); off by default. */
+  allowJobBackupStorageLocations: boolean;
   fluxNamespace: string;
   /** Tests only: replaces `spec.heartbeatIntervalSeconds` so the disconnect window fits a test. */
   heartbeatIntervalOverrideMs?: number;
@@ -34,10 +39,21 @@ export const AGENT_FLAGS: FlagSpec[] = [
   { name: "event-batch-size", type: "int", default: "100", help: "Events per request (1–100)" },
   { name: "idempotency-ttl", type: "duration", default: "168h", help: "How long an applied idempotency key is remembered" },
   { name: "idempotency-max-keys", type: "int", default: "5000", help: "Most idempotency keys remembered" },
+  { name: "agent-max-jobs-response-bytes", type: "int", env: "VWS_AGENT_MAX_JOBS_RESPONSE_BYTES", default: String(8 * 1024 * 1024), help: "Largest jobs answer the agent reads from the control plane (bytes, at least 65536)" },
   { name: "job-progress-timeout", type: "duration", default: "30m", help: "How long a job's object is tracked before Abandoned" },
   { name: "velero-namespace", type: "string", default: "velero", help: "The only namespace Velero kinds may target" },
   { name: "flux-namespace", type: "string", default: "flux-system", help: "Namespace of the Flux controllers" },
+  {
+    name: BACKUP_STORAGE_LOCATION_FLAG,
+    type: "bool",
+    env: "VWS_ALLOW_JOB_BACKUP_STORAGE_LOCATIONS",
+    default: "false",
+    help: "Let control-plane jobs write Velero BackupStorageLocations (they choose where cluster backups go)",
+  },
 ];
+
+/** A jobs answer carrying one ordinary job must always fit. */
+const MIN_JOBS_RESPONSE_BYTES = 64 * 1024;
 
 export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   credentialsNamespace: "",
@@ -52,7 +68,9 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   idempotencyTtlMs: 168 * 3_600_000,
   idempotencyMaxKeys: 5000,
   jobProgressTimeoutMs: 30 * 60_000,
+  maxJobsResponseBytes: 8 * 1024 * 1024,
   veleroNamespace: "velero",
+  allowJobBackupStorageLocations: false,
   fluxNamespace: "flux-system",
   minPollGapMs: 1_000,
 };
@@ -70,7 +88,9 @@ export function agentConfigFromFlags(values: ParsedFlags["values"]): AgentConfig
     idempotencyTtlMs: values.get("idempotency-ttl") as number,
     idempotencyMaxKeys: Math.max(1, values.get("idempotency-max-keys") as number),
     jobProgressTimeoutMs: values.get("job-progress-timeout") as number,
+    maxJobsResponseBytes: Math.max(MIN_JOBS_RESPONSE_BYTES, values.get("agent-max-jobs-response-bytes") as number),
     veleroNamespace: values.get("velero-namespace") as string,
+    allowJobBackupStorageLocations: values.get(BACKUP_STORAGE_LOCATION_FLAG) as boolean,
     fluxNamespace: values.get("flux-namespace") as string,
   };
 }

@@ -2,6 +2,7 @@
  * Builds the agent's events (connectivity.md §2.6) from objects and conditions. Pure: the caller supplies the
  * time. A condition counts as changed when it is new or its status, reason or message differs.
  */
+import { redactMessage } from "../api/redact";
 import type { Condition, KubeObject } from "../kube/types";
 import { auditKey, bufferOverflowKey, conditionTransitionKey, credentialRotatedKey, type AgentEvent, type AppliedRef, type WireCondition } from "../protocol";
 
@@ -17,7 +18,8 @@ export function wireCondition(condition: Condition): WireCondition {
   if (condition.observedGeneration) wire.observedGeneration = condition.observedGeneration;
   if (condition.lastTransitionTime) wire.lastTransitionTime = condition.lastTransitionTime;
   if (condition.reason) wire.reason = condition.reason;
-  if (condition.message) wire.message = condition.message;
+  // Flux and Velero messages can quote rendered values; nothing leaves the cluster unredacted.
+  if (condition.message) wire.message = redactMessage(condition.message);
   return wire;
 }
 

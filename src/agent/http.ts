@@ -2,6 +2,8 @@
  * One request to the control plane (connectivity.md §2.1): bearer, v1 media type, User-Agent, per-endpoint
  * timeout, TLS material from the caller's credentials snapshot. Transport failures become CpTransportError
  * (`tls` when the handshake or certificate check failed); every HTTP answer is returned, never thrown.
+ * Bodies are streamed with a cap per request: past it the request is aborted (`oversized`), so a hostile or
+ * broken server can never make the agent buffer more than the cap.
  */
 import pkg from "../../package.json";
 import { AGENT_MEDIA_TYPE, errorBodySchema } from "../protocol";
@@ -29,7 +31,12 @@ export interface CpRequest {
   body?: unknown;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Largest response body read; default `DEFAULT_MAX_RESPONSE_BYTES`. */
+  maxResponseBytes?: number;
 }
+
+/** Cap of every answer but the jobs poll: register, rotate, ack, result, events and status answers are small. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
 
 export interface CpResponse {
   status: number;
@@ -41,7 +48,7 @@ export interface CpResponse {
   requestId?: string;
 }
 
-export type TransportKind = "network" | "tls" | "timeout" | "aborted";
+export type TransportKind = "network" | "tls" | "timeout" | "aborted" | "oversized";
 
 export class CpTransportError extends Error {
   override readonly name = "CpTransportError";
@@ -64,6 +71,8 @@ export async function cpRequest(target: CpTarget, request: CpRequest, metrics?: 
     "User-Agent": USER_AGENT,
   };
   if (request.body !== undefined) headers["Content-Type"] = AGENT_MEDIA_TYPE;
+  // Aborts the connection when the body outgrows its cap, so nothing more is received.
+  const overflow = new AbortController();
   let response: Response;
   let text: string;
   try {
@@ -71,13 +80,13 @@ export async function cpRequest(target: CpTarget, request: CpRequest, metrics?: 
       method: request.method,
       headers,
       body: request.body === undefined ? undefined : JSON.stringify(request.body),
-      signal,
+      signal: AbortSignal.any([signal, overflow.signal]),
       // Explicit, so NODE_TLS_REJECT_UNAUTHORIZED can never weaken the check (§6).
       tls: { ...tlsOptions(target.tls), rejectUnauthorized: true },
     });
-    text = await response.text();
+    text = await readCapped(response, request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, overflow);
   } catch (err) {
-    const kind = transportKind(err, deadline, request.signal);
+    const kind = err instanceof ResponseTooLargeError ? "oversized" : transportKind(err, deadline, request.signal);
     metrics?.requests.inc({ endpoint: request.endpoint, code: kind === "tls" ? "tls" : "network" });
     metrics?.requestDuration.observe({ endpoint: request.endpoint }, (performance.now() - started) / 1000);
     throw new CpTransportError(kind, request.endpoint, err);
@@ -93,6 +102,39 @@ export async function cpRequest(target: CpTarget, request: CpRequest, metrics?: 
     ...(errorBody?.success && errorBody.output.error ? { errorCode: errorBody.output.error } : {}),
     ...(errorBody?.success && errorBody.output.requestId ? { requestId: errorBody.output.requestId } : {}),
   };
+}
+
+class ResponseTooLargeError extends Error {
+  override readonly name = "ResponseTooLargeError";
+}
+
+/** The body as text, read chunk by chunk; more than `maxBytes` (declared or received) aborts the request. */
+export async function readCapped(response: Response, maxBytes: number, overflow: AbortController): Promise<string> {
+  const tooLarge = () => {
+    overflow.abort();
+    return new ResponseTooLargeError(`response body larger than the ${maxBytes}-byte limit; request aborted`);
+  };
+  const declared = Number(response.headers.get("content-length") ?? "");
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    received += value.byteLength;
+    if (received > maxBytes) {
+      chunks.length = 0;
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
 function tlsOptions(tls: TlsMaterial | undefined): Record<string, string> {

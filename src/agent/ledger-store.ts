@@ -1,13 +1,14 @@
 /**
- * The ledger kept in ConfigMap `vworkspace-applied-jobs` (connectivity.md §3.6). Memory is authoritative while
+ * The ledger kept in ConfigMap `vworkspace-applied-jobs` (docs/connectivity.md). Memory is authoritative while
  * the process runs; writes are coalesced (at most one per 200 ms, carrying every change since) and use
- * optimistic concurrency, merging with what another writer stored on a 409.
+ * optimistic concurrency, merging with what another writer stored on a 409. Only jobs admitted by `admitJob`
+ * (those that passed signature screening) are recorded.
  */
 import type { KubeClient } from "../kube/client";
 import { classifyError } from "../kube/errors";
 import type { KubeObject, ResourceType } from "../kube/types";
 import type { Logger } from "../observability/logger";
-import { emptyLedger, parseLedger, pruneLedger, serializeLedger, type JobState, type LedgerMaps, type PruneLimits } from "./ledger";
+import { admitJob, emptyLedger, jobBytes, keyBytes, ledgerBytes, parseLedger, pruneLedger, serializeLedger, type JobState, type LedgerMaps, type PruneLimits } from "./ledger";
 
 const WRITE_INTERVAL_MS = 200;
 
@@ -27,6 +28,8 @@ export interface LedgerStoreOptions {
 
 export class LedgerStore {
   #ledger: LedgerMaps = emptyLedger();
+  /** Running `ledgerBytes(#ledger)`, so admission stays cheap. */
+  #bytes = ledgerBytes(this.#ledger);
   #resourceVersion: string | undefined;
   #dirty = false;
   #writing: Promise<void> | undefined;
@@ -35,7 +38,7 @@ export class LedgerStore {
 
   async load(): Promise<void> {
     const stored = await this.#read();
-    this.#ledger = parseLedger(stored?.data, new Date());
+    this.#replace(parseLedger(stored?.data, new Date()));
     this.#resourceVersion = stored?.metadata.resourceVersion;
   }
 
@@ -47,13 +50,35 @@ export class LedgerStore {
     return this.#ledger.appliedKeys.has(key);
   }
 
-  markJob(id: string, state: JobState): void {
-    this.#ledger.processedJobs.set(id, { at: new Date().toISOString(), state });
+  /**
+   * Records the job as `acked`; `signedUntil` (for a verified signature) keeps it from eviction until then.
+   * False when the ledger is full of live signed entries: the job must be refused, not processed unrecorded.
+   */
+  admitJob(id: string, signedUntil: Date | undefined): boolean {
+    const now = new Date();
+    const entry = { at: now.toISOString(), state: "acked" as const, ...(signedUntil ? { signedUntil: signedUntil.toISOString() } : {}) };
+    const admission = admitJob(this.#ledger, this.#bytes, id, entry, this.options.limits, now);
+    this.#ledger = admission.ledger;
+    this.#bytes = admission.bytes;
+    if (admission.admitted) this.#schedule();
+    return admission.admitted;
+  }
+
+  /** Marks an admitted job `done`, keeping its replay window. */
+  completeJob(id: string): void {
+    const entry = this.#ledger.processedJobs.get(id);
+    if (!entry) return;
+    const done = { ...entry, at: new Date().toISOString(), state: "done" as const };
+    this.#ledger.processedJobs.set(id, done);
+    this.#bytes += jobBytes(id, done) - jobBytes(id, entry);
     this.#schedule();
   }
 
   recordKey(key: string): void {
-    this.#ledger.appliedKeys.set(key, new Date().toISOString());
+    const at = new Date().toISOString();
+    const previous = this.#ledger.appliedKeys.get(key);
+    this.#ledger.appliedKeys.set(key, at);
+    this.#bytes += keyBytes(key, at) - (previous === undefined ? 0 : keyBytes(key, previous));
     this.#schedule();
   }
 
@@ -87,7 +112,7 @@ export class LedgerStore {
   async #write(): Promise<void> {
     const { client, namespace, name, limits } = this.options;
     for (let attempt = 0; attempt < 5; attempt++) {
-      this.#ledger = pruneLedger(this.#ledger, limits, new Date());
+      this.#replace(pruneLedger(this.#ledger, limits, new Date()));
       const body: ConfigMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace }, data: serializeLedger(this.#ledger) };
       try {
         const written = this.#resourceVersion
@@ -100,10 +125,15 @@ export class LedgerStore {
         if (kind !== "conflict" && kind !== "alreadyExists" && kind !== "notFound") throw err;
         const stored = await this.#read();
         this.#resourceVersion = stored?.metadata.resourceVersion;
-        if (stored) this.#ledger = merge(parseLedger(stored.data, new Date()), this.#ledger);
+        if (stored) this.#replace(merge(parseLedger(stored.data, new Date()), this.#ledger));
       }
     }
     throw new Error(`ledger ConfigMap ${namespace}/${name}: too many concurrent updates`);
+  }
+
+  #replace(ledger: LedgerMaps): void {
+    this.#ledger = ledger;
+    this.#bytes = ledgerBytes(ledger);
   }
 
   async #read(): Promise<ConfigMap | undefined> {
@@ -116,12 +146,15 @@ export class LedgerStore {
   }
 }
 
-/** Union of both; for a job in both, `done` wins over `acked`. */
+/** Union of both; for a job in both, `done` wins over `acked` and a replay window is never dropped. */
 function merge(stored: LedgerMaps, mine: LedgerMaps): LedgerMaps {
   const appliedKeys = new Map([...stored.appliedKeys, ...mine.appliedKeys]);
   const processedJobs = new Map(stored.processedJobs);
   for (const [id, entry] of mine.processedJobs) {
-    if (processedJobs.get(id)?.state !== "done" || entry.state === "done") processedJobs.set(id, entry);
+    const theirs = processedJobs.get(id);
+    const winner = theirs?.state !== "done" || entry.state === "done" ? entry : theirs;
+    const signedUntil = [entry.signedUntil, theirs?.signedUntil].filter((at) => at !== undefined).sort().at(-1);
+    processedJobs.set(id, signedUntil ? { ...winner, signedUntil } : winner);
   }
   return { appliedKeys, processedJobs };
 }

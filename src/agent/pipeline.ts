@@ -4,8 +4,8 @@
  * Decrypted payloads live only in this function's locals and are never logged, quoted or sent back.
  */
 import * as v from "valibot";
-import { APPLICATION_INSTANCE, OPERATION } from "../api/groups";
 import type { Logger } from "../observability/logger";
+import { PINNED_INTENT_KINDS, pinnedApiVersion, withPinnedTypeMeta } from "../policy/kinds";
 import {
   applyPayloadSchema,
   deletePayloadSchema,
@@ -32,6 +32,7 @@ import {
   type TrustedKeySet,
 } from "../security";
 import { CpTransportError } from "./http";
+import { ledgerBoundsProblem } from "./ledger";
 import type { LedgerStore } from "./ledger-store";
 import type { AgentMetrics } from "./metrics";
 import type { ProgressTracker } from "./progress";
@@ -60,6 +61,8 @@ export interface PipelineDeps {
   security(): SecuritySettings;
   /** Applies a payload-security decision: condition, Audit event, Warning Event (§4.5, §5.3, §5.4). */
   onSecurityDecision(area: "signature" | "encryption", jobId: string, decision: SecurityDecision): void;
+  /** The ledger refused a job because every entry is a live signed one: aggregated Warning Event. */
+  onLedgerFull(jobId: string): void;
   /** Runs a credential rotation (§3.9) for the intent; resolves with the Cluster ref once confirmed. */
   rotate(): Promise<{ ok: true; ref: AppliedRef } | { ok: false; detail: string }>;
   /** Strips additive result members when wire extensions are off. */
@@ -69,6 +72,8 @@ export interface PipelineDeps {
 export type JobDisposition = "processed" | "skipped" | "stop";
 
 type Finish = { result: JobResult; track?: WriteOutcome & { outcome: "succeeded" }; deletion?: boolean };
+
+const LEDGER_FULL_DETAIL = "the processed-job ledger is full of signed jobs still inside their replay window; job not applied, retry later";
 
 function fail(code: JobErrorCode, detail: string, outcome: "failed" | "noop" = "failed"): Finish {
   return { result: jobResult({ outcome, errorCode: code, error: `${code}: ${detail}` }) };
@@ -87,8 +92,9 @@ export class JobPipeline {
     const envelope = raw as JobEnvelope & Record<string, unknown>;
     const acked = await this.#ack(envelope.id, signal);
     if (acked !== "acked") return acked;
-    const finish = await this.#decide(envelope, signal);
-    await this.#finish(envelope, finish, signal);
+    const screened = await this.#screen(envelope);
+    const finish = screened.admitted ? await this.#decide(envelope, signal) : screened.finish;
+    await this.#finish(envelope, finish, screened.admitted, signal);
     return "processed";
   }
 
@@ -107,9 +113,14 @@ export class JobPipeline {
     }
   }
 
-  /** Steps 2–9: everything up to the result. */
-  async #decide(job: JobEnvelope & Record<string, unknown>, signal: AbortSignal): Promise<Finish> {
+  /**
+   * Steps 2–3: id and key bounds, replay, signature; a job that passes is admitted to the ledger. Nothing else is
+   * recorded, so refused or oversized jobs cannot push the record of a signed job out.
+   */
+  async #screen(job: JobEnvelope & Record<string, unknown>): Promise<{ admitted: true } | { admitted: false; finish: Finish }> {
     const { ledger, metrics } = this.deps;
+    const bounds = ledgerBoundsProblem(job);
+    if (bounds) return { admitted: false, finish: fail("InvalidPayload", bounds) };
     const security = this.deps.security();
     const screened = await screenJob(job, {
       mode: security.signingMode,
@@ -120,12 +131,26 @@ export class JobPipeline {
       maxAgeSeconds: security.maxAgeSeconds,
       clockSkewSeconds: security.clockSkewSeconds,
     });
-    if (screened.kind === "replayed") return { result: jobResult({ outcome: "noop", errorCode: "JobReplayed", error: "JobReplayed: job id already completed" }) };
-    ledger.markJob(job.id, "acked");
+    if (screened.kind === "replayed") {
+      return { admitted: false, finish: { result: jobResult({ outcome: "noop", errorCode: "JobReplayed", error: "JobReplayed: job id already completed" }) } };
+    }
     if (security.signingMode !== "disabled") metrics.verifications.inc({ result: screened.verdict?.valid ? "valid" : "invalid" });
     else metrics.verifications.inc({ result: "skipped" });
     this.deps.onSecurityDecision("signature", job.id, screened.decision);
-    if (screened.decision.rejection) return fail(screened.decision.rejection.errorCode, screened.decision.rejection.error.replace(/^[A-Za-z]+: /, ""));
+    const rejection = screened.decision.rejection;
+    if (rejection) return { admitted: false, finish: fail(rejection.errorCode, rejection.error.replace(/^[A-Za-z]+: /, "")) };
+    if (!ledger.admitJob(job.id, screened.signedUntil)) {
+      this.deps.logger.warn({ jobId: job.id }, "job refused: the processed-job ledger holds only signed jobs inside their replay window");
+      this.deps.onLedgerFull(job.id);
+      return { admitted: false, finish: fail("ApplyFailed", LEDGER_FULL_DETAIL) };
+    }
+    return { admitted: true };
+  }
+
+  /** Steps 4–9: everything after admission up to the result. */
+  async #decide(job: JobEnvelope & Record<string, unknown>, signal: AbortSignal): Promise<Finish> {
+    const { ledger, metrics } = this.deps;
+    const security = this.deps.security();
 
     if (job.expiresAt && Date.parse(job.expiresAt) > 0 && Date.parse(job.expiresAt) < Date.now()) {
       return { result: jobResult({ outcome: "noop", errorCode: "JobExpired", error: EXPIRED_ERROR }) };
@@ -167,13 +192,13 @@ export class JobPipeline {
     if (kind === "apply") {
       const parsed = v.safeParse(applyPayloadSchema, payload);
       if (!parsed.success) return fail("InvalidPayload", "apply payload must be a manifest with apiVersion, kind and metadata.name");
-      return finishWrite(await writer.apply({ object: parsed.output as never, checkAllowList: true }, signal), false);
+      return finishWrite(await writer.apply({ object: parsed.output as never }, signal), false);
     }
     if (kind === "delete") {
       const parsed = v.safeParse(deletePayloadSchema, payload);
       if (!parsed.success) return fail("InvalidPayload", "delete payload needs apiVersion, kind, name and namespace");
       const { apiVersion, kind: targetKind, name, namespace } = parsed.output;
-      return finishWrite(await writer.delete({ apiVersion, kind: targetKind, name, namespace, checkAllowList: true }, signal), true);
+      return finishWrite(await writer.delete({ apiVersion, kind: targetKind, name, namespace }, signal), true);
     }
     const intent = (payload as { intent?: unknown } | null)?.intent;
     if (typeof payload !== "object" || payload === null || typeof intent !== "string") return fail("InvalidPayload", "intent payload needs an intent name");
@@ -183,15 +208,14 @@ export class JobPipeline {
     switch (intent) {
       case "ensure-application-instance":
       case "request-operation": {
-        const type = intent === "ensure-application-instance" ? APPLICATION_INSTANCE : OPERATION;
+        const pinned = PINNED_INTENT_KINDS[intent];
         const object = (parsed.output as Record<string, unknown>)[intent === "ensure-application-instance" ? "applicationInstance" : "operation"] as Record<string, unknown>;
-        const typed = { ...object, apiVersion: object.apiVersion || `${type.group}/${type.version}`, kind: object.kind || type.kind };
-        return finishWrite(await writer.apply({ object: typed as never, checkAllowList: false }, signal), false);
+        return finishWrite(await writer.apply({ object: withPinnedTypeMeta(object, pinned) as never, pinned }, signal), false);
       }
       case "delete-application-instance": {
         const { name, namespace } = parsed.output as { name: string; namespace: string };
-        const apiVersion = `${APPLICATION_INSTANCE.group}/${APPLICATION_INSTANCE.version}`;
-        return finishWrite(await writer.delete({ apiVersion, kind: APPLICATION_INSTANCE.kind, name, namespace, checkAllowList: false }, signal), true);
+        const pinned = PINNED_INTENT_KINDS[intent];
+        return finishWrite(await writer.delete({ apiVersion: pinnedApiVersion(pinned), kind: pinned.kind, name, namespace, pinned }, signal), true);
       }
       case "rotate-operator-credentials": {
         const rotated = await this.deps.rotate();
@@ -202,15 +226,15 @@ export class JobPipeline {
   }
 
   /** Step 10–11: result, ledger, progress. */
-  async #finish(job: JobEnvelope, finish: Finish, signal: AbortSignal): Promise<void> {
+  async #finish(job: JobEnvelope, finish: Finish, admitted: boolean, signal: AbortSignal): Promise<void> {
     const { ledger, metrics, results, progress } = this.deps;
     const { result } = finish;
     metrics.jobs.inc({ kind: isJobKind(job.kind) ? job.kind : "unknown", outcome: result.outcome });
     if (result.errorCode) metrics.rejections.inc({ code: result.errorCode });
     if (result.outcome === "succeeded") metrics.appliedJobs.inc();
     await results.deliver(job.id, this.deps.wireResult(result), signal);
-    if (result.errorCode !== "JobReplayed") ledger.markJob(job.id, "done");
-    if (result.outcome === "succeeded" && job.idempotencyKey) ledger.recordKey(job.idempotencyKey);
+    if (admitted) ledger.completeJob(job.id);
+    if (admitted && result.outcome === "succeeded" && job.idempotencyKey) ledger.recordKey(job.idempotencyKey);
     const written = finish.track;
     if (written) {
       progress.track(

@@ -26,6 +26,8 @@ export interface PollerDeps {
   logger: Logger;
   waitSeconds: number;
   minGapMs: number;
+  /** Cap of the jobs answer; a larger one is aborted and backed off like a transport error. */
+  maxResponseBytes: number;
 }
 
 export class Poller {
@@ -69,10 +71,14 @@ export class Poller {
         path: pollPath(clusterId, waitSeconds),
         timeoutMs: (waitSeconds + 30) * 1000,
         signal: AbortSignal.any([signal, swapped.signal]),
+        maxResponseBytes: this.deps.maxResponseBytes,
       });
     } catch (err) {
       if (!(err instanceof CpTransportError)) throw err;
-      if (err.kind !== "aborted") {
+      if (err.kind === "oversized") {
+        this.deps.logger.warn({ limitBytes: this.deps.maxResponseBytes }, "jobs answer exceeded the size limit; poll aborted, backing off");
+        await pause(this.#backoff.next(), signal);
+      } else if (err.kind !== "aborted") {
         this.deps.logger.debug({ err: err.message }, "poll failed");
         await pause(this.#backoff.next(), signal);
       }

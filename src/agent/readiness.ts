@@ -1,4 +1,5 @@
 /** The readiness view of an applied object (connectivity.md §3.5 table), pure. */
+import { redactMessage } from "../api/redact";
 import type { Condition, KubeObject } from "../kube/types";
 import type { StatusPhase, WireCondition } from "../protocol";
 import { wireCondition } from "./event-factory";
@@ -46,5 +47,5 @@ export function progressConditions(object: KubeObject, phase: StatusPhase): Wire
   const conditions = statusOf(object).conditions;
   if (Array.isArray(conditions) && conditions.length > 0) return conditions.map(wireCondition);
   const ready = phase === "Ready" ? "True" : phase === "Failed" ? "False" : "Unknown";
-  return [{ type: "Ready", status: ready, reason: phase, ...(statusOf(object).phase ? { message: `phase ${statusOf(object).phase}` } : {}) }];
+  return [{ type: "Ready", status: ready, reason: phase, ...(statusOf(object).phase ? { message: redactMessage(`phase ${statusOf(object).phase}`) } : {}) }];
 }

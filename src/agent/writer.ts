@@ -1,14 +1,20 @@
 /**
- * The write step of a job (connectivity.md §3.4): resolves the kind, enforces the write rules, then
- * server-side applies (field manager `vworkspace-agent`, never forced) or deletes. API errors map to the
- * errorCodes of §2.5; only a real field-manager conflict becomes `conflict`.
+ * The write step of a job: checks the names it is given, resolves the kind, enforces the write rules and the
+ * object policies of src/policy, then server-side applies (field manager `vworkspace-agent`, never forced) or
+ * deletes. API errors map to the wire errorCodes; only a real field-manager conflict becomes `conflict`.
+ * See docs/security.md.
  */
 import { CLUSTER } from "../api/groups";
+import { redactMessage } from "../api/redact";
 import { applyObject, ApplyConflictError } from "../kube/apply";
 import type { KubeClient } from "../kube/client";
 import type { Discovery } from "../kube/discovery";
 import { classifyError, KubeApiError } from "../kube/errors";
 import type { KubeObject, ResourceType } from "../kube/types";
+import { checkTargetNames, isRefusal, parseApiVersion } from "../policy/api-version";
+import { checkPinnedKind, type PinnedKind } from "../policy/kinds";
+import { checkJobObject } from "../policy/objects";
+import { checkBackupStorageLocationWrite, VELERO_GROUP } from "../policy/velero";
 import type { AppliedRef, JobErrorCode } from "../protocol";
 import {
   AGENT_FIELD_MANAGER,
@@ -16,7 +22,6 @@ import {
   checkKindAllowed,
   checkNamespace,
   checkOwnership,
-  groupOf,
   withControlPlaneLabels,
   type GroupKind,
   type NamespaceView,
@@ -33,6 +38,8 @@ export interface WriterDeps {
   discovery: Pick<Discovery, "resourceType">;
   namespaces: NamespaceView;
   veleroNamespace: string;
+  /** `--allow-job-backup-storage-locations`: jobs may write Velero BackupStorageLocations. */
+  allowBackupStorageLocations: boolean;
   clusterId(): string;
   honouredCluster(): string | undefined;
   allowedKinds(): readonly GroupKind[] | undefined;
@@ -42,8 +49,8 @@ export interface WriterDeps {
 
 export interface ApplyTarget {
   object: Record<string, unknown> & { apiVersion: string; kind: string; metadata: Record<string, unknown> & { name: string; namespace?: string } };
-  /** Apply jobs are subject to the allow-list; typed intents are not. */
-  checkAllowList: boolean;
+  /** Typed intents write exactly this kind instead of what the allow-list admits. */
+  pinned?: PinnedKind;
 }
 
 export interface DeleteTarget {
@@ -51,7 +58,7 @@ export interface DeleteTarget {
   kind: string;
   name: string;
   namespace: string;
-  checkAllowList: boolean;
+  pinned?: PinnedKind;
 }
 
 function refused(refusal: Refusal): WriteOutcome {
@@ -63,9 +70,10 @@ export class JobWriter {
 
   async apply(target: ApplyTarget, signal?: AbortSignal): Promise<WriteOutcome> {
     const { object } = target;
-    const { group, version } = groupOf(object.apiVersion);
-    const gk = { group, kind: object.kind };
-    const prepared = await this.#prepare(gk, version, object.metadata.name, object.metadata.namespace ?? "", target.checkAllowList, signal);
+    const groupVersion = parseApiVersion(object.apiVersion);
+    if (isRefusal(groupVersion)) return refused(groupVersion);
+    const gk = { group: groupVersion.group, kind: object.kind };
+    const prepared = await this.#prepare(gk, groupVersion.version, object.metadata.name, object.metadata.namespace ?? "", target.pinned, signal);
     if ("outcome" in prepared) return prepared;
     const { type, namespace } = prepared;
     // The guard limits a Cluster apply to the few fields the CP may own; those it takes over from whoever
@@ -75,7 +83,14 @@ export class JobWriter {
       const refusal = checkClusterApply(object, this.deps.honouredCluster());
       if (refusal) return refused(refusal);
     }
-    const body = withControlPlaneLabels({ ...object, metadata: { ...object.metadata, ...(namespace ? { namespace } : {}) } }, this.deps.clusterId()) as unknown as KubeObject;
+    const checked = checkJobObject(object, {
+      group: gk.group,
+      namespace,
+      namespaceLabels: (name) => this.deps.namespaces.labels(name),
+      allowBackupStorageLocations: this.deps.allowBackupStorageLocations,
+    });
+    if ("refusal" in checked) return refused(checked.refusal);
+    const body = withControlPlaneLabels({ ...checked.object, metadata: { ...checked.object.metadata, ...(namespace ? { namespace } : {}) } }, this.deps.clusterId()) as unknown as KubeObject;
     if (!namespace) delete body.metadata.namespace;
     try {
       const written = await applyObject(this.deps.client, type, body, { fieldManager: AGENT_FIELD_MANAGER, force: cluster, signal });
@@ -86,10 +101,13 @@ export class JobWriter {
   }
 
   async delete(target: DeleteTarget, signal?: AbortSignal): Promise<WriteOutcome> {
-    const { group, version } = groupOf(target.apiVersion);
-    const gk = { group, kind: target.kind };
+    const groupVersion = parseApiVersion(target.apiVersion);
+    if (isRefusal(groupVersion)) return refused(groupVersion);
+    const gk = { group: groupVersion.group, kind: target.kind };
     if (isCluster(gk)) return refused({ code: "ProtectedField", detail: "the control plane may not delete the Cluster" });
-    const prepared = await this.#prepare(gk, version, target.name, target.namespace, target.checkAllowList, signal);
+    const location = gk.group === VELERO_GROUP ? checkBackupStorageLocationWrite(gk.kind, target.name, this.deps.allowBackupStorageLocations) : undefined;
+    if (location) return refused(location);
+    const prepared = await this.#prepare(gk, groupVersion.version, target.name, target.namespace, target.pinned, signal);
     if ("outcome" in prepared) return prepared;
     const ref: AppliedRef = { apiVersion: target.apiVersion, kind: target.kind, namespace: prepared.namespace, name: target.name };
     try {
@@ -100,19 +118,19 @@ export class JobWriter {
     return { outcome: "succeeded", appliedRef: ref, type: prepared.type };
   }
 
-  /** Allow-list, kind resolution, namespace rules and ownership, in that order. */
+  /** Name shapes, allow-list or pinned kind, kind resolution, namespace rules and ownership, in that order. */
   async #prepare(
     gk: GroupKind,
     version: string,
     name: string,
     requestedNamespace: string,
-    checkAllowList: boolean,
+    pinned: PinnedKind | undefined,
     signal?: AbortSignal,
   ): Promise<WriteOutcome | { type: ResourceType; namespace: string }> {
-    if (checkAllowList) {
-      const refusal = checkKindAllowed(gk, this.deps.allowedKinds());
-      if (refusal) return refused(refusal);
-    }
+    const names = checkTargetNames(gk.kind, name, requestedNamespace);
+    if (names) return refused(names);
+    const kindRefusal = pinned ? checkPinnedKind(pinned, { ...gk, version }) : checkKindAllowed(gk, this.deps.allowedKinds());
+    if (kindRefusal) return refused(kindRefusal);
     let type: ResourceType | undefined;
     try {
       type = await this.deps.discovery.resourceType(gk.group, version, gk.kind, signal);
@@ -155,13 +173,14 @@ export function refOf(object: KubeObject): AppliedRef {
   return ref;
 }
 
+/** API messages can quote object values (the API server's own or a Flux admission webhook's): redacted like conditions. */
 function apiFailure(err: unknown): WriteOutcome {
   if (err instanceof ApplyConflictError) {
-    return { outcome: "conflict", code: "FieldManagerConflict", detail: err.serverMessage, conflicts: err.conflicts };
+    return { outcome: "conflict", code: "FieldManagerConflict", detail: redactMessage(err.serverMessage), conflicts: err.conflicts };
   }
   if (err instanceof KubeApiError) {
-    if (err.status === 403) return { outcome: "failed", code: "Forbidden", detail: err.serverMessage };
-    return { outcome: "failed", code: "ApplyFailed", detail: err.serverMessage };
+    if (err.status === 403) return { outcome: "failed", code: "Forbidden", detail: redactMessage(err.serverMessage) };
+    return { outcome: "failed", code: "ApplyFailed", detail: redactMessage(err.serverMessage) };
   }
-  return { outcome: "failed", code: "ApplyFailed", detail: err instanceof Error ? err.message : String(err) };
+  return { outcome: "failed", code: "ApplyFailed", detail: redactMessage(err instanceof Error ? err.message : String(err)) };
 }

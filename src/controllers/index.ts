@@ -3,5 +3,6 @@ import type { ControllerFactory } from "../manager/operator";
 import { applicationInstanceController } from "./applicationinstance/controller";
 import { clusterController } from "./cluster/controller";
 import { operationController } from "./operation/controller";
+import { tenantController } from "./tenant/controller";
 
-export const DEFAULT_CONTROLLERS: readonly ControllerFactory[] = [applicationInstanceController, clusterController, operationController];
+export const DEFAULT_CONTROLLERS: readonly ControllerFactory[] = [applicationInstanceController, clusterController, operationController, tenantController];

@@ -134,6 +134,10 @@ function register(c: AgentContext, state: ControlPlaneState): Response {
     return problem(c, 403, "ClusterMismatch", "the registration token is bound to another cluster");
   }
   const clusterId = lookup.boundClusterId ?? requested ?? crypto.randomUUID();
+  // Only a token bound to a cluster may re-register it: an unbound one would otherwise take the cluster over.
+  if (lookup.boundClusterId === null && state.clusters.get(clusterId)) {
+    return problem(c, 409, "ClusterExists", "a cluster with this id is already registered; re-registration needs a registration token bound to it");
+  }
   if (peerMismatch(state, c.env?.peer, clusterId)) return problem(c, 403, "ClusterMismatch", "the client certificate belongs to another cluster");
   if (!state.tokens.consumeRegistrationToken(lookup.hash, now)) return invalid();
   if (state.clusters.get(clusterId)) state.tokens.revokeCluster(clusterId, now);

@@ -1,11 +1,13 @@
 /**
- * The checks every agent request passes before its handler (connectivity.md §10.2): media types (406/415), body
- * size, bearer authentication (401), rate limit (429) and injected faults. Register authenticates itself.
+ * The checks every agent request passes before its handler (connectivity.md §10.2): media type (406), bearer
+ * authentication (401; register: a live registration token), rate limit (429), only then the body, streamed with
+ * the 1 MiB cap (413) and its media type (415), and injected faults. No body is read for an unauthenticated caller.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { AGENT_MEDIA_TYPE, AGENT_PATHS, type AgentEndpoint } from "../protocol/endpoints";
 import { MAX_EVENTS_BODY_BYTES } from "../protocol/events";
 import type { BearerIdentity } from "./store/tokens";
+import { readBodyText } from "./body";
 import { acceptsAgentMediaType, bearerOf, mediaTypeOf, problem, requestIdOf } from "./http";
 import type { ControlPlaneState } from "./state";
 import type { PeerIdentity } from "./tls-terminator";
@@ -61,19 +63,15 @@ export function agentGuard(state: ControlPlaneState): MiddlewareHandler<{ Variab
     const endpoint = endpointOf(c.req.method, c.req.path);
     if (!endpoint) return problem(c, 404, "NotFound", `no agent endpoint ${c.req.method} ${c.req.path}`);
     if (!acceptsAgentMediaType(c.req.header("Accept"))) return problem(c, 406, "NotAcceptable", `Accept must include ${AGENT_MEDIA_TYPE}`);
-    // Every agent body is small; the 1 MiB events limit of §10.2 bounds them all.
-    const tooLarge = () => problem(c, 413, "PayloadTooLarge", "request body exceeds 1 MiB");
-    if (Number(c.req.header("Content-Length") ?? "0") > MAX_EVENTS_BODY_BYTES) return tooLarge();
-    const bodyText = c.req.method === "GET" ? "" : await c.req.text();
-    if (bodyText !== "" && mediaTypeOf(c.req.header("Content-Type")) !== AGENT_MEDIA_TYPE) {
-      return problem(c, 415, "UnsupportedMediaType", `Content-Type must be ${AGENT_MEDIA_TYPE}`);
-    }
-    if (Buffer.byteLength(bodyText) > MAX_EVENTS_BODY_BYTES) return tooLarge();
-    c.set("bodyText", bodyText);
     const now = state.now();
+    const token = bearerOf(c.req.header("Authorization"));
     let clusterId: string | undefined;
-    if (endpoint !== "register") {
-      const token = bearerOf(c.req.header("Authorization"));
+    if (endpoint === "register") {
+      // The handler checks the token again against the body; this only keeps strangers from sending one.
+      if (!token || !state.tokens.findRegistrationToken(token, now).ok) {
+        return problem(c, 401, "InvalidRegistrationToken", "registration token is unknown, used or expired");
+      }
+    } else {
       const identity = token ? state.tokens.authenticate(token, now) : undefined;
       if (!identity) return problem(c, 401, "Unauthorized", "missing, unknown, revoked or expired bearer token");
       if (!state.rateLimiter.allow(identity.hash, now)) {
@@ -83,6 +81,13 @@ export function agentGuard(state: ControlPlaneState): MiddlewareHandler<{ Variab
       c.set("identity", identity);
       clusterId = identity.clusterId;
     }
+    // Every agent body is small; the 1 MiB events limit bounds them all, chunked bodies included.
+    const body = c.req.method === "GET" ? { ok: true as const, text: "" } : await readBodyText(c.req.raw, MAX_EVENTS_BODY_BYTES);
+    if (!body.ok) return problem(c, 413, "PayloadTooLarge", "request body exceeds 1 MiB");
+    if (body.text !== "" && mediaTypeOf(c.req.header("Content-Type")) !== AGENT_MEDIA_TYPE) {
+      return problem(c, 415, "UnsupportedMediaType", `Content-Type must be ${AGENT_MEDIA_TYPE}`);
+    }
+    c.set("bodyText", body.text);
     const fault = state.faults.take(endpoint, clusterId);
     if (fault?.delayMs) await Bun.sleep(fault.delayMs);
     if (fault?.status !== undefined) {

@@ -42,6 +42,8 @@ export interface HelmReleaseSpec {
   interval: string;
   timeout: string;
   suspend: boolean;
+  /** The ServiceAccount helm-controller impersonates for the Helm actions (the namespace's Flux tenant). */
+  serviceAccountName: string;
   install: { remediation: { retries: number } };
   upgrade: { remediation: { retries: number; strategy: "rollback" | "uninstall" } };
   chart?: {

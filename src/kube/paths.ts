@@ -1,15 +1,16 @@
 /** REST paths of a ResourceType: pure string building, the only place that knows the URL layout. */
 import type { ResourceType } from "./types";
 
+/** Every segment is checked: a group or version with `/` or `..` would otherwise address another API. */
 export function groupVersionPath(group: string, version: string): string {
-  return group === "" ? `/api/${version}` : `/apis/${group}/${version}`;
+  return group === "" ? `/api/${segment(version)}` : `/apis/${segment(group)}/${segment(version)}`;
 }
 
 /** The collection: namespaced when `namespace` is given, else cluster-wide (all namespaces). */
 export function collectionPath(type: ResourceType, namespace?: string): string {
   const base = groupVersionPath(type.group, type.version);
-  if (type.namespaced && namespace) return `${base}/namespaces/${segment(namespace)}/${type.plural}`;
-  return `${base}/${type.plural}`;
+  if (type.namespaced && namespace) return `${base}/namespaces/${segment(namespace)}/${segment(type.plural)}`;
+  return `${base}/${segment(type.plural)}`;
 }
 
 export function objectPath(type: ResourceType, name: string, namespace?: string, subresource?: string): string {
@@ -17,7 +18,7 @@ export function objectPath(type: ResourceType, name: string, namespace?: string,
     throw new Error(`${type.kind} ${name}: namespaced resource ${type.plural} needs a namespace`);
   }
   const path = `${collectionPath(type, namespace)}/${segment(name)}`;
-  return subresource ? `${path}/${subresource}` : path;
+  return subresource ? `${path}/${segment(subresource)}` : path;
 }
 
 export type QueryValue = string | number | boolean | undefined;
@@ -32,8 +33,9 @@ export function queryString(query: Record<string, QueryValue> | undefined): stri
   return text ? `?${text}` : "";
 }
 
+/** One path segment, percent-encoded; throws for a value that could not be one (empty, `.`, `..`, `/`). */
 function segment(value: string): string {
-  if (value === "" || value === "." || value === ".." || value.includes("/")) {
+  if (value === "" || value === "." || value.includes("..") || value.includes("/")) {
     throw new Error(`invalid path segment ${JSON.stringify(value)}`);
   }
   return encodeURIComponent(value);

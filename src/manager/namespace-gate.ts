@@ -28,6 +28,11 @@ export class NamespaceGate {
     return this.#gated.has(namespace);
   }
 
+  /** The namespace's labels as last observed; undefined when it is unknown. */
+  labels(namespace: string): Readonly<Record<string, string>> | undefined {
+    return this.view.get(namespace)?.metadata.labels;
+  }
+
   /** Called with a namespace name whenever its gate state flips. */
   onChange(listener: (namespace: string) => void): void {
     this.#listeners.add(listener);

@@ -3,6 +3,7 @@
  * leader election and the controllers. No module-level state, so tests run several in one process.
  */
 import { hostname } from "node:os";
+import type { ApiCallObserver } from "../kube/api-calls";
 import { KubeClient } from "../kube/client";
 import { systemClock, type Clock } from "../kube/clock";
 import { connectionFrom, resolveKubeConfig, type KubeConnection } from "../kube/config";
@@ -52,6 +53,8 @@ export interface OperatorDeps {
   controllers?: ControllerFactory[];
   /** Lease holder identity; defaults to `<hostname>_<random>` as in client-go. */
   identity?: string;
+  /** Sees every API call the operator makes (tests record which Secrets it touched). */
+  apiObserver?: ApiCallObserver;
 }
 
 export interface Operator {
@@ -74,7 +77,7 @@ export function createOperator(config: OperatorConfig, deps: OperatorDeps = {}):
   const clock = deps.clock ?? systemClock();
   const connection = deps.connection ?? resolvedConnection(config, deps.env, logger);
   const metrics = new OperatorMetrics({ processMetrics: deps.logger === undefined });
-  const client = new KubeClient({ connection, userAgent: "vworkspace-operator" });
+  const client = new KubeClient({ connection, userAgent: "vworkspace-operator", ...(deps.apiObserver ? { observer: deps.apiObserver } : {}) });
   const identity = deps.identity ?? `${hostname()}_${crypto.randomUUID()}`;
   const health = new HealthChecks();
   // Serves every replica (the webhook checks identity too), so it lives outside leadership terms.

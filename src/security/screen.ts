@@ -13,10 +13,30 @@ export interface ScreenJobOptions extends VerifyJobOptions {
 
 export type ScreenOutcome =
   | { kind: "replayed" }
-  | { kind: "screened"; verdict: SignatureVerdict | undefined; decision: SecurityDecision };
+  | {
+      kind: "screened";
+      verdict: SignatureVerdict | undefined;
+      decision: SecurityDecision;
+      /** For a valid signature: until when a replay would still verify (`iat` + max age + skew). */
+      signedUntil?: Date;
+    };
 
 export async function screenJob(rawJob: Record<string, unknown> & { id: string }, options: ScreenJobOptions): Promise<ScreenOutcome> {
   if (await options.alreadyProcessed(rawJob.id)) return { kind: "replayed" };
   const verdict = options.mode === "disabled" ? undefined : await verifyJobSignature(rawJob, options);
-  return { kind: "screened", verdict, decision: decideSignature(options.mode, verdict, rawJob.id) };
+  const decision = decideSignature(options.mode, verdict, rawJob.id);
+  const iat = verdict?.valid ? issuedAt(rawJob.signature) : undefined;
+  if (iat === undefined) return { kind: "screened", verdict, decision };
+  return { kind: "screened", verdict, decision, signedUntil: new Date((iat + options.maxAgeSeconds + options.clockSkewSeconds) * 1000) };
+}
+
+/** `iat` of a signature that already verified (so its header is well formed). */
+function issuedAt(signature: unknown): number | undefined {
+  if (typeof signature !== "string") return undefined;
+  try {
+    const header = JSON.parse(Buffer.from(signature.split(".")[0] ?? "", "base64url").toString("utf8")) as { iat?: unknown };
+    return typeof header.iat === "number" && Number.isInteger(header.iat) ? header.iat : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -2,7 +2,7 @@
  * The compiled binary under the chart's own ServiceAccount, never admin (testing.md §6.5): the chart's
  * RBAC is rendered by `helm template`, applied, and the binary runs with a TokenRequest token. A rule
  * missing from the chart shows up here as a Forbidden the operator cannot get past. Covered: leader election,
- * the ApplicationInstance controller, and pull mode (registration, credentials and keypair Secrets, the
+ * the ApplicationInstance controller, the Flux tenant controller, and pull mode (registration, credentials and keypair Secrets, the
  * ledger, an applied job) against the reference control plane.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -10,7 +10,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { APPLICATION_INSTANCE, CLUSTER } from "../../src/api/groups";
-import { HELM_RELEASE, HELM_REPOSITORY } from "../../src/flux/types";
+import { TENANT_CLUSTER_ROLE, TENANT_SERVICE_ACCOUNT } from "../../src/api/tenant";
+import { HELM_RELEASE, HELM_REPOSITORY, type HelmRelease } from "../../src/flux/types";
 import { applyObject } from "../../src/kube/apply";
 import { LEASE_TYPE } from "../../src/kube/leader";
 import type { KubeObject, ResourceType } from "../../src/kube/types";
@@ -20,6 +21,7 @@ import { startRefControlPlane, type RefControlPlane } from "../support/controlpl
 import { getCluster, REPO_ROOT, type TestCluster } from "../support/cluster";
 import { eventually } from "../support/eventually";
 import { useNamespace } from "../support/namespace";
+import { installTenantClusterRole } from "../support/tenant";
 import { startOperatorBinary, type BinaryOperator } from "../support/operator";
 
 const ns = useNamespace({ slug: "e2e-rbac" });
@@ -49,12 +51,18 @@ afterAll(async () => {
   for (const { type, name } of clusterScoped) await cluster.client.delete(type, name).catch(() => undefined);
 });
 
-/** Applies the chart's ServiceAccount and RBAC; cluster-scoped names get the namespace as suffix so runs never collide. */
+/**
+ * Applies the chart's ServiceAccount and RBAC; cluster-scoped names get the namespace as suffix so runs never
+ * collide. The Flux tenant ClusterRole keeps its fixed name (the operator binds exactly that one) and comes
+ * from the shared, idempotent install.
+ */
 async function installChartRbac(namespace: string): Promise<string> {
   const { objects } = helmTemplate(namespace);
   const suffix = (name: string) => `${name}-${namespace}`;
   let serviceAccount = "";
-  for (const object of objects.filter((candidate) => candidate.kind in RBAC_TYPES)) {
+  await installTenantClusterRole(cluster.client);
+  const isTenantRole = (object: KubeObject) => object.kind === "ClusterRole" && object.metadata.name === TENANT_CLUSTER_ROLE;
+  for (const object of objects.filter((candidate) => candidate.kind in RBAC_TYPES && !isTenantRole(candidate))) {
     const type = RBAC_TYPES[object.kind]!;
     const body = structuredClone(object) as KubeObject & { roleRef?: { kind: string; name: string } };
     if (type.namespaced) body.metadata.namespace = namespace;
@@ -114,7 +122,12 @@ describe("the binary with the chart's ServiceAccount", () => {
       },
     });
     await eventually(() => cluster.client.get(HELM_REPOSITORY, "shop-source", { namespace: ns.name }).catch(() => undefined), { what: "HelmRepository" });
-    await eventually(() => cluster.client.get(HELM_RELEASE, "shop", { namespace: ns.name }).catch(() => undefined), { what: "HelmRelease" });
+    const release = await eventually(() => cluster.client.get<HelmRelease>(HELM_RELEASE, "shop", { namespace: ns.name }).catch(() => undefined), { what: "HelmRelease" });
+    expect(release.spec?.serviceAccountName).toBe(TENANT_SERVICE_ACCOUNT);
+    // The Flux tenant of the gated namespace, created with the chart's rights (bind on exactly its ClusterRole).
+    const binding = await eventually(() => cluster.client.get(RBAC_TYPES.RoleBinding!, TENANT_SERVICE_ACCOUNT, { namespace: ns.name }).catch(() => undefined), { what: "tenant RoleBinding" });
+    expect(binding.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: TENANT_CLUSTER_ROLE });
+    expect(await cluster.client.get(RBAC_TYPES.ServiceAccount!, TENANT_SERVICE_ACCOUNT, { namespace: ns.name })).toBeDefined();
     const reconciled = await eventually(async () => {
       const current = await cluster.client.get(APPLICATION_INSTANCE, "shop", { namespace: ns.name });
       return (current.status as { observedGeneration?: number } | undefined)?.observedGeneration ? current : undefined;

@@ -16,6 +16,7 @@ import { eventually } from "../support/eventually";
 import { fluxBinaries, serveChartRepository, startFlux, type ChartRepository, type RunningFlux } from "../support/flux";
 import { deleteNamespace, GATE_LABEL, TEST_LABEL, TEST_RUN_LABEL } from "../support/namespace";
 import { startOperatorBinary, type BinaryOperator } from "../support/operator";
+import { installTenantClusterRole } from "../support/tenant";
 
 const binaries = fluxBinaries();
 if (!binaries) console.warn("SKIPPING test/e2e/flux.upgrade.test.ts: Flux binaries not built (VWS_FLUX_AVAILABLE=0)");
@@ -67,6 +68,7 @@ describe.skipIf(!binaries)("real Flux: Upgrade Operation through the helm engine
     namespace = `t-flux-upgrade-${Math.random().toString(36).slice(2, 7)}`;
     const labels = { [TEST_RUN_LABEL]: cluster.runId, [TEST_LABEL]: "flux-upgrade", [GATE_LABEL.key]: GATE_LABEL.value };
     await cluster.client.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, labels } });
+    await installTenantClusterRole(cluster.client);
     repository = serveChartRepository({ helm: binaries!.helm, name: namespace, versions: ["0.1.0", "0.2.0"] });
     flux = await startFlux({ binaries: binaries!, kubeconfigPath: cluster.kubeconfigPath, name: namespace });
     // A short stuck window: a missing version holds Ready=False with a source reason, not a release failure.

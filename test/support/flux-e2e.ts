@@ -14,6 +14,7 @@ import { startFlux, type FluxBinaries, type RunningFlux } from "./flux";
 import { deleteNamespace, GATE_LABEL, TEST_LABEL, TEST_RUN_LABEL } from "./namespace";
 import { getIfPresent } from "./objects";
 import { startOperatorBinary, type BinaryOperator } from "./operator";
+import { installTenantClusterRole } from "./tenant";
 
 /** One Flux step (fetch, install, upgrade, uninstall) on a loaded 2-core machine. */
 export const FLUX_STEP_MS = 180_000;
@@ -51,6 +52,8 @@ export function useFluxE2e(options: { slug: string; binaries: FluxBinaries | und
     const labels = { [TEST_RUN_LABEL]: cluster.runId, [TEST_LABEL]: options.slug, [GATE_LABEL.key]: GATE_LABEL.value };
     await cluster.client.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, labels } });
     state = { cluster, namespace };
+    // Every HelmRelease runs as the namespace's Flux tenant, bound to the chart's ClusterRole.
+    await installTenantClusterRole(cluster.client);
     state.source = await options.source(namespace);
     state.flux = await startFlux({ binaries: options.binaries, kubeconfigPath: cluster.kubeconfigPath, name: namespace, sourceEnv: state.source.sourceEnv });
     state.operator = await startOperatorBinary({

@@ -104,12 +104,16 @@ export interface ChartRepository {
   stop(): void;
 }
 
-/** Packages the fixture chart at each version, indexes it, and serves the directory on 127.0.0.1. */
-export function serveChartRepository(options: { helm: string; name: string; versions: readonly string[] }): ChartRepository {
+/**
+ * Packages the `vws-test` fixture chart at each of `versions` (and each chart of `otherCharts`, e.g.
+ * `{ "vws-escalate": ["0.1.0"] }`, at its versions), indexes them, and serves the directory on 127.0.0.1.
+ */
+export function serveChartRepository(options: { helm: string; name: string; versions: readonly string[]; otherCharts?: Readonly<Record<string, readonly string[]>> }): ChartRepository {
   const dir = join(REPO_ROOT, ".local/charts", options.name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   packageFixtureChart(options.helm, dir, options.versions);
+  for (const [chart, versions] of Object.entries(options.otherCharts ?? {})) packageFixtureChart(options.helm, dir, versions, chart);
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -125,11 +129,11 @@ export function serveChartRepository(options: { helm: string; name: string; vers
   return { url, stop: () => void server.stop(true) };
 }
 
-/** Packages the `vws-test` fixture chart at each version into `dir`; returns the archive paths. */
-export function packageFixtureChart(helmBinary: string, dir: string, versions: readonly string[]): string[] {
-  const chart = join(REPO_ROOT, "test/fixtures/charts/vws-test");
-  for (const version of versions) helm(helmBinary, ["package", chart, "--version", version, "--destination", dir]);
-  return versions.map((version) => join(dir, `vws-test-${version}.tgz`));
+/** Packages a fixture chart of test/fixtures/charts (default `vws-test`) at each version into `dir`; returns the archive paths. */
+export function packageFixtureChart(helmBinary: string, dir: string, versions: readonly string[], chart = "vws-test"): string[] {
+  const source = join(REPO_ROOT, "test/fixtures/charts", chart);
+  for (const version of versions) helm(helmBinary, ["package", source, "--version", version, "--destination", dir]);
+  return versions.map((version) => join(dir, `${chart}-${version}.tgz`));
 }
 
 export function helm(binary: string, args: string[], env: Record<string, string | undefined> = process.env): void {

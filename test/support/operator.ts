@@ -5,6 +5,7 @@
 import { spawnSync, type Subprocess } from "bun";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { ApiCallObserver } from "../../src/kube/api-calls";
 import { connectionFrom, resolveKubeConfig } from "../../src/kube/config";
 import { operatorConfig, type OperatorConfig } from "../../src/manager/config";
 import { DEFAULT_WEBHOOK_CONFIG } from "../../src/webhook/config";
@@ -27,6 +28,8 @@ export async function startOperatorInProcess(options: {
   config?: Partial<OperatorConfig>;
   controllers?: ControllerFactory[];
   logFile?: string;
+  /** Records every API call of the operator (e.g. to prove which Secrets it read). */
+  apiObserver?: ApiCallObserver;
 }): Promise<InProcessOperator> {
   const logs = new LogCapture(options.logFile);
   const logger = createLogger({ level: "debug", destination: logs });
@@ -34,7 +37,7 @@ export async function startOperatorInProcess(options: {
   const webhook = { ...DEFAULT_WEBHOOK_CONFIG, enabled: false };
   const config = operatorConfig({ healthProbeBindAddress: "127.0.0.1:0", metricsBindAddress: "127.0.0.1:0", shutdownTimeoutMs: 10_000, webhook, ...options.config });
   const connection = connectionFrom(resolveKubeConfig({ kubeconfigPath: options.kubeconfigPath }));
-  const operator = createOperator(config, { logger, connection, ...(options.controllers ? { controllers: options.controllers } : {}) });
+  const operator = createOperator(config, { logger, connection, ...(options.controllers ? { controllers: options.controllers } : {}), ...(options.apiObserver ? { apiObserver: options.apiObserver } : {}) });
   await operator.start();
   return { operator, logs, stop: () => operator.stop() };
 }
@@ -86,9 +89,10 @@ function reapWithParent(proc: Subprocess): void {
   }
 }
 
-export async function startOperatorBinary(options: { args: string[]; env?: Record<string, string>; logFile: string; waitReady?: boolean }): Promise<BinaryOperator> {
+/** `binary` defaults to this checkout's host build (rebuilt when stale); a release test passes its own. */
+export async function startOperatorBinary(options: { args: string[]; env?: Record<string, string>; logFile: string; waitReady?: boolean; binary?: string }): Promise<BinaryOperator> {
   const logs = new LogCapture(options.logFile);
-  const proc = Bun.spawn([ensureBinary(), "run", "--health-probe-bind-address=127.0.0.1:0", "--webhooks-enabled=false", ...options.args], {
+  const proc = Bun.spawn([options.binary ?? ensureBinary(), "run", "--health-probe-bind-address=127.0.0.1:0", "--webhooks-enabled=false", ...options.args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...options.env },
     stdout: "pipe",

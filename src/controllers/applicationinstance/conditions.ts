@@ -7,7 +7,7 @@ import { ApplicationInstanceConditionType as Type, ApplicationInstanceReason as 
 import type { HelmRelease } from "../../flux/types";
 import { findCondition, setCondition, type ConditionInput } from "../../kube/conditions";
 import type { Condition, ConditionStatus } from "../../kube/types";
-import { redactMessage } from "./redact";
+import { redactMessage } from "../../api/redact";
 
 export type BlockedReason = "NamespaceNotGated" | "ClusterMismatch" | "ValidationFailed" | "MissingDependencies";
 

@@ -4,6 +4,7 @@
  */
 import { APPLICATION_INSTANCE } from "../../api/groups";
 import { LABEL_APPLICATION_INSTANCE } from "../../api/labels";
+import { tenantServiceAccount } from "../../api/tenant";
 import { FLUX_TYPES, HELM_RELEASE, HELM_REPOSITORY, OCI_REPOSITORY } from "../../flux/types";
 import { AppliedObjects } from "../../kube/applied";
 import { Discovery } from "../../kube/discovery";
@@ -66,8 +67,15 @@ export const applicationInstanceController: ControllerFactory = (context: Manage
   // The first pass must see the gate's real state, not an empty cache: wait for the Namespace informer.
   controller.watchMapped(gate.view, () => []);
   controller.watchMapped(clusterIdentity.view, () => []);
-  gate.onChange((namespace) => {
+  const enqueueNamespace = (namespace: string) => {
     for (const instance of instances.list(namespace)) controller.queue.add(objectKey(instance.metadata));
+  };
+  gate.onChange(enqueueNamespace);
+  // An admin relabelling the namespace's Flux tenant re-renders its HelmReleases.
+  gate.view.addHandlers({
+    update: (previous, current) => {
+      if (tenantServiceAccount(previous.metadata.labels) !== tenantServiceAccount(current.metadata.labels)) enqueueNamespace(current.metadata.name);
+    },
   });
   // A new cluster id may block or release any instance (api.md §6.13).
   clusterIdentity.onChange(() => {

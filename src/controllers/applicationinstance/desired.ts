@@ -26,6 +26,8 @@ export interface ChildSettings {
   sourceIntervalMs: number;
   /** The operator's cluster id; labels children when the instance carries none. */
   clusterId: string;
+  /** The ServiceAccount the HelmRelease runs as: the namespace's Flux tenant (src/api/tenant.ts). */
+  serviceAccountName: string;
 }
 
 /** A managed instance whose spec passed validation: chart, release and values are present. */
@@ -106,6 +108,7 @@ export function desiredHelmRelease(instance: ManagedInstance, settings: ChildSet
     interval: formatDuration(settings.helmReleaseIntervalMs),
     timeout: formatDuration(settings.helmReleaseTimeoutMs),
     suspend: instance.spec.suspend ?? false,
+    serviceAccountName: settings.serviceAccountName,
     install: { remediation: { retries: 3 } },
     upgrade: { remediation: { retries: 3, strategy: "rollback" } },
   };

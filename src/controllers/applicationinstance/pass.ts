@@ -12,7 +12,7 @@ import { mapConditions, type Situation } from "./conditions";
 import type { ChildSettings } from "./desired";
 import { desiredStatus, transitionEvents, type AppliedRefs } from "./status";
 
-export interface ReconcilerSettings extends Omit<ChildSettings, "clusterId"> {
+export interface ReconcilerSettings extends Omit<ChildSettings, "clusterId" | "serviceAccountName"> {
   uninstallTimeoutMs: number;
   /**
    * Nothing announces that Flux's CRDs were installed (a CRD watch would cache megabytes of schemas), so an
@@ -27,7 +27,8 @@ export interface ReconcilerDeps {
   /** Informer copies of the Flux children: they let a pass skip applies and lookups that would change nothing. */
   children: ChildCache;
   applied: AppliedObjects;
-  gate: { isGated(namespace: string): boolean };
+  /** Gate state and labels of the instance's namespace (the labels name its Flux tenant). */
+  gate: { isGated(namespace: string): boolean; labels(namespace: string): Readonly<Record<string, string>> | undefined };
   /** The honoured Cluster's id, read at every pass: it can change while the operator runs. */
   clusterId(): string;
   /** Whether helm.toolkit.fluxcd.io/v2 and source.toolkit.fluxcd.io/v1 are served (api.md §6.4 step 8). */

@@ -9,6 +9,7 @@ import { APPLICATION_INSTANCE } from "../../api/groups";
 import { validateApplicationInstanceSpec } from "../../api/validation/applicationinstance";
 import { clusterMismatchMessage, mismatchedClusterIdLabel, namespaceNotGatedMessage } from "../../api/validation/identity";
 import { LABEL_MANAGED_BY, MANAGED_BY_OPERATOR } from "../../api/labels";
+import { tenantServiceAccount } from "../../api/tenant";
 import { HELM_RELEASE, type HelmRelease, type HelmReleaseSpec } from "../../flux/types";
 import { addFinalizer, isDeleting } from "../../kube/owners";
 import { objectKey, type KubeObject } from "../../kube/types";
@@ -58,7 +59,8 @@ async function reconcileLive(pass: Pass): Promise<WorkResult | void> {
     await report(pass, { row: "Blocked", reason: "MissingDependencies", message });
     return { requeueAfterMs: deps.settings.dependencyRecheckMs };
   }
-  return applyChildren(pass, instance as ManagedInstance, { ...deps.settings, clusterId });
+  const serviceAccountName = tenantServiceAccount(deps.gate.labels(namespace));
+  return applyChildren(pass, instance as ManagedInstance, { ...deps.settings, clusterId, serviceAccountName });
 }
 
 /** §6.4 steps 9–10: source, stale source, HelmRelease; conditions from the applied HelmRelease. */

@@ -72,7 +72,8 @@ export async function register(
       if (!parsed.success) return { kind: "retry", message: "register answer lacks clusterId or token" };
       return { kind: "registered", response: parsed.output };
     }
-    if (response.status === 400 || response.status === 401 || response.status === 403) {
+    // 409: the control plane will not let this token take over an existing cluster id; retrying cannot help.
+    if (response.status === 400 || response.status === 401 || response.status === 403 || response.status === 409) {
       return { kind: "refused", status: response.status, message: `registration refused by the control plane (${response.status}${response.errorCode ? ` ${response.errorCode}` : ""})` };
     }
     const retryAfter = response.status === 429 || response.status === 503 ? retryAfterMs(response.headers.get("retry-after"), Date.now()) : undefined;

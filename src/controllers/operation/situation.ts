@@ -5,7 +5,7 @@
 import type { OperationPhase } from "../../api/operation";
 import { setCondition, type ConditionInput } from "../../kube/conditions";
 import type { Condition } from "../../kube/types";
-import { redactMessage } from "../applicationinstance/redact";
+import { redactMessage } from "../../api/redact";
 
 export type Situation =
   | { row: "blocked"; reason: string; message: string }

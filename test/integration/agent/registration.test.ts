@@ -98,6 +98,20 @@ describe("registration", () => {
     await waitForPhase(cluster.client, "Connected");
   });
 
+  test("an unbound token naming a cluster id the control plane already has is refused (409) once, not retried", async () => {
+    const existing = await registerCluster(plane);
+    const { token } = await plane.admin.createRegistrationToken();
+    await createTokenSecret(cluster.client, ns.name, token);
+    running = await startAgent(cluster, ns.name);
+    await cluster.client.create(CLUSTER, clusterObject(plane, { clusterId: existing.clusterId }));
+    const failed = await waitForPhase(cluster.client, "Error");
+    expect(condition(failed, "Authenticated")?.reason).toBe("RegistrationFailed");
+    await cluster.client.patch(CLUSTER, CLUSTER_NAME, { type: "merge", body: { metadata: { labels: { touched: "1" } } } });
+    await eventually(async () => (await getClusterObject(cluster.client))?.metadata.labels?.touched === "1", { what: "label seen" });
+    const text = await running.operator.metrics.registry.getSingleMetricAsString("vworkspace_operator_agent_requests_total");
+    expect(Number(/endpoint="register",code="409"} (\d+)/.exec(text)?.[1] ?? "0")).toBe(1);
+  });
+
   test("adoption: a consumed token with a complete credentials Secret is recorded without calling the control plane", async () => {
     // A registration made before this operator ran (the Go operator's): the token is used up, the credentials
     // Secret holds the three Go keys and the status says consumed, but has no observedToken.

@@ -42,6 +42,7 @@ describe("ApplicationInstance children", () => {
       interval: "5m0s",
       timeout: "10m0s",
       suspend: false,
+      serviceAccountName: "vworkspace-tenant",
       install: { remediation: { retries: 3 } },
       upgrade: { remediation: { retries: 3, strategy: "rollback" } },
       chart: { spec: { chart: "demo", version: "1.0.0", sourceRef: { kind: "HelmRepository", name: "shop-source" } } },

@@ -214,6 +214,20 @@ describe("register", () => {
     expect((await agentCall(plane.url, path, { token: second.token })).status).toBe(200);
   });
 
+  test("an unbound token cannot take over a registered cluster: 409 ClusterExists, the owner's token keeps working", async () => {
+    const owner = await registerCluster(plane, { clusterId: "owned-cluster" });
+    const { token } = await plane.admin.createRegistrationToken();
+    const takeover = await register(token, { clusterId: "owned-cluster" });
+    expect(takeover.status).toBe(409);
+    expect(takeover.json).toMatchObject({ error: "ClusterExists", requestId: takeover.headers.get("X-Request-Id") });
+    expect(String(takeover.json?.message)).toContain("already registered");
+    expect((await agentCall(plane.url, "/api/agent/jobs?cluster=owned-cluster&wait=0", { token: owner.token })).status).toBe(200);
+    const clusters = (await (await fetch(`${plane.url}/api/admin/clusters`, { headers: { Authorization: `Bearer ${plane.adminToken}` } })).json()) as { clusters: { clusterId: string; activeTokens: number }[] };
+    expect(clusters.clusters.find((entry) => entry.clusterId === "owned-cluster")?.activeTokens).toBe(1);
+    // The refused attempt did not consume the token: it still registers a new cluster.
+    expect((await register(token, { clusterId: "fresh-cluster" })).json?.clusterId).toBe("fresh-cluster");
+  });
+
   test("bearer and body token must agree", async () => {
     const { token } = await plane.admin.createRegistrationToken();
     const answer = await agentCall(plane.url, "/api/agent/register", { token: "vwksp-reg-other", body: { registrationToken: token } });

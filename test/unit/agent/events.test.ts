@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { conditionTransitionEvents, heartbeatEvent, snapshotEvents } from "../../../src/agent/event-factory";
+import { progressConditions } from "../../../src/agent/readiness";
 import type { KubeObject } from "../../../src/kube/types";
 
 const at = new Date("2026-11-22T08:00:00Z");
@@ -25,6 +26,18 @@ describe("event keys and transitions (§2.6)", () => {
     const after = instance([condition("Ready", "False", "R", "other message"), condition("Reconciling", "True"), condition("Degraded", "False")]);
     expect(conditionTransitionEvents(before, after, at).map((event) => event.conditions?.[0]?.type)).toEqual(["Ready", "Degraded"]);
     expect(conditionTransitionEvents(undefined, after, at)).toHaveLength(3);
+  });
+
+  test("condition messages are redacted before they leave the cluster (the ApplicationInstance path's function)", () => {
+    const leaky = condition("Ready", "False", "InstallFailed", 'Helm install failed: values: {"password":"hunter2-secret","replicas":2} token=abc.def -----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----');
+    const release: KubeObject = { apiVersion: "helm.toolkit.fluxcd.io/v2", kind: "HelmRelease", metadata: { name: "web", namespace: "team-a" }, status: { conditions: [leaky] } };
+    const [event] = snapshotEvents(release, at);
+    const message = event?.conditions?.[0]?.message ?? "";
+    expect(message).toContain("Helm install failed");
+    expect(message).toContain("[REDACTED]");
+    for (const secret of ["hunter2-secret", "abc.def", "MIIB"]) expect(message).not.toContain(secret);
+    const [progress] = progressConditions(release, "Failed");
+    expect(progress?.message).toBe(message);
   });
 
   test("the heartbeat names the CP cluster id and carries ControllersHealthy", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { formatDuration, parseDuration } from "../../../src/cli/duration";
 import { FlagError, parseFlags, type FlagSpec } from "../../../src/cli/flags";
+import { runCommand } from "../../../src/cli/run";
 import { RUN_FLAGS, configFromFlags } from "../../../src/manager/config";
 
 describe("Go durations", () => {
@@ -80,5 +81,15 @@ describe("run configuration", () => {
     expect(configFromFlags(parseFlags(["--namespace=ops"], RUN_FLAGS, {})).leaderElectionNamespace).toBe("ops");
     expect(configFromFlags(parseFlags(["--namespace=ops", "--leader-election-namespace=x"], RUN_FLAGS, {})).leaderElectionNamespace).toBe("x");
     expect(configFromFlags(parseFlags([], RUN_FLAGS, { POD_NAMESPACE: "pod-ns" })).namespace).toBe("pod-ns");
+  });
+
+  test("jobs may write BackupStorageLocations only with the explicit flag, listed in run --help", async () => {
+    expect(configFromFlags(parseFlags([], RUN_FLAGS, {})).agent.allowJobBackupStorageLocations).toBe(false);
+    expect(configFromFlags(parseFlags(["--allow-job-backup-storage-locations"], RUN_FLAGS, {})).agent.allowJobBackupStorageLocations).toBe(true);
+    expect(configFromFlags(parseFlags([], RUN_FLAGS, { VWS_ALLOW_JOB_BACKUP_STORAGE_LOCATIONS: "true" })).agent.allowJobBackupStorageLocations).toBe(true);
+    const out: string[] = [];
+    const code = await runCommand(["--help"], {}, { out: (text: string) => out.push(text), err: () => undefined });
+    expect(code).toBe(0);
+    expect(out.join("\n")).toContain("--allow-job-backup-storage-locations");
   });
 });

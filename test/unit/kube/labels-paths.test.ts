@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { formatSelector, matchesSelector, parseSelector } from "../../../src/kube/labels";
-import { collectionPath, objectPath, parseResourcePath, queryString } from "../../../src/kube/paths";
+import { collectionPath, groupVersionPath, objectPath, parseResourcePath, queryString } from "../../../src/kube/paths";
 import type { ResourceType } from "../../../src/kube/types";
 
 const configMaps: ResourceType = { group: "", version: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
@@ -15,6 +15,21 @@ describe("paths", () => {
     expect(objectPath(namespaces, "team")).toBe("/api/v1/namespaces/team");
     expect(() => objectPath(configMaps, "a")).toThrow(/needs a namespace/);
     expect(() => objectPath(configMaps, "../x", "ns")).toThrow(/invalid path segment/);
+  });
+
+  test("no segment built into a path may hold '/' or '..' or be empty, whatever the caller passed", () => {
+    const escaping: ResourceType = { ...helmReleases, group: "apps.vworkspace.io", version: "v1alpha1/../../ops.vworkspace.io/v1alpha1" };
+    expect(() => collectionPath(escaping, "ns")).toThrow(/invalid path segment/);
+    expect(() => objectPath({ ...helmReleases, group: "a/../b" }, "web", "ns")).toThrow(/invalid path segment/);
+    expect(() => objectPath({ ...helmReleases, group: ".." }, "web", "ns")).toThrow(/invalid path segment/);
+    expect(() => objectPath({ ...configMaps, version: "" }, "web", "ns")).toThrow(/invalid path segment/);
+    expect(() => objectPath({ ...configMaps, plural: "configmaps/../secrets" }, "web", "ns")).toThrow(/invalid path segment/);
+    expect(() => objectPath(configMaps, "a..b", "ns")).toThrow(/invalid path segment/);
+    expect(() => objectPath(configMaps, "web", "../kube-system")).toThrow(/invalid path segment/);
+    expect(() => objectPath(configMaps, "web", "ns", "status/../../x")).toThrow(/invalid path segment/);
+    expect(() => groupVersionPath("apps", "v1/..")).toThrow(/invalid path segment/);
+    expect(groupVersionPath("", "v1")).toBe("/api/v1");
+    expect(groupVersionPath("apps.vworkspace.io", "v1alpha1")).toBe("/apis/apps.vworkspace.io/v1alpha1");
   });
 
   test("parseResourcePath inverts them, including namespace subresources", () => {

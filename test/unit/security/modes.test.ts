@@ -71,8 +71,12 @@ describe("screening", () => {
     const signature = await signJob(job, { privateKey: await importJWK(ED, "EdDSA"), kid: "k", alg: "EdDSA", clusterId: "c", iat: Math.floor(now.getTime() / 1000) });
     const valid = await screenJob({ ...job, signature }, { ...base, mode: "enforce", alreadyProcessed: () => false });
     expect(valid).toMatchObject({ kind: "screened", verdict: { valid: true }, decision: { proceed: true } });
+    // The replay window the ledger must keep the id for: iat + max age + skew.
+    const windowEnd = (Math.floor(now.getTime() / 1000) + base.maxAgeSeconds + base.clockSkewSeconds) * 1000;
+    expect(valid.kind === "screened" ? valid.signedUntil?.getTime() : undefined).toBe(windowEnd);
     const forged = await screenJob({ ...job, signature, payload: { changed: true } }, { ...base, mode: "enforce", alreadyProcessed: async () => false });
     expect(forged).toMatchObject({ kind: "screened", verdict: { valid: false, cause: "bad-signature" }, decision: { proceed: false } });
+    expect(forged.kind === "screened" ? forged.signedUntil : "replayed").toBeUndefined();
     const off = await screenJob(job, { ...base, mode: "disabled", alreadyProcessed: () => false });
     expect(off).toEqual({ kind: "screened", verdict: undefined, decision: { proceed: true, audit: false, condition: "remove" } });
   });

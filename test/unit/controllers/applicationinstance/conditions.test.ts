@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { mapConditions, type Situation } from "../../../../src/controllers/applicationinstance/conditions";
-import { redactMessage } from "../../../../src/controllers/applicationinstance/redact";
+import { redactMessage } from "../../../../src/api/redact";
 import { transitionEvents } from "../../../../src/controllers/applicationinstance/status";
 import type { HelmRelease } from "../../../../src/flux/types";
 import type { Condition } from "../../../../src/kube/types";

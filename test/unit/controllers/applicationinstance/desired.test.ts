@@ -10,7 +10,7 @@ import {
 } from "../../../../src/controllers/applicationinstance/desired";
 import { applicationInstanceObject } from "../../api/fixtures";
 
-const settings: ChildSettings = { helmReleaseIntervalMs: 300_000, helmReleaseTimeoutMs: 600_000, sourceIntervalMs: 600_000, clusterId: "c1" };
+const settings: ChildSettings = { helmReleaseIntervalMs: 300_000, helmReleaseTimeoutMs: 600_000, sourceIntervalMs: 600_000, clusterId: "c1", serviceAccountName: "vworkspace-tenant" };
 const ociChart = { sourceType: "oci", url: "oci://ghcr.io/org/charts/", name: "app", version: "1.2.3+build.1" };
 
 function ai(spec: Record<string, unknown> = {}, status?: Record<string, unknown>): ManagedInstance {
@@ -83,6 +83,7 @@ describe("desired HelmRelease (api.md §6.6, §6.7)", () => {
         interval: "5m0s",
         timeout: "10m0s",
         suspend: false,
+        serviceAccountName: "vworkspace-tenant",
         install: { remediation: { retries: 3 } },
         upgrade: { remediation: { retries: 3, strategy: "rollback" } },
         chart: { spec: { chart: "odoo", version: "1.2.3", sourceRef: { kind: "HelmRepository", name: "shop-source" } } },
@@ -104,6 +105,11 @@ describe("desired HelmRelease (api.md §6.6, §6.7)", () => {
   ])("%s", (_name, values, expected) => {
     const spec = desiredHelmRelease(ai({ values }), settings).body.spec as Record<string, unknown>;
     expect({ values: spec.values, valuesFrom: spec.valuesFrom }).toEqual({ values: undefined, valuesFrom: undefined, ...expected });
+  });
+
+  test("runs as the ServiceAccount the settings name (the namespace's Flux tenant)", () => {
+    const spec = desiredHelmRelease(ai(), { ...settings, serviceAccountName: "team-deployer" }).body.spec as Record<string, unknown>;
+    expect(spec.serviceAccountName).toBe("team-deployer");
   });
 
   test("suspend and the configured interval and timeout are written", () => {

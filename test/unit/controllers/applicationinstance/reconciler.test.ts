@@ -20,6 +20,7 @@ function setup(options: { gated?: boolean; fluxServed?: boolean; clusterId?: str
   object.metadata.uid = "uid-1";
   object.metadata.resourceVersion = "1";
   const recorded: Recorded = { calls: [], status: [] };
+  const namespaceLabels: Record<string, string> = {};
   const client = {
     get: async (type: { kind: string }, name: string) => {
       recorded.calls.push(`get ${type.kind} ${name}`);
@@ -50,7 +51,7 @@ function setup(options: { gated?: boolean; fluxServed?: boolean; clusterId?: str
     instances: { get: () => object },
     children: { get: (type: ResourceType, key: string) => cache.get(`${type.plural}/${key.split("/")[1]}`), hasSynced: () => true },
     applied: new AppliedObjects(),
-    gate: { isGated: () => options.gated ?? true },
+    gate: { isGated: () => options.gated ?? true, labels: () => namespaceLabels },
     clusterId: () => options.clusterId ?? "c1",
     fluxServed: async () => options.fluxServed ?? true,
     status: { apply: write, mergePatch: write },
@@ -60,7 +61,8 @@ function setup(options: { gated?: boolean; fluxServed?: boolean; clusterId?: str
   } as unknown as ReconcilerDeps;
   const reconcile = applicationInstanceReconciler(deps);
   const run = () => reconcile({ key: "team-a/shop", signal: new AbortController().signal, logger: createLogger({ level: "silent" }) });
-  return { recorded, run };
+  const appliedHelmRelease = () => cache.get("helmreleases/shop") as (KubeObject & { spec: Record<string, unknown> }) | undefined;
+  return { recorded, run, namespaceLabels, appliedHelmRelease };
 }
 
 function summary(status: Record<string, unknown> | undefined, type: string): string | undefined {
@@ -100,5 +102,25 @@ describe("applies that would change nothing", () => {
     recorded.calls.length = 0;
     await run();
     expect(recorded.calls).toEqual([]);
+  });
+});
+
+describe("the HelmRelease's ServiceAccount follows the namespace's Flux tenant label", () => {
+  test("vworkspace-tenant by default; a relabelled namespace re-applies the HelmRelease with the named one", async () => {
+    const { recorded, run, namespaceLabels, appliedHelmRelease } = setup();
+    await run();
+    expect(appliedHelmRelease()?.spec.serviceAccountName).toBe("vworkspace-tenant");
+    recorded.calls.length = 0;
+    namespaceLabels["apps.vworkspace.io/tenant-service-account"] = "team-deployer";
+    await run();
+    expect(recorded.calls).toEqual(["apply HelmRelease shop"]);
+    expect(appliedHelmRelease()?.spec.serviceAccountName).toBe("team-deployer");
+  });
+
+  test("a label value that is no ServiceAccount name falls back to vworkspace-tenant", async () => {
+    const { run, namespaceLabels, appliedHelmRelease } = setup();
+    namespaceLabels["apps.vworkspace.io/tenant-service-account"] = "Not_A_Name";
+    await run();
+    expect(appliedHelmRelease()?.spec.serviceAccountName).toBe("vworkspace-tenant");
   });
 });

@@ -7,6 +7,7 @@ const base: Omit<HelmReleaseSpec, "chart" | "chartRef" | "values" | "valuesFrom"
   interval: "5m0s",
   timeout: "10m0s",
   suspend: false,
+  serviceAccountName: "vworkspace-tenant",
   install: { remediation: { retries: 3 } },
   upgrade: { remediation: { retries: 3, strategy: "rollback" } },
 };

@@ -1,7 +1,8 @@
 /**
- * Redaction of condition messages and Event notes (api.md §5): PEM blocks and values under sensitive
- * keys (the key rule of operations.md §8.5) become `[REDACTED]`. Flux messages quote Helm and
- * Kubernetes errors verbatim, which may include rendered values.
+ * Redaction of condition messages and Event notes, the one implementation for the reconcilers' conditions
+ * and for every condition the agent sends to the control plane: PEM blocks and values under sensitive keys
+ * become `[REDACTED]`. Flux messages quote Helm and Kubernetes errors verbatim, which may include rendered
+ * values. See docs/security.md.
  */
 
 export const REDACTED = "[REDACTED]";
