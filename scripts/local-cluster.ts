@@ -1,4 +1,4 @@
-// The shared local cluster (testing.md §4): bun scripts/local-cluster.ts up|down|env|status
+// The shared local cluster (docs/development.md#the-local-cluster): bun scripts/local-cluster.ts up|down|env|status
 //   up [--keep-data] [--quiet]   start kine/etcd + kube-apiserver + KCM from .local/k8s-bins.env
 //   down [--purge]               stop exactly the recorded pids (--purge also deletes .local/cluster)
 //   env                          print `export KUBECONFIG=…`

@@ -1,4 +1,4 @@
-/** Tests may only talk to this machine: wrap fetch so any other host fails loudly (testing.md §1.5). */
+/** Tests may only talk to this machine: wrap fetch so any other host fails loudly (docs/development.md#principles). */
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 
