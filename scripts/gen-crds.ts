@@ -1,5 +1,5 @@
 /**
- * Writes crds/*.yaml from the valibot schemas in src/api (api.md §3).
+ * Writes crds/*.yaml from the valibot schemas in src/api (docs/concepts.md#schemas-and-generated-crds).
  *   bun scripts/gen-crds.ts           regenerate
  *   bun scripts/gen-crds.ts --check   exit 1 with a summary when the committed files are stale
  */

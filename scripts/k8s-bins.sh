@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Builds the Go-side test binaries from the Go module proxy and extracts third-party CRDs
-# (testing.md §3, §5). Results are cached per component/version/Go version under $VWS_CACHE_DIR;
+# (docs/development.md#kubernetes-binaries, docs/development.md#third-party-crds). Results are cached per component/version/Go version under $VWS_CACHE_DIR;
 # .local/k8s-bins.env tells local-cluster.ts and the tests where they are.
 #
 # usage: bash scripts/k8s-bins.sh [--rebuild] [--with-etcd] [--with-kubectl] [--with-node]
 #        --with-node also builds kubelet, kube-scheduler and kube-proxy (local-cluster.ts up --with-node)
 # env:   VWS_CACHE_DIR, VWS_FLUX=0 (skip Flux), VWS_OCI_REGISTRY=0 (skip the optional OCI registry),
-#        CI=true + VWS_PIPELINE_START (budget guard, §11)
+#        CI=true + VWS_PIPELINE_START (budget guard, docs/development.md#ci-and-the-npm-test-pipeline)
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -17,7 +17,7 @@ source "$ROOT/scripts/k8s-versions.env"
 
 readonly BUILD_TIMEOUT_S=5400     # one go build; a hung compile must not eat the CI budget silently
 readonly HEARTBEAT_S=60
-readonly FLUX_BUDGET_S=2700       # §11: skip Flux when more than 45 min are gone before its builds
+readonly FLUX_BUDGET_S=2700       # docs/development.md#ci-and-the-npm-test-pipeline: skip Flux when more than 45 min are gone before its builds
 readonly LOCK_TIMEOUT_S=5400
 
 REBUILD=0 WITH_ETCD=0 WITH_KUBECTL=0 WITH_NODE=0
@@ -146,7 +146,7 @@ component_spec() {
   [[ -z $C_MAIN_DIR ]] || C_CACHE_VERSION+="-$(cat "$C_MAIN_DIR"/*.go | sha256sum | cut -c1-12)"
 }
 
-# Unstamped builds report v0.0.0-master and break Helm kubeVersion constraints (§3.3).
+# Unstamped builds report v0.0.0-master and break Helm kubeVersion constraints (docs/development.md#kubernetes-binaries).
 k8s_version_stamps() {
   local minor=${KUBERNETES#v1.} p s=""
   minor=${minor%%.*}
@@ -379,7 +379,7 @@ install_dir() {
   fi
 }
 
-# ---------------------------------------------------------------- third-party CRDs (§5)
+# ---------------------------------------------------------------- third-party CRDs (docs/development.md#third-party-crds)
 
 # module version path (one CRD file per line).
 crd_table() {
@@ -439,7 +439,7 @@ extract_crds() {
 flux_wanted() { [[ ${VWS_FLUX:-1} != 0 ]]; }
 oci_registry_wanted() { [[ ${VWS_OCI_REGISTRY:-1} != 0 ]]; }
 
-# §11: on CI with a cold cache, Flux (10–18 min) must not push the run past its 90 min.
+# docs/development.md#ci-and-the-npm-test-pipeline: on CI with a cold cache, Flux (10–18 min) must not push the run past its 90 min.
 flux_over_budget() {
   [[ ${CI:-} == true ]] || return 1
   local start=${VWS_PIPELINE_START:-$SCRIPT_START}

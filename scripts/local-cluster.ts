@@ -1,4 +1,4 @@
-// The shared local cluster (testing.md §4): bun scripts/local-cluster.ts up|down|env|status
+// The shared local cluster (docs/development.md#the-local-cluster): bun scripts/local-cluster.ts up|down|env|status
 //   up [--keep-data] [--quiet] [--with-node]
 //                                start kine/etcd + kube-apiserver + KCM from .local/k8s-bins.env; --with-node
 //                                adds containerd, kubelet and kube-scheduler (a real node, scripts/lib/node.ts)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole `npm test` pipeline (testing.md §11): install, build the Kubernetes binaries, compile the
+# The whole `npm test` pipeline (docs/development.md#ci-and-the-npm-test-pipeline): install, build the Kubernetes binaries, compile the
 # operator, start the local cluster when none is healthy, run bun's tests, print the summary line CI
 # reads, and stop what this script started. Arguments narrow the test paths (default: test).
 set -euo pipefail
@@ -78,6 +78,8 @@ step "typecheck"
 node_modules/.bin/tsc --noEmit -p .
 step "CRDs are current"
 "$BUN" scripts/gen-crds.ts --check
+step "generated docs are current"
+"$BUN" scripts/gen-docs.ts --check
 step "compile operator"
 bash scripts/build.sh
 

@@ -1,4 +1,4 @@
-// A loopback Kubernetes control plane built from a state dir (testing.md §4.2, §4.3, §10): kine (or
+// A loopback Kubernetes control plane built from a state dir (docs/development.md#the-local-cluster, docs/development.md#fault-and-bad-input-tests): kine (or
 // etcd with VWS_STORE=etcd) + kube-apiserver + optional kube-controller-manager. Used by
 // scripts/local-cluster.ts (detached, with KCM) and by fault tests (private planes, no KCM).
 import { mkdirSync, writeFileSync } from "node:fs";

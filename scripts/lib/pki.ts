@@ -1,8 +1,8 @@
-// In-process PKI over WebCrypto (testing.md §4.1): CAs and EC P-256 leaves with arbitrary validity,
+// In-process PKI over WebCrypto (docs/development.md#pki): CAs and EC P-256 leaves with arbitrary validity,
 // EKUs and SANs, plus the RSA-2048 service-account key, and the on-disk PKI directory of a control
-// plane (§4.1 layout). Shared by the local cluster, private planes, webhook TLS and mTLS tests.
+// plane (docs/development.md#pki layout). Shared by the local cluster, private planes, webhook TLS and mTLS tests.
 // Never log what this returns.
-import "reflect-metadata"; // @peculiar/x509's tsyringe dependency throws without it (§12)
+import "reflect-metadata"; // @peculiar/x509's tsyringe dependency throws without it (docs/development.md#pitfalls)
 import * as x509 from "@peculiar/x509";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -137,7 +137,7 @@ export async function isIssuedBy(certPem: string, caPem: string): Promise<boolea
   return cert.issuer === ca.subject && (await cert.verify({ publicKey: ca.publicKey, signatureOnly: true }));
 }
 
-// ---------------------------------------------------------------- control-plane PKI directory (§4.1)
+// ---------------------------------------------------------------- control-plane PKI directory (docs/development.md#pki)
 
 export interface PlanePkiPaths {
   caCert: string;

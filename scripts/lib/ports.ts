@@ -1,4 +1,4 @@
-// Loopback port helpers shared by the local cluster, private planes and tests (testing.md §4.2).
+// Loopback port helpers shared by the local cluster, private planes and tests (docs/development.md#the-local-cluster).
 import { createConnection, createServer } from "node:net";
 
 export const LOOPBACK = "127.0.0.1";

@@ -1,5 +1,5 @@
 // Child processes of the local cluster and private planes: spawn with logs to files, identify by
-// /proc/<pid>/cmdline (pids are reused), stop gracefully (testing.md §4.2, §4.3).
+// /proc/<pid>/cmdline (pids are reused), stop gracefully (docs/development.md#the-local-cluster).
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from "node:fs";
 import { dirname } from "node:path";
 

@@ -1,5 +1,5 @@
 /**
- * The agent for the honoured Cluster (connectivity.md §3): one credentials provider, and the poller, event
+ * The agent for the honoured Cluster (docs/connectivity.md#the-pull-agent): one credentials provider, and the poller, event
  * sender, heartbeat, progress tracker and rotation built on it. The Cluster controller creates it when a
  * complete credentials Secret exists, feeds it every change of its inputs through `update`, and reads its
  * observations back to write status. A change of cluster id restarts every loop with an emptied buffer.
@@ -233,7 +233,7 @@ export class Agent {
     return this.rotation.rotate(trigger, signal);
   }
 
-  /** Condition transitions of a managed object or the Cluster (§2.6). */
+  /** Condition transitions of a managed object or the Cluster (docs/connectivity.md#events). */
   observe(previous: KubeObject | undefined, current: KubeObject): void {
     for (const event of conditionTransitionEvents(previous, current, new Date())) this.sender.enqueue(event);
   }

@@ -1,5 +1,5 @@
 /**
- * Write rules of pull jobs (connectivity.md §3.4), pure: the kind allow-list, the namespace rules, ownership
+ * Write rules of pull jobs (docs/connectivity.md#write-rules), pure: the kind allow-list, the namespace rules, ownership
  * of existing objects and the Cluster guard. Each refusal carries its errorCode and a message without payload.
  */
 import { isGatedNamespace } from "../api/gate";
@@ -28,7 +28,7 @@ export const DEFAULT_ALLOWED_KINDS: readonly GroupKind[] = [
 
 export type Refusal = { code: JobErrorCode; detail: string };
 
-/** `spec.allowedJobKinds` replaces the default list when set (§3.4). */
+/** `spec.allowedJobKinds` replaces the default list when set (docs/connectivity.md#write-rules). */
 export function checkKindAllowed(target: GroupKind, allowed: readonly GroupKind[] | undefined): Refusal | undefined {
   const list = allowed ?? DEFAULT_ALLOWED_KINDS;
   if (list.some((entry) => entry.group === target.group && entry.kind === target.kind)) return undefined;
@@ -65,7 +65,7 @@ export function checkOwnership(existing: { metadata: { labels?: Record<string, s
 const CLUSTER_SPEC_FIELDS = new Set(["heartbeatIntervalSeconds", "capabilities", "rotateCredentials"]);
 const CLUSTER_METADATA_FIELDS = new Set(["name", "labels", "annotations", "namespace"]);
 
-/** A Cluster apply must name the honoured Cluster and touch only the fields the CP may change (§3.4). */
+/** A Cluster apply must name the honoured Cluster and touch only the fields the CP may change (docs/connectivity.md#write-rules). */
 export function checkClusterApply(payload: Record<string, unknown>, honouredName: string | undefined): Refusal | undefined {
   const metadata = (payload.metadata ?? {}) as Record<string, unknown>;
   if (!honouredName || metadata.name !== honouredName) return { code: "ProtectedField", detail: "a Cluster job must name the honoured Cluster" };
@@ -78,7 +78,7 @@ export function checkClusterApply(payload: Record<string, unknown>, honouredName
   return { code: "ProtectedField", detail: `the control plane may not set ${fields.join(", ")} on the Cluster` };
 }
 
-/** The payload with the control-plane labels stamped over its own (§3.4). */
+/** The payload with the control-plane labels stamped over its own (docs/connectivity.md#write-rules). */
 export function withControlPlaneLabels<T extends { metadata: Record<string, unknown> }>(object: T, clusterId: string): T {
   const labels = { ...((object.metadata.labels as Record<string, string> | undefined) ?? {}), [LABEL_MANAGED_BY]: MANAGED_BY_CONTROL_PLANE, [LABEL_CLUSTER_ID]: clusterId };
   return { ...object, metadata: { ...object.metadata, labels } };

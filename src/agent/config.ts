@@ -1,4 +1,4 @@
-/** Flags and defaults of the pull agent (connectivity.md §2–§3, §11). Intervals are milliseconds. */
+/** Flags and defaults of the pull agent (docs/connectivity.md#pull-mode-wire-protocol, docs/connectivity.md#the-pull-agent, docs/reference/metrics.md). Intervals are milliseconds. */
 import type { FlagSpec, ParsedFlags } from "../cli/flags";
 import { BACKUP_STORAGE_LOCATION_FLAG } from "../policy/velero";
 
@@ -10,7 +10,7 @@ export interface AgentConfig {
   ledgerConfigMap: string;
   /** Long-poll `wait`: truncated to seconds and clamped to 1–240. */
   pollIntervalMs: number;
-  /** Additive request members (§2.1); off for servers that reject unknown members. */
+  /** Additive request members (docs/connectivity.md#pull-mode-wire-protocol); off for servers that reject unknown members. */
   wireExtensions: boolean;
   eventBufferSize: number;
   eventBatchSize: number;
@@ -26,7 +26,7 @@ export interface AgentConfig {
   fluxNamespace: string;
   /** Tests only: replaces `spec.heartbeatIntervalSeconds` so the disconnect window fits a test. */
   heartbeatIntervalOverrideMs?: number;
-  /** Tests only: the minimum gap between two polls (§3.2: 1 s). */
+  /** Tests only: the minimum gap between two polls (docs/connectivity.md#backoff: 1 s). */
   minPollGapMs: number;
 }
 
@@ -95,7 +95,7 @@ export function agentConfigFromFlags(values: ParsedFlags["values"]): AgentConfig
   };
 }
 
-/** `wait` of the poll URL (§2.2): the poll interval in whole seconds, clamped to 1–240. */
+/** `wait` of the poll URL (docs/connectivity.md#endpoints): the poll interval in whole seconds, clamped to 1–240. */
 export function pollWaitSeconds(pollIntervalMs: number): number {
   return Math.min(240, Math.max(1, Math.trunc(pollIntervalMs / 1000)));
 }

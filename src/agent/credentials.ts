@@ -1,5 +1,5 @@
 /**
- * The credentials Secret (connectivity.md §1.7) and the provider every loop takes its snapshot from (§3.1).
+ * The credentials Secret (docs/connectivity.md#local-storage) and the provider every loop takes its snapshot from (docs/connectivity.md#the-pull-agent).
  * A snapshot is immutable; a swap of token, endpoint or TLS material notifies listeners (the poller aborts
  * its long poll) so the next request uses the new material.
  */
@@ -25,9 +25,9 @@ export interface Credentials {
   previousToken?: string;
   expiresAt?: string;
   issuedAt?: string;
-  /** Trust-on-first-use JWKS from the register response (§4.4). */
+  /** Trust-on-first-use JWKS from the register response (docs/connectivity.md#trusted-keys). */
   jwks?: string;
-  /** Of the Secret read; a change lifts a pause (§3.2). */
+  /** Of the Secret read; a change lifts a pause (docs/connectivity.md#backoff). */
   resourceVersion?: string;
 }
 

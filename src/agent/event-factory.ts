@@ -1,5 +1,5 @@
 /**
- * Builds the agent's events (connectivity.md §2.6) from objects and conditions. Pure: the caller supplies the
+ * Builds the agent's events (docs/connectivity.md#events) from objects and conditions. Pure: the caller supplies the
  * time. A condition counts as changed when it is new or its status, reason or message differs.
  */
 import { redactMessage } from "../api/redact";
@@ -63,7 +63,7 @@ export function conditionTransitionEvents(previous: KubeObject | undefined, curr
     .map((condition) => conditionTransitionEvent(current, condition, at));
 }
 
-/** One event per current condition: the resync snapshot of one object (§3.7). */
+/** One event per current condition: the resync snapshot of one object (docs/connectivity.md#event-buffer-and-resync). */
 export function snapshotEvents(object: KubeObject, at: Date): AgentEvent[] {
   return conditionsOf(object).map((condition) => conditionTransitionEvent(object, condition, at));
 }

@@ -1,5 +1,5 @@
 /**
- * The event sender (connectivity.md §3.7): a bounded buffer that drops the oldest when full, batches sent at
+ * The event sender (docs/connectivity.md#event-buffer-and-resync): a bounded buffer that drops the oldest when full, batches sent at
  * `batchSize` events or `flushMs` after the oldest unsent one, one request in flight, a failed batch back at
  * the front in order. After a drop, a restart or a cluster-id change, once the buffer has drained the sender
  * posts a BufferOverflow event (if anything was dropped) and streams a condition snapshot outside the buffer.

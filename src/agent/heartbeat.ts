@@ -1,5 +1,5 @@
 /**
- * The heartbeat (connectivity.md §3.8): a ClusterHeartbeat posted outside the buffer every interval, with a
+ * The heartbeat (docs/connectivity.md#heartbeat-and-controller-health): a ClusterHeartbeat posted outside the buffer every interval, with a
  * timeout of min(10 s, interval / 2). A miss is no HTTP answer or any status but 204/401/403/429/503; the
  * miss streak and the last success are observations the Cluster controller turns into phase and conditions.
  */

@@ -1,5 +1,5 @@
 /**
- * One request to the control plane (connectivity.md §2.1): bearer, v1 media type, User-Agent, per-endpoint
+ * One request to the control plane (docs/connectivity.md#pull-mode-wire-protocol): bearer, v1 media type, User-Agent, per-endpoint
  * timeout, TLS material from the caller's credentials snapshot. Transport failures become CpTransportError
  * (`tls` when the handshake or certificate check failed); every HTTP answer is returned, never thrown.
  * Bodies are streamed with a cap per request: past it the request is aborted (`oversized`), so a hostile or
@@ -81,7 +81,7 @@ export async function cpRequest(target: CpTarget, request: CpRequest, metrics?: 
       headers,
       body: request.body === undefined ? undefined : JSON.stringify(request.body),
       signal: AbortSignal.any([signal, overflow.signal]),
-      // Explicit, so NODE_TLS_REJECT_UNAUTHORIZED can never weaken the check (§6).
+      // Explicit, so NODE_TLS_REJECT_UNAUTHORIZED can never weaken the check (docs/connectivity.md#mtls-and-ca-pinning).
       tls: { ...tlsOptions(target.tls), rejectUnauthorized: true },
     });
     text = await readCapped(response, request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, overflow);

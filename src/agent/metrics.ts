@@ -1,4 +1,4 @@
-/** The agent's metrics (connectivity.md §11.1), registered in the operator's registry. Labels are fixed enumerations. */
+/** The agent's metrics (docs/reference/metrics.md), registered in the operator's registry. Labels are fixed enumerations. */
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 export type RequestEndpoint = "jobs" | "ack" | "status" | "result" | "events" | "heartbeat" | "register" | "rotate";

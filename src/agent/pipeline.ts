@@ -1,5 +1,5 @@
 /**
- * One job, start to finish (connectivity.md §3.3): ack, ledger, signature, expiry, decryption, idempotency,
+ * One job, start to finish (docs/connectivity.md#job-pipeline): ack, ledger, signature, expiry, decryption, idempotency,
  * decode, authorise and write, result, progress. Each step either passes the job on or ends it with a result.
  * Decrypted payloads live only in this function's locals and are never logged, quoted or sent back.
  */
@@ -59,11 +59,11 @@ export interface PipelineDeps {
   logger: Logger;
   clusterId(): string;
   security(): SecuritySettings;
-  /** Applies a payload-security decision: condition, Audit event, Warning Event (§4.5, §5.3, §5.4). */
+  /** Applies a payload-security decision: condition, Audit event, Warning Event (docs/connectivity.md#signing-modes, docs/connectivity.md#encryption-modes). */
   onSecurityDecision(area: "signature" | "encryption", jobId: string, decision: SecurityDecision): void;
   /** The ledger refused a job because every entry is a live signed one: aggregated Warning Event. */
   onLedgerFull(jobId: string): void;
-  /** Runs a credential rotation (§3.9) for the intent; resolves with the Cluster ref once confirmed. */
+  /** Runs a credential rotation (docs/connectivity.md#credential-rotation) for the intent; resolves with the Cluster ref once confirmed. */
   rotate(): Promise<{ ok: true; ref: AppliedRef } | { ok: false; detail: string }>;
   /** Strips additive result members when wire extensions are off. */
   wireResult(result: JobResult): JobResult;

@@ -1,5 +1,5 @@
 /**
- * The long poll (connectivity.md §2.2, §3.2, §3.3): one poll outstanding, at least 1 s between polls, results
+ * The long poll (docs/connectivity.md#endpoints, docs/connectivity.md#backoff, docs/connectivity.md#job-pipeline): one poll outstanding, at least 1 s between polls, results
  * kept from earlier failures re-posted first, jobs handled one at a time in array order. A credentials swap
  * aborts the poll in flight so the next one uses the new material. On stop, the job in hand is finished.
  */

@@ -1,5 +1,5 @@
 /**
- * Progress tracking (connectivity.md §3.5): after a `succeeded` job the written object is looked at once a second
+ * Progress tracking (docs/connectivity.md#results-and-progress): after a `succeeded` job the written object is looked at once a second
  * (in the informer cache for ApplicationInstances and Operations, by GET for other kinds)
  * and `POST …/status` is sent whenever its readiness view changes, until Ready, Failed, Deleted, the progress
  * timeout (Abandoned), or a newer job for the same object (Abandoned). In memory only: the startup resync

@@ -1,4 +1,4 @@
-/** The readiness view of an applied object (connectivity.md §3.5 table), pure. */
+/** The readiness view of an applied object (docs/connectivity.md#results-and-progress table), pure. */
 import { redactMessage } from "../api/redact";
 import type { Condition, KubeObject } from "../kube/types";
 import type { StatusPhase, WireCondition } from "../protocol";

@@ -1,5 +1,5 @@
 /**
- * Result delivery (connectivity.md §3.5): posted right after the write; a result that cannot be delivered is
+ * Result delivery (docs/connectivity.md#results-and-progress): posted right after the write; a result that cannot be delivered is
  * kept in memory (at most 1000, for at most 24 h) and re-posted before the next poll until `204`, `409`
  * (already recorded) or `404` (job gone).
  */

@@ -1,5 +1,5 @@
 /**
- * Retry timing of every agent loop (connectivity.md §3.2): full-jitter exponential backoff per loop, and the
+ * Retry timing of every agent loop (docs/connectivity.md#backoff): full-jitter exponential backoff per loop, and the
  * server's `Retry-After` (delta-seconds or HTTP-date) clamped to 1 s–15 min.
  */
 import { Backoff } from "../kube/backoff";

@@ -1,5 +1,5 @@
 /**
- * Credential rotation (connectivity.md §3.9): `POST …/credentials/rotate`, one Secret update (new token,
+ * Credential rotation (docs/connectivity.md#credential-rotation): `POST …/credentials/rotate`, one Secret update (new token,
  * previous token kept for the grace period), an in-process swap, then confirmation by a heartbeat with the new
  * token. Confirmed: the previous token is removed. Not confirmed or refused: the old token is restored when it
  * still works and the failure is observed. One rotation at a time; later triggers join the running one.

@@ -1,6 +1,6 @@
 /**
  * What the agent loops observed, for the Cluster controller to turn into conditions and phase (the controller
- * is the only writer of Cluster status). Also the pause of §3.2: while paused no loop sends anything until the
+ * is the only writer of Cluster status). Also the pause of docs/connectivity.md#backoff: while paused no loop sends anything until the
  * credentials Secret's resourceVersion or the Cluster's generation differs from what it was at the pause.
  */
 
@@ -11,7 +11,7 @@ export type AuthObservation =
   | { state: "rotation-failed"; message: string };
 
 export interface HeartbeatObservation {
-  /** Consecutive misses (§3.8). */
+  /** Consecutive misses (docs/connectivity.md#heartbeat-and-controller-health). */
   misses: number;
   /** The last miss was a TLS verification or handshake failure. */
   lastMissTls: boolean;

@@ -1,5 +1,5 @@
 /**
- * Client TLS material from the Secrets named in `spec.security` (connectivity.md §6): the mTLS client
+ * Client TLS material from the Secrets named in `spec.security` (docs/connectivity.md#mtls-and-ca-pinning): the mTLS client
  * certificate and the CA that replaces the system roots. Validated on load (PEM parses, key matches the
  * certificate, certificate currently valid); problems are reported by message, never with the material.
  */

@@ -1,5 +1,5 @@
 /**
- * Authenticated requests for every loop (connectivity.md §3.2): the current token from the provider, and the
+ * Authenticated requests for every loop (docs/connectivity.md#backoff): the current token from the provider, and the
  * 401/403 rules. A 401 re-reads the credentials Secret from the API once; a changed token is retried, else the
  * previous token; a 401 that persists, or a 403 on a cluster-scoped endpoint, pauses the agent.
  */

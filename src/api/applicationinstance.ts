@@ -1,4 +1,4 @@
-/** ApplicationInstance: the schema of spec and status (api.md §6.1, §6.2) and everything derived from it. */
+/** ApplicationInstance: the schema of spec and status (docs/applications.md#spec-and-status) and everything derived from it. */
 
 import * as v from "valibot";
 import type { KubeObject } from "../kube/types";
@@ -14,7 +14,7 @@ export const APPLICATION_INSTANCE_MODES = ["managed", "placeholder"] as const;
 export const CHART_SOURCE_TYPES = ["oci", "helm"] as const;
 export const VALUES_SOURCES = ["inline", "secretRef", "configMapRef"] as const;
 
-// CEL rules of api.md §3; their webhook twins are AI-3, AI-6/AI-7, AI-15/AI-16 and AI-11.
+// CEL rules of docs/concepts.md#schemas-and-generated-crds; their webhook twins are AI-3, AI-6/AI-7, AI-15/AI-16 and AI-11.
 
 // `namespace` is a CEL reserved word: Kubernetes exposes the field as `__namespace__`. Written plainly it
 // resolves to nothing typed, and the apiserver's cost estimate for the rule explodes.

@@ -1,4 +1,4 @@
-/** Cluster: the schema of spec and status (api.md §7, connectivity.md §1.2, §1.3) and everything derived from it. */
+/** Cluster: the schema of spec and status (docs/connectivity.md#the-cluster-resource, docs/connectivity.md#the-cluster-resource) and everything derived from it. */
 
 import * as v from "valibot";
 import type { KubeObject } from "../kube/types";

@@ -1,5 +1,5 @@
 /**
- * Condition types and the fixed reasons of our kinds (api.md §6.9, operations.md §2.4/§3.2, connectivity.md §1.5).
+ * Condition types and the fixed reasons of our kinds (docs/applications.md#status-mapping, docs/operations.md#conditions, docs/operations.md#preconditions, docs/connectivity.md#cluster-conditions).
  * Reasons passed through from Flux or from Operation templates are dynamic and not listed here.
  */
 
@@ -54,7 +54,7 @@ export const OperationReason = {
   WorkloadOwnershipConflict: "WorkloadOwnershipConflict",
   UserCancelled: "UserCancelled",
   PartialFailure: "PartialFailure",
-  // Blocked reasons of the preconditions (operations.md §3.2).
+  // Blocked reasons of the preconditions (docs/operations.md#preconditions).
   NamespaceNotGated: "NamespaceNotGated",
   ClusterMismatch: "ClusterMismatch",
   ValidationFailed: "ValidationFailed",
@@ -97,6 +97,7 @@ export const ClusterReason = {
   GitOpsMode: "GitOpsMode",
   RegistrationComplete: "RegistrationComplete",
   CredentialAccepted: "CredentialAccepted",
+  CredentialRotated: "CredentialRotated",
   TokenSecretMissing: "TokenSecretMissing",
   RegistrationFailed: "RegistrationFailed",
   CredentialExpired: "CredentialExpired",

@@ -1,4 +1,4 @@
-/** The standard Kubernetes Condition (metav1.Condition) as required by api.md §3. */
+/** The standard Kubernetes Condition (metav1.Condition) as required by docs/concepts.md#schemas-and-generated-crds. */
 
 import * as v from "valibot";
 import type { Condition } from "../kube/types";

@@ -1,5 +1,5 @@
 /**
- * The namespace gate (api.md §4.5): the one predicate every webhook, reconciler and the pull-mode
+ * The namespace gate (docs/concepts.md#namespace-gate): the one predicate every webhook, reconciler and the pull-mode
  * applier uses. A namespace is gated when either key carries exactly `vworkspace`.
  */
 import { GATE_VALUE, LABEL_GATE, LABEL_MANAGED_BY } from "./labels";

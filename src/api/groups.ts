@@ -1,4 +1,4 @@
-/** API groups, versions, names and finalizers of our kinds (api.md §2, §4.3). Frozen for Go compatibility. */
+/** API groups, versions, names and finalizers of our kinds (docs/concepts.md#resources, docs/concepts.md#finalizers). Frozen for Go compatibility. */
 
 import type { ResourceType } from "../kube/types";
 

@@ -1,5 +1,5 @@
 /**
- * Which Cluster object the operator honours (connectivity.md §1.1): the oldest by creationTimestamp, ties
+ * Which Cluster object the operator honours (docs/connectivity.md#identity-and-selection): the oldest by creationTimestamp, ties
  * to the smallest name. Objects being deleted still count until they are gone, so honouring never flaps
  * to a younger object while the old one finalizes.
  */

@@ -1,8 +1,8 @@
-/** Label and annotation keys and values shared by every component (api.md §4.1, §4.2). Frozen. */
+/** Label and annotation keys and values shared by every component (docs/concepts.md#labels, docs/concepts.md#annotations). Frozen. */
 
-// Labels (api.md §4.1).
+// Labels (docs/concepts.md#labels).
 
-/** Namespace gate label used by the Go implementation and installers (api.md §4.5). */
+/** Namespace gate label used by the Go implementation and installers (docs/concepts.md#namespace-gate). */
 export const LABEL_GATE = "managed-by";
 /** Namespace gate (alternative key), control-plane marker on AI/Operation, operator marker on children. */
 export const LABEL_MANAGED_BY = "app.vworkspace.io/managed-by";
@@ -19,9 +19,9 @@ export const GATE_VALUE = "vworkspace";
 /** Value of LABEL_MANAGED_BY on every child the operator writes. */
 export const MANAGED_BY_OPERATOR = "vworkspace-operator";
 
-// Annotations (api.md §4.2).
+// Annotations (docs/concepts.md#annotations).
 
-/** Verbs of the capability annotations `ops.vworkspace.io/<verb>` on an AI (operations.md §6.3). */
+/** Verbs of the capability annotations `ops.vworkspace.io/<verb>` on an AI (docs/operations.md#capabilities-and-the-namespace-allow-list). */
 export const CAPABILITY_VERBS = ["backup", "restore", "upgrade", "migration", "runcommand", "runbook"] as const;
 export type CapabilityVerb = (typeof CAPABILITY_VERBS)[number];
 

@@ -1,4 +1,4 @@
-/** Operation: the schema of spec and status (operations.md §2.1, §2.2) and everything derived from it. */
+/** Operation: the schema of spec and status (docs/operations.md#the-operation-resource) and everything derived from it. */
 
 import * as v from "valibot";
 import type { KubeObject } from "../kube/types";

@@ -1,4 +1,4 @@
-/** The admin API (connectivity.md §10.3) behind the admin token; JSON in `application/json`. */
+/** The admin API (docs/connectivity.md#admin-api) behind the admin token; JSON in `application/json`. */
 import { timingSafeEqual, createHash } from "node:crypto";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import * as v from "valibot";

@@ -1,4 +1,4 @@
-/** A typed client of the admin API (connectivity.md §10.3), used by the CLI helpers and by tests. */
+/** A typed client of the admin API (docs/connectivity.md#admin-api), used by the CLI helpers and by tests. */
 import type { AgentEndpoint } from "../protocol/endpoints";
 import type { AgentEvent } from "../protocol/events";
 import type { JobResult } from "../protocol/result";

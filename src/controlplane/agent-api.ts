@@ -1,4 +1,4 @@
-/** The v1 agent API, strictly (connectivity.md §2, §10.2). Tokens are looked up by hash and never logged. */
+/** The v1 agent API, strictly (docs/connectivity.md#pull-mode-wire-protocol, docs/connectivity.md#agent-api). Tokens are looked up by hash and never logged. */
 import { Hono } from "hono";
 import { AGENT_MEDIA_TYPE, AGENT_PATHS } from "../protocol/endpoints";
 import { eventsBatchStrictSchema, MAX_EVENTS_PER_BATCH } from "../protocol/events";

@@ -1,5 +1,5 @@
 /**
- * The checks every agent request passes before its handler (connectivity.md §10.2): media type (406), bearer
+ * The checks every agent request passes before its handler (docs/connectivity.md#agent-api): media type (406), bearer
  * authentication (401; register: a live registration token), rate limit (429), only then the body, streamed with
  * the 1 MiB cap (413) and its media type (415), and injected faults. No body is read for an unauthenticated caller.
  */

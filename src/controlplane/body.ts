@@ -1,4 +1,4 @@
-/** Strict request-body decoding: JSON first, then the §2 shape; failures become `400 InvalidBody` with field paths. */
+/** Strict request-body decoding: JSON first, then the docs/connectivity.md#pull-mode-wire-protocol shape; failures become `400 InvalidBody` with field paths. */
 import type * as v from "valibot";
 import { decodeWith, formatDecodeIssues } from "../api/decode";
 

@@ -1,4 +1,4 @@
-/** Settings of the reference control plane (connectivity.md §10.1); the CLI fills them from flags. */
+/** Settings of the reference control plane (docs/connectivity.md#the-reference-control-plane); the CLI fills them from flags. */
 
 export interface ControlPlaneTls {
   certPem: string;

@@ -1,4 +1,4 @@
-/** Response helpers shared by the agent and admin APIs: the §2.1 error body with a request id. */
+/** Response helpers shared by the agent and admin APIs: the docs/connectivity.md#pull-mode-wire-protocol error body with a request id. */
 import type { Context } from "hono";
 import { AGENT_MEDIA_TYPE } from "../protocol/endpoints";
 

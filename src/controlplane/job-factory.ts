@@ -1,6 +1,6 @@
 /**
  * Turns an admin job request into the envelope the agent receives: id and createdAt filled, payload encrypted to
- * the cluster key when asked (§5), then signed over the JCS form (§4). Encrypt-then-sign.
+ * the cluster key when asked (docs/connectivity.md#encrypted-payloads), then signed over the JCS form (docs/connectivity.md#signed-jobs). Encrypt-then-sign.
  */
 import * as v from "valibot";
 import { rfc3339 } from "../protocol/common";

@@ -1,4 +1,4 @@
-/** Token-bucket rate limiting per bearer token (§10.1 `--rate-limit`: N req/s with a burst of 2N). */
+/** Token-bucket rate limiting per bearer token (docs/connectivity.md#the-reference-control-plane `--rate-limit`: N req/s with a burst of 2N). */
 
 interface Bucket {
   tokens: number;

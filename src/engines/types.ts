@@ -1,5 +1,5 @@
 /**
- * The contract between the Operation controller and its engines (operations.md §3.3–3.7, §7).
+ * The contract between the Operation controller and its engines (docs/operations.md#how-an-operation-runs, docs/operations.md#timeouts, docs/operations.md#cancellation-and-deletion, docs/operations.md#retention-of-children, docs/operations.md#watches-and-writes, docs/operations.md#engines).
  *
  * An engine is data in, data out: the controller gathers observed state (the Operation, its target, the
  * children found by the `ops.vworkspace.io/operation=<uid>` label, engine-specific facts read through a
@@ -10,13 +10,13 @@ import type { Operation, OperationEngine, OperationType } from "../api/operation
 import type { KubeObject, ResourceType } from "../kube/types";
 import type { OperationTemplate } from "../operations/templates";
 
-/** Operator settings the engines need (flags of operations.md §7). */
+/** Operator settings the engines need (flags of docs/operations.md#engines). */
 export interface EngineSettings {
   /** `--velero-namespace` (default `velero`). */
   veleroNamespace: string;
   /** `--child-ttl` in seconds (default 86400): expiry of kept failed snapshots, sweep of VolSync objects. */
   childTtlSeconds: number;
-  /** `--upgrade-stuck-after` in ms (default 5 min): how long a non-release `Ready=False` may last (§7.3). */
+  /** `--upgrade-stuck-after` in ms (default 5 min): how long a non-release `Ready=False` may last (docs/operations.md#helm). */
   upgradeStuckAfterMs: number;
 }
 
@@ -28,13 +28,13 @@ export interface EngineContext<P = unknown> {
   uid: string;
   /** The target ApplicationInstance; undefined when it is gone (only possible while monitoring). */
   target: ApplicationInstance | undefined;
-  /** The target's `spec.release.namespace` when set, else its namespace (operations.md §7.1). */
+  /** The target's `spec.release.namespace` when set, else its namespace (docs/operations.md#engines). */
   childNamespace: string;
   /** The matched template (ref, reasons, default timeout). */
   template: OperationTemplate;
   /** `spec.parameters` decoded with the template's parameter schema (defaults applied). */
   parameters: P;
-  /** The effective timeout (§3.4) in seconds; Job and Workflow children use it as activeDeadlineSeconds. */
+  /** The effective timeout (docs/operations.md#timeouts) in seconds; Job and Workflow children use it as activeDeadlineSeconds. */
   timeoutSeconds: number;
   /** The controller's clock reading for this pass. */
   now: Date;
@@ -129,7 +129,7 @@ export interface ObservedChildren {
 export interface Engine<P = unknown, F = unknown> {
   /** The `spec.engine` value this engine serves. */
   readonly name: OperationEngine;
-  /** The Operation types it starts (the templates of operations.md §6.1 pairing them with `name`). */
+  /** The Operation types it starts (the templates of docs/operations.md#templates pairing them with `name`). */
   readonly types: readonly OperationType[];
   /** APIs that must be served before it can start (precondition 6 → `DependencyMissing`). */
   readonly requires: readonly ResourceType[];
@@ -145,13 +145,13 @@ export interface Engine<P = unknown, F = unknown> {
    * VolumeSnapshotClass driver, matching PVCs, …). Called on every start attempt.
    */
   prepare(context: EngineContext<P>, reader: ChildReader, signal: AbortSignal): Promise<Preparation<F>>;
-  /** The objects that start the engine; deterministic names, labels per operations.md §7.1. Pure. */
+  /** The objects that start the engine; deterministic names, labels per docs/operations.md#engines. Pure. */
   desiredChildren(context: EngineContext<P>, facts: F): DesiredChild[];
   /** engineRef, logsRef and start outputs, from the objects as the API server returned them. Pure. */
   started(context: EngineContext<P>, written: readonly KubeObject[]): StartRecord;
-  /** Map the observed children (and target) to a verdict through the engine's table (§7). Pure. */
+  /** Map the observed children (and target) to a verdict through the engine's table (docs/operations.md#engines). Pure. */
   observe(context: EngineContext<P>, children: ObservedChildren): Progress;
-  /** What cancellation and timeout do to the owned children (§3.5); empty when nothing is to be done. Pure. */
+  /** What cancellation and timeout do to the owned children (docs/operations.md#cancellation-and-deletion); empty when nothing is to be done. Pure. */
   cancel(context: EngineContext<P>, children: ObservedChildren): ChildAction[];
   /** What happens to the owned children after a `failed` verdict (VolSync pause, snapshot expiry). Pure. */
   afterFailure(context: EngineContext<P>, children: ObservedChildren): ChildAction[];

@@ -30,7 +30,7 @@ export const OCI_REPOSITORY: ResourceType = {
 
 export const CHART_SOURCE_RESOURCES = [HELM_REPOSITORY, OCI_REPOSITORY] as const;
 
-/** Every Flux API the ApplicationInstance controller needs served (api.md §6.4 step 8). */
+/** Every Flux API the ApplicationInstance controller needs served (docs/applications.md#reconcile-flow step 8). */
 export const FLUX_TYPES = [HELM_RELEASE, HELM_REPOSITORY, OCI_REPOSITORY] as const;
 
 /** The layer of an OCI artifact that holds a packaged Helm chart. */

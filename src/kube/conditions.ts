@@ -1,5 +1,5 @@
 /**
- * Condition bookkeeping (api.md §5), pure: `lastTransitionTime` moves only when `status` changes,
+ * Condition bookkeeping (docs/concepts.md#conditions), pure: `lastTransitionTime` moves only when `status` changes,
  * every condition carries the generation it was computed from, messages are redacted and bounded.
  */
 import { formatTime } from "./time";
@@ -79,7 +79,7 @@ function sameCondition(a: Condition, b: Condition | undefined): boolean {
 
 /**
  * Conditions of `after` whose status or reason differ from `before`, including first appearances:
- * the transitions that get a Kubernetes Event (api.md §5).
+ * the transitions that get a Kubernetes Event (docs/concepts.md#conditions).
  */
 export function conditionTransitions(
   before: readonly Condition[] | undefined,

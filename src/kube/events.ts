@@ -1,5 +1,5 @@
 /**
- * Kubernetes Event recorder (events.k8s.io/v1, operations.md §9). `record` only queues: writes
+ * Kubernetes Event recorder (events.k8s.io/v1, docs/operations.md#kubernetes-events). `record` only queues: writes
  * happen in the background, repeats of the same (object, type, reason, action, note) within the
  * series window update the existing Event's `series.count` instead of creating new Events, and
  * failures are logged and counted, never thrown. A bounded queue drops the newest on overflow.
@@ -31,7 +31,7 @@ export interface EventRecorderMetrics {
 
 export interface EventRecorderOptions {
   client: Pick<KubeClient, "create" | "patch">;
-  /** The pod name (operations.md §9). */
+  /** The pod name (docs/operations.md#kubernetes-events). */
   reportingInstance: string;
   reportingController?: string;
   /**

@@ -109,7 +109,7 @@ export interface ControllerRateLimitOptions {
   burst?: number;
 }
 
-/** Defaults of api.md §6.13: per-key 1 s → 5 min, globally 10 retries/s with a burst of 100. */
+/** Defaults of docs/applications.md#watches-and-writes: per-key 1 s → 5 min, globally 10 retries/s with a burst of 100. */
 export function controllerRateLimiter<K>(clock: Clock, options: ControllerRateLimitOptions = {}): RateLimiter<K> {
   return new MaxOfRateLimiter<K>(
     new ItemExponentialRateLimiter({ baseMs: options.baseMs ?? 1_000, maxMs: options.maxMs ?? 300_000 }),

@@ -1,5 +1,5 @@
 /**
- * Status writes with write discipline (api.md §5): compute, compare with what is stored, write only
+ * Status writes with write discipline (docs/concepts.md#conditions): compute, compare with what is stored, write only
  * on a difference. Every write that goes out is reported through `onWrite` so metrics and tests
  * can count them ("zero status writes on an unchanged pass").
  */

@@ -1,5 +1,5 @@
 /**
- * The operator's cluster id (api.md §4.6): `spec.clusterId` of the honoured Cluster object, followed live
+ * The operator's cluster id (docs/concepts.md#cluster-identity): `spec.clusterId` of the honoured Cluster object, followed live
  * from an informer; the `--cluster-id` flag stands in only while no honoured Cluster sets one. Listeners
  * hear every change so reconcilers can re-check what they blocked or admitted.
  */

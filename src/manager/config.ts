@@ -27,18 +27,18 @@ export interface OperatorConfig {
   shutdownTimeoutMs: number;
   installCrds: boolean;
   logLevel: string;
-  /** Admission server and certificate (operations.md §8). */
+  /** Admission server and certificate (docs/operations.md#admission-webhooks). */
   webhook: WebhookConfig;
-  /** ApplicationInstance children (api.md §6.5, §6.6, §6.12). */
+  /** ApplicationInstance children (docs/applications.md#chart-sources, docs/applications.md#the-helmrelease, docs/applications.md#deletion). */
   helmReleaseIntervalMs: number;
   helmReleaseTimeoutMs: number;
   sourceIntervalMs: number;
   uninstallTimeoutMs: number;
   /** How often an instance blocked on missing Flux APIs looks for them again. */
   dependencyRecheckMs: number;
-  /** Pull agent and Cluster controller (connectivity.md §1–§3). */
+  /** Pull agent and Cluster controller (docs/connectivity.md#the-cluster-resource, docs/connectivity.md#pull-mode-wire-protocol, docs/connectivity.md#the-pull-agent). */
   agent: AgentConfig;
-  /** Operation controller and engines (operations.md §3, §4, §7). */
+  /** Operation controller and engines (docs/operations.md#how-an-operation-runs, docs/operations.md#approvals, docs/operations.md#engines). */
   operations: OperationsConfig;
 }
 

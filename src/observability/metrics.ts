@@ -1,5 +1,5 @@
 /**
- * The operator's Prometheus metrics (operations.md §10, connectivity.md §11.1). One registry per operator
+ * The operator's Prometheus metrics (docs/reference/metrics.md, docs/reference/metrics.md). One registry per operator
  * instance, so several operators in one test process never share counters. Label values come only from
  * fixed sets: never object names, namespaces or error texts.
  */

@@ -1,5 +1,5 @@
 /**
- * The `vws1` approval claim (operations.md §4): `vws1.<body>.<digest>`, body = unpadded base64url of
+ * The `vws1` approval claim (docs/operations.md#approvals): `vws1.<body>.<digest>`, body = unpadded base64url of
  * sorted-key compact JSON, digest = hex HMAC-SHA256 over the body bytes as received. Wire-compatible
  * with the control plane's issuer; verification steps and their error texts are normative.
  */

@@ -1,4 +1,4 @@
-/** Capability annotations on the target and the namespace allow-list (operations.md §6.3). */
+/** Capability annotations on the target and the namespace allow-list (docs/operations.md#capabilities-and-the-namespace-allow-list). */
 import { ANNOTATION_ALLOWED_TYPES, capabilityAnnotation } from "../api/labels";
 import type { OperationTemplate } from "./templates";
 

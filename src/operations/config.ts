@@ -1,4 +1,4 @@
-/** Flags and defaults of the Operation controller and its engines (operations.md §3, §4, §7). */
+/** Flags and defaults of the Operation controller and its engines (docs/operations.md#how-an-operation-runs, docs/operations.md#approvals, docs/operations.md#engines). */
 import type { FlagSpec, ParsedFlags } from "../cli/flags";
 
 export interface OperationsConfig {
@@ -10,7 +10,7 @@ export interface OperationsConfig {
   /** Kept failed snapshots and finished VolSync objects expire after this many seconds. */
   childTtlSeconds: number;
   upgradeStuckAfterMs: number;
-  /** Blocked Operations are re-evaluated at least this often (§3.2: 30 s). */
+  /** Blocked Operations are re-evaluated at least this often (docs/operations.md#preconditions: 30 s). */
   blockedRecheckMs: number;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The conflict queue of operations.md §5 (pure). Conflicting Operations are admitted and wait; an
+ * The conflict queue of docs/operations.md#concurrency (pure). Conflicting Operations are admitted and wait; an
  * Operation is held by a conflicting sibling that is Running, or that waits only on conflicts and was
  * created earlier. Operations blocked for any other reason hold nobody, so the queue cannot deadlock.
  */

@@ -1,5 +1,5 @@
 /**
- * Parameter schemas of the built-in templates (operations.md §6.2). Strict objects: unknown keys are
+ * Parameter schemas of the built-in templates (docs/operations.md#parameter-schemas). Strict objects: unknown keys are
  * rejected unless listed as deprecated. One schema drives the webhook, the reconciler and the engine
  * decoder, so an admitted Operation always decodes.
  */

@@ -1,5 +1,5 @@
 /**
- * Rules OP-6 … OP-15 of operations.md §8.6, shared by the webhook and the reconciler (§3.2 checks 3–5),
+ * Rules OP-6 … OP-15 of docs/operations.md#operation-rules, shared by the webhook and the reconciler (docs/operations.md#preconditions checks 3–5),
  * so a cluster without the webhook is equally protected. Reads cluster facts only through `RuleFacts`.
  */
 import type { ApplicationInstance } from "../api/applicationinstance";
@@ -109,7 +109,7 @@ function checkBasics(spec: LooseSpec): string | undefined {
   return undefined;
 }
 
-/** Decodes parameters with the template's schema (§6.2); the message is OP-12's. */
+/** Decodes parameters with the template's schema (docs/operations.md#parameter-schemas); the message is OP-12's. */
 export function decodeParameters(template: OperationTemplate, parameters: unknown): { ok: true; value: unknown } | { ok: false; message: string } {
   if (typeof parameters !== "object" || parameters === null || Array.isArray(parameters)) {
     return { ok: false, message: `decode parameters for template ${template.ref}: parameters must be an object` };
@@ -157,7 +157,7 @@ async function restoreReferenceProblem(
   return undefined;
 }
 
-/** Admission warnings (§8.6): deprecated parameters and a futile `approvals.required: false`. */
+/** Admission warnings (docs/operations.md#operation-rules): deprecated parameters and a futile `approvals.required: false`. */
 export function operationWarnings(template: OperationTemplate, spec: LooseSpec): string[] {
   const warnings: string[] = [];
   const parameters = (typeof spec.parameters === "object" && spec.parameters !== null ? spec.parameters : {}) as Record<string, unknown>;

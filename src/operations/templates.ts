@@ -1,4 +1,4 @@
-/** The compiled-in template registry (operations.md §6.1): which (type, engine) pairs exist and their rules. */
+/** The compiled-in template registry (docs/operations.md#templates): which (type, engine) pairs exist and their rules. */
 import type * as v from "valibot";
 import type { OperationEngine, OperationType } from "../api/operation";
 import type { CapabilityVerb } from "../api/labels";
@@ -46,5 +46,5 @@ export function findTemplate(type: string, engine: string): OperationTemplate | 
   return TEMPLATES.find((template) => template.type === type && template.engine === engine);
 }
 
-/** Keys whose value is the deprecated timeout alias (§3.4). */
+/** Keys whose value is the deprecated timeout alias (docs/operations.md#timeouts). */
 export const DEPRECATED_TIMEOUT_KEY = "timeoutSeconds";

@@ -1,4 +1,4 @@
-/** Shapes shared by jobs, results and events (connectivity.md §2.5): resource references and conditions. */
+/** Shapes shared by jobs, results and events (docs/connectivity.md#results-and-status): resource references and conditions. */
 import * as v from "valibot";
 
 /** RFC 3339 timestamp as sent on the wire; both sides only need it to parse with `Date`. */
@@ -7,7 +7,7 @@ export const rfc3339 = v.pipe(
   v.check((text) => !Number.isNaN(Date.parse(text)), "must be an RFC 3339 timestamp"),
 );
 
-/** I-JSON safe integer (|n| ≤ 2^53−1) so both sides canonicalise identically (§4.1). */
+/** I-JSON safe integer (|n| ≤ 2^53−1) so both sides canonicalise identically (docs/connectivity.md#signed-jobs). */
 export const safeInteger = v.pipe(v.number(), v.safeInteger("must be an integer within ±(2^53−1)"));
 
 const refEntries = {
@@ -36,7 +36,7 @@ const conditionEntries = {
 export const wireConditionStrictSchema = v.strictObject(conditionEntries);
 export type WireCondition = v.InferOutput<typeof wireConditionStrictSchema>;
 
-/** `{"error","message","requestId"}`: every member optional for the agent (§2.1). */
+/** `{"error","message","requestId"}`: every member optional for the agent (docs/connectivity.md#pull-mode-wire-protocol). */
 export const errorBodySchema = v.looseObject({
   error: v.optional(v.string()),
   message: v.optional(v.string()),

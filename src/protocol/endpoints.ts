@@ -1,4 +1,4 @@
-/** The v1 agent API surface (connectivity.md §2.1–§2.2): media type, paths and the control plane's public routes. */
+/** The v1 agent API surface (docs/connectivity.md#pull-mode-wire-protocol, docs/connectivity.md#endpoints): media type, paths and the control plane's public routes. */
 
 export const AGENT_MEDIA_TYPE = "application/vnd.vworkspace.agent.v1+json";
 export const JWKS_MEDIA_TYPE = "application/jwk-set+json";
@@ -24,7 +24,7 @@ export function pollPath(clusterId: string, waitSeconds: number): string {
   return `${AGENT_PATHS.jobs}?${query.toString()}`;
 }
 
-/** `controlPlaneEndpoint` with its trailing slashes ignored (§1.2). */
+/** `controlPlaneEndpoint` with its trailing slashes ignored (docs/connectivity.md#the-cluster-resource). */
 export function trimBaseUrl(endpoint: string): string {
   return endpoint.replace(/\/+$/, "");
 }

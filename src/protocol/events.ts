@@ -1,4 +1,4 @@
-/** The events batch and its event keys (connectivity.md §2.6). Key formats are kept byte-for-byte. */
+/** The events batch and its event keys (docs/connectivity.md#events). Key formats are kept byte-for-byte. */
 import * as v from "valibot";
 import { appliedRefStrictSchema, rfc3339, wireConditionStrictSchema, type AppliedRef } from "./common";
 

@@ -1,4 +1,4 @@
-/** The v1 agent wire protocol (connectivity.md §2), shared by the agent and the reference control plane. */
+/** The v1 agent wire protocol (docs/connectivity.md#pull-mode-wire-protocol), shared by the agent and the reference control plane. */
 export * from "./endpoints";
 export * from "./common";
 export * from "./job";

@@ -1,6 +1,6 @@
 /**
- * The job envelope and its payloads (connectivity.md §2.3–§2.4). The agent reads envelopes leniently and keeps the
- * raw parsed JSON for signature checks (§4.1).
+ * The job envelope and its payloads (docs/connectivity.md#jobs). The agent reads envelopes leniently and keeps the
+ * raw parsed JSON for signature checks (docs/connectivity.md#signed-jobs).
  */
 import * as v from "valibot";
 

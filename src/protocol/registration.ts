@@ -1,4 +1,4 @@
-/** Registration and rotation messages (connectivity.md §2.7) and the cluster's public JWK (§5.1). */
+/** Registration and rotation messages (docs/connectivity.md#registration-and-rotation-requests) and the cluster's public JWK (docs/connectivity.md#encrypted-payloads). */
 import * as v from "valibot";
 
 /** The cluster's X25519 public key as published: never carries `d`. */
@@ -22,7 +22,7 @@ export type RegisterRequest = v.InferOutput<typeof registerRequestStrictSchema>;
 
 const trimmedNonEmpty = v.pipe(v.string(), v.trim(), v.minLength(1));
 
-/** A JWKS as sent on the wire; individual keys are filtered by the trusted-key rules (§4.4), not here. */
+/** A JWKS as sent on the wire; individual keys are filtered by the trusted-key rules (docs/connectivity.md#trusted-keys), not here. */
 export const jwksSchema = v.looseObject({ keys: v.array(v.looseObject({})) });
 export type Jwks = { keys: Record<string, unknown>[] };
 

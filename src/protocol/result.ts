@@ -1,4 +1,4 @@
-/** JobResult and StatusUpdate (connectivity.md §2.5), with the error-code table. */
+/** JobResult and StatusUpdate (docs/connectivity.md#results-and-status), with the error-code table. */
 import * as v from "valibot";
 import { appliedRefStrictSchema, rfc3339, wireConditionStrictSchema } from "./common";
 

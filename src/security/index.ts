@@ -1,4 +1,4 @@
-/** Job security (connectivity.md §4–§5): JCS, detached JWS, JWE, keys and the mode decisions. */
+/** Job security (docs/connectivity.md#signed-jobs, docs/connectivity.md#encrypted-payloads): JCS, detached JWS, JWE, keys and the mode decisions. */
 export * from "./jcs";
 export * from "./trusted-keys";
 export * from "./jws";

@@ -1,5 +1,5 @@
 /**
- * RFC 8785 JSON Canonicalization Scheme over the parsed JSON value (connectivity.md §4.1), using the vetted
+ * RFC 8785 JSON Canonicalization Scheme over the parsed JSON value (docs/connectivity.md#signed-jobs), using the vetted
  * `canonicalize` package. Job envelopes additionally refuse numbers beyond ±(2^53−1) so both sides agree.
  */
 import canonicalize from "canonicalize";
@@ -37,7 +37,7 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
-/** The signed content of a job: the envelope exactly as received, minus `signature` (§4.1). */
+/** The signed content of a job: the envelope exactly as received, minus `signature` (docs/connectivity.md#signed-jobs). */
 export function jobSigningContent(rawJob: Record<string, unknown>): string {
   const { signature: _signature, ...content } = rawJob;
   assertJson(content, "", true);

@@ -1,5 +1,5 @@
 /**
- * `encryptedPayload` (connectivity.md §5.2): compact JWE, ECDH-ES+A256KW / A256GCM to the cluster's X25519 key.
+ * `encryptedPayload` (docs/connectivity.md#encrypted-payloads): compact JWE, ECDH-ES+A256KW / A256GCM to the cluster's X25519 key.
  * Errors describe the failure only; they never quote ciphertext or plaintext.
  */
 import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, importJWK } from "jose";

@@ -1,5 +1,5 @@
 /**
- * Detached compact JWS over the JCS form of a job (connectivity.md §4.2–§4.3): the control plane signs, the agent
+ * Detached compact JWS over the JCS form of a job (docs/connectivity.md#signed-jobs): the control plane signs, the agent
  * verifies with the checks in the spec's order so the first failure names the cause.
  */
 import { base64url, FlattenedSign, flattenedVerify, importJWK, type CryptoKey as JoseCryptoKey } from "jose";
@@ -76,7 +76,7 @@ function wellFormed(header: ProtectedHeader | undefined): header is ProtectedHea
   if (!header) return false;
   const crit = header.crit;
   const critOk = Array.isArray(crit) && crit.length === 1 && crit[0] === CLUSTER_ID_HEADER;
-  // `b64` is forbidden (§4.2): content is always base64url-encoded in the signing input.
+  // `b64` is forbidden (docs/connectivity.md#signed-jobs): content is always base64url-encoded in the signing input.
   return critOk && !("b64" in header) && typeof header.iat === "number" && Number.isSafeInteger(header.iat);
 }
 

@@ -1,6 +1,6 @@
 /**
- * Key material: the cluster's X25519 keypair for JWE (connectivity.md §5.1) and the control plane's Ed25519
- * signing keys (§10.2). `kid` is the RFC 7638 thumbprint. Never log what these return.
+ * Key material: the cluster's X25519 keypair for JWE (docs/connectivity.md#encrypted-payloads) and the control plane's Ed25519
+ * signing keys (docs/connectivity.md#agent-api). `kid` is the RFC 7638 thumbprint. Never log what these return.
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
 

@@ -1,5 +1,5 @@
 /**
- * Pure decisions for the payload security modes (connectivity.md §4.5, §5.3): given the mode and what the checks
+ * Pure decisions for the payload security modes (docs/connectivity.md#signing-modes, docs/connectivity.md#encryption-modes): given the mode and what the checks
  * found, whether the job proceeds, whether an Audit event is due, and which condition the Cluster gets.
  */
 import type { SignatureVerdict } from "./jws";
@@ -28,7 +28,7 @@ export interface SecurityDecision {
   rejection?: Rejection;
 }
 
-/** Signing (§4.5): `verdict` is undefined exactly when the mode is `disabled` and nothing was evaluated. */
+/** Signing (docs/connectivity.md#signing-modes): `verdict` is undefined exactly when the mode is `disabled` and nothing was evaluated. */
 export function decideSignature(mode: SecurityMode, verdict: SignatureVerdict | undefined, jobId: string): SecurityDecision {
   if (mode === "disabled" || verdict === undefined) return { proceed: true, audit: false, condition: "remove" };
   if (verdict.valid) {
@@ -44,7 +44,7 @@ export function decideSignature(mode: SecurityMode, verdict: SignatureVerdict | 
   };
 }
 
-/** Encryption (§5.3) for a job before decryption: encrypted jobs are always decrypted; plaintext depends on mode. */
+/** Encryption (docs/connectivity.md#encryption-modes) for a job before decryption: encrypted jobs are always decrypted; plaintext depends on mode. */
 export function decidePlaintext(mode: SecurityMode, encrypted: boolean, jobId: string): SecurityDecision {
   if (encrypted || mode === "disabled") return { proceed: true, audit: false, condition: undefined };
   const condition: ConditionOutcome = { status: "False", reason: "JobPayloadNotEncrypted", message: `job ${jobId} carried a plaintext payload` };
@@ -57,7 +57,7 @@ export function decidePlaintext(mode: SecurityMode, encrypted: boolean, jobId: s
   };
 }
 
-/** Any decryption failure (§5.4): never applied, whatever the mode. `cause` must not quote payload content. */
+/** Any decryption failure (docs/connectivity.md#encryption-modes): never applied, whatever the mode. `cause` must not quote payload content. */
 export function decideDecryptionFailure(cause: string, jobId: string): SecurityDecision {
   return {
     proceed: false,

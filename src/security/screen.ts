@@ -1,5 +1,5 @@
 /**
- * Steps 2–3 of the agent's job pipeline (connectivity.md §3.3): the replay check against the agent's own ledger,
+ * Steps 2–3 of the agent's job pipeline (docs/connectivity.md#job-pipeline): the replay check against the agent's own ledger,
  * then signature verification under the configured mode. The ledger stays the agent's; it is passed in as a hook.
  */
 import { verifyJobSignature, type SignatureVerdict, type VerifyJobOptions } from "./jws";

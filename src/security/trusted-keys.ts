@@ -1,6 +1,6 @@
 /**
- * The trusted JWKS of control-plane signing keys (connectivity.md §4.4): keys without `kid`, with private members,
- * or of a type outside §4.2 are ignored; key lookup never reaches a URL.
+ * The trusted JWKS of control-plane signing keys (docs/connectivity.md#trusted-keys): keys without `kid`, with private members,
+ * or of a type outside docs/connectivity.md#signed-jobs are ignored; key lookup never reaches a URL.
  */
 
 export const SIGNING_ALGORITHMS = ["EdDSA", "ES256"] as const;

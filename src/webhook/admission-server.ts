@@ -131,7 +131,7 @@ export class AdmissionServer {
   async #namespace(name: string, signal: AbortSignal): Promise<KubeObject | undefined> {
     const cached = this.#namespaces.store.get(name);
     if (cached) return cached;
-    // A namespace created a moment ago may not have reached the cache yet: one GET (§8.1).
+    // A namespace created a moment ago may not have reached the cache yet: one GET (docs/operations.md#admission-webhooks).
     try {
       return await this.#options.client.get(NAMESPACE_TYPE, name, { signal });
     } catch (err) {
@@ -196,7 +196,7 @@ export class AdmissionServer {
           if (!signal.aborted) this.#logger.error({ err: (err as Error).message }, "webhook certificate check failed");
         }
       }
-      // Until a certificate is served, retry quickly; afterwards the configured interval (§8.2: hourly).
+      // Until a certificate is served, retry quickly; afterwards the configured interval (docs/operations.md#serving-certificate: hourly).
       await sleep(clock, this.#served ? config.certCheckIntervalMs : 1_000, signal);
     }
   }

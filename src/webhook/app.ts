@@ -1,5 +1,5 @@
 /**
- * The admission hono app: one POST route per registered kind, body limit (413), decode (400), the §8.3
+ * The admission hono app: one POST route per registered kind, body limit (413), decode (400), the docs/operations.md#responses-and-exemptions
  * exemptions, then the kind's rules under the handler timeout (expiry or a thrown rule → `InternalError`).
  * Every answer to a decodable review is HTTP 200 with the verdict inside, as the API server expects.
  */
@@ -11,7 +11,7 @@ import { isExempt } from "./exemptions";
 import { decodeReview, denial, reviewResponse, type AdmissionRequest, type Verdict } from "./review";
 import { wrongKind, type AdmissionFacts, type KindWebhook } from "./rules";
 
-/** operations.md §8.1. */
+/** docs/operations.md#admission-webhooks. */
 export const MAX_REVIEW_BYTES = 3 * 1024 * 1024;
 
 export interface AdmissionAppOptions {

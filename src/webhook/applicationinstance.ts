@@ -1,4 +1,4 @@
-/** The ApplicationInstance webhook: decodes the review's objects and runs AI-1 … AI-17 (operations.md §8.4). */
+/** The ApplicationInstance webhook: decodes the review's objects and runs AI-1 … AI-17 (docs/operations.md#applicationinstance-rules). */
 import { decodeApplicationInstance, type ApplicationInstance } from "../api/applicationinstance";
 import { formatDecodeIssues } from "../api/decode";
 import { APPLICATION_INSTANCE } from "../api/groups";

@@ -1,5 +1,5 @@
 /**
- * The certificate Secret of operations.md §8.2: codec (pure) and the leader's create-or-renew step.
+ * The certificate Secret of docs/operations.md#serving-certificate: codec (pure) and the leader's create-or-renew step.
  * Races between replicas resolve through the API server: a create conflict or a stale update re-reads.
  */
 import type { KubeClient } from "../kube/client";

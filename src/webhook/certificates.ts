@@ -1,5 +1,5 @@
 /**
- * X.509 for the webhook (operations.md §8.2): an ECDSA P-256 CA and serving certificate issued with
+ * X.509 for the webhook (docs/operations.md#serving-certificate): an ECDSA P-256 CA and serving certificate issued with
  * @peculiar/x509 on Web Crypto (loaded on first issue), and the pure renewal decision, which reads
  * certificates with node:crypto. Returns PEM; callers must never log `keyPem`.
  */
@@ -42,7 +42,7 @@ export const DEFAULT_CERTIFICATE_POLICY: CertificatePolicy = {
   caRenewBeforeMs: 365 * DAY_MS,
 };
 
-/** Service DNS names of §8.2 plus extra SANs (IPs for local runs). */
+/** Service DNS names of docs/operations.md#serving-certificate plus extra SANs (IPs for local runs). */
 export function servingNames(service: string, namespace: string, extra: readonly string[]): SubjectNames {
   const dns = [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
   const ips = extra.filter(isIpAddress);

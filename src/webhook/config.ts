@@ -1,4 +1,4 @@
-/** Flags and defaults of the admission server and its certificate (operations.md §8.1, §8.2). */
+/** Flags and defaults of the admission server and its certificate (docs/operations.md#admission-webhooks, docs/operations.md#serving-certificate). */
 import { FlagError, type FlagSpec, type ParsedFlags } from "../cli/flags";
 
 export type WebhookCertMode = "self-signed" | "cert-manager" | "external" | "files";
@@ -26,13 +26,13 @@ export interface WebhookConfig {
   urlHost: string;
   /** Extra serving-certificate SANs (DNS names or IPs); `urlHost` is always added. */
   extraSans: string[];
-  /** Leader's certificate check interval (§8.2: hourly). */
+  /** Leader's certificate check interval (docs/operations.md#serving-certificate: hourly). */
   certCheckIntervalMs: number;
   servingCertValidityMs: number;
   servingCertRenewBeforeMs: number;
   /**
-   * matchLabels of the configuration's namespaceSelector: none by default (operations.md §8.1); tests,
-   * benchmarks and staged roll-outs scope admission to labelled namespaces with it (testing.md §6.4).
+   * matchLabels of the configuration's namespaceSelector: none by default (docs/operations.md#admission-webhooks); tests,
+   * benchmarks and staged roll-outs scope admission to labelled namespaces with it (docs/development.md#admission-webhooks-through-the-real-api-server).
    */
   namespaceSelector?: Record<string, string>;
 }

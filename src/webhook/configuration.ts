@@ -1,5 +1,5 @@
 /**
- * The ValidatingWebhookConfiguration of operations.md §8.1: rendered (pure) and server-side applied by the
+ * The ValidatingWebhookConfiguration of docs/operations.md#admission-webhooks: rendered (pure) and server-side applied by the
  * operator in local/binary mode, where it also owns `caBundle`. The chart renders the same object in-cluster.
  */
 import { applyObject } from "../kube/apply";
@@ -27,7 +27,7 @@ export interface ConfigurationOptions {
   webhooks: readonly KindWebhook[];
   endpoint: WebhookEndpoint;
   caPem: string;
-  /** Test scope only (testing.md §6.4): the spec's configuration has no namespace selector. */
+  /** Test scope only (docs/development.md#admission-webhooks-through-the-real-api-server): the spec's configuration has no namespace selector. */
   namespaceSelector?: Record<string, string>;
   labels?: Record<string, string>;
 }

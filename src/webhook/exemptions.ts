@@ -1,5 +1,5 @@
 /**
- * operations.md §8.3 exemptions, checked before any rule: an UPDATE of an object being deleted, or one that
+ * docs/operations.md#responses-and-exemptions exemptions, checked before any rule: an UPDATE of an object being deleted, or one that
  * leaves `spec` deep-equal (metadata, finalizers, status), is always allowed so that cleanup never wedges.
  */
 import { isDeepStrictEqual } from "node:util";

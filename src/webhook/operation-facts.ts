@@ -1,5 +1,5 @@
 /**
- * What the Operation rules read at admission (operations.md §8.1): Namespaces from the server's cache,
+ * What the Operation rules read at admission (docs/operations.md#admission-webhooks): Namespaces from the server's cache,
  * the target instance and Velero Backups with one bounded GET each, the approval secret and the clock.
  */
 import type { ApplicationInstance } from "../api/applicationinstance";

@@ -1,4 +1,4 @@
-/** Rules OP-3 … OP-5 of operations.md §8.6: what may change on UPDATE. Pure. */
+/** Rules OP-3 … OP-5 of docs/operations.md#operation-rules: what may change on UPDATE. Pure. */
 import { isDeepStrictEqual } from "node:util";
 import type { LooseSpec } from "../operations/rules";
 

@@ -1,7 +1,7 @@
 /**
- * The Operation webhook (operations.md §8.6): OP-1 and OP-2 (gate and cluster identity), OP-3 … OP-5 on
+ * The Operation webhook (docs/operations.md#operation-rules): OP-1 and OP-2 (gate and cluster identity), OP-3 … OP-5 on
  * UPDATE, the shared rules OP-6 … OP-15 (operations/rules.ts, also run by the reconciler) and OP-16 (claim
- * verification on CREATE and on UPDATEs that change the claim). Never a concurrency rule (§5).
+ * verification on CREATE and on UPDATEs that change the claim). Never a concurrency rule (docs/operations.md#concurrency).
  */
 import { OPERATION } from "../api/groups";
 import { clusterMismatchMessage, mismatchedClusterIdLabel, namespaceNotGatedMessage } from "../api/validation/identity";

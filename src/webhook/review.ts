@@ -1,6 +1,6 @@
 /**
  * AdmissionReview v1 codec (pure): decodes what the API server posts and builds the answer of
- * operations.md §8.3. A body that is not an AdmissionReview v1 with a request uid is a client error (400),
+ * docs/operations.md#responses-and-exemptions. A body that is not an AdmissionReview v1 with a request uid is a client error (400),
  * never a denial: the API server only ever sends well-formed reviews.
  */
 import * as v from "valibot";
@@ -51,7 +51,7 @@ export function decodeReview(body: Uint8Array): DecodedReview {
   return { ok: true, request: decoded.value.request };
 }
 
-/** A denial: reason code, exact message and the HTTP-style code of §8.3. */
+/** A denial: reason code, exact message and the HTTP-style code of docs/operations.md#responses-and-exemptions. */
 export interface Denial {
   readonly reason: string;
   readonly message: string;
@@ -88,7 +88,7 @@ export function reviewResponse(uid: string, verdict: Verdict): AdmissionReviewRe
   };
 }
 
-/** §8.3: 403 for reasons about who may write where, 500 for our own failure, 422 for everything else. */
+/** docs/operations.md#responses-and-exemptions: 403 for reasons about who may write where, 500 for our own failure, 422 for everything else. */
 const FORBIDDEN_REASONS = new Set([
   "NamespaceNotGated",
   "ClusterMismatch",

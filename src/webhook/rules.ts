@@ -1,5 +1,5 @@
 /**
- * The rule registry: one `KindWebhook` per admitted kind (operations.md §8.1 table), each in its own module.
+ * The rule registry: one `KindWebhook` per admitted kind (docs/operations.md#admission-webhooks table), each in its own module.
  * Rules read cluster facts only through `AdmissionFacts`, which the server backs with informer caches.
  */
 import type { KindDefinition } from "../api/groups";
@@ -7,9 +7,9 @@ import type { OperationAdmissionFacts } from "./operation-facts";
 import type { AdmissionRequest, Verdict } from "./review";
 
 export interface AdmissionFacts {
-  /** The shared gate predicate (api.md §4.5); a cache miss may do one GET, bounded by `signal`. */
+  /** The shared gate predicate (docs/concepts.md#namespace-gate); a cache miss may do one GET, bounded by `signal`. */
   namespaceGated(namespace: string, signal: AbortSignal): Promise<boolean>;
-  /** The honoured cluster id (api.md §4.6); empty skips the identity check. */
+  /** The honoured cluster id (docs/concepts.md#cluster-identity); empty skips the identity check. */
   clusterId(): string;
   /** Targets, Velero Backups, Namespace annotations and the approval secret for rules OP-6 … OP-16. */
   operations?: OperationAdmissionFacts;
@@ -21,7 +21,7 @@ export interface KindWebhook {
   /** Go-compatible path, e.g. `/validate-apps-vworkspace-io-v1alpha1-applicationinstance`. */
   readonly path: string;
   readonly type: KindDefinition;
-  /** Runs after the §8.3 exemptions; never mutates. */
+  /** Runs after the docs/operations.md#responses-and-exemptions exemptions; never mutates. */
   validate(request: AdmissionRequest, facts: AdmissionFacts, signal: AbortSignal): Promise<Verdict>;
 }
 

@@ -21,7 +21,7 @@ export interface TlsServerOptions {
   fetch: (request: Request) => Response | Promise<Response>;
 }
 
-/** Above the API server's 5 s webhook timeout so it can reuse connections (operations.md §8.1). */
+/** Above the API server's 5 s webhook timeout so it can reuse connections (docs/operations.md#admission-webhooks). */
 const IDLE_TIMEOUT_SECONDS = 30;
 /** Bun's own cap stays above the app's 3 MiB limit so oversized bodies get the app's clear 413. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;

@@ -1,5 +1,5 @@
 /**
- * The compiled binary under the chart's own ServiceAccount, never admin (testing.md §6.5): the chart's
+ * The compiled binary under the chart's own ServiceAccount, never admin (docs/development.md#rbac-in-tests): the chart's
  * RBAC is rendered by `helm template`, applied, and the binary runs with a TokenRequest token. A rule
  * missing from the chart shows up here as a Forbidden the operator cannot get past. Covered: leader election,
  * the ApplicationInstance controller, the Flux tenant controller, and pull mode (registration, credentials and keypair Secrets, the

@@ -67,7 +67,7 @@ describe("the binary's admission webhook", () => {
     });
     expect(await (await fetch(`${operator.healthUrl}/readyz?verbose`)).text()).toContain("[+]webhook ok");
 
-    // Configurations take effect asynchronously (testing.md §6.4): wait for our denial.
+    // Configurations take effect asynchronously (docs/development.md#admission-webhooks-through-the-real-api-server): wait for our denial.
     const denied = await eventually(async () => {
       const message = await rejection(cluster.client.create(APPLICATION_INSTANCE, instance("probe", { "app.vworkspace.io/cluster-id": "other" }), { dryRun: true }));
       return message.includes("vapplicationinstance.kb.io") ? message : undefined;

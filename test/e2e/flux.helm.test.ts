@@ -1,5 +1,5 @@
 /**
- * Real Flux end to end (testing.md §7): the compiled operator, source-controller and helm-controller
+ * Real Flux end to end (docs/development.md#real-flux-end-to-end): the compiled operator, source-controller and helm-controller
  * against the local cluster, a loopback Helm repository with the `vws-test` chart (and `vws-escalate`, which
  * tries to leave its namespace: helm-controller acts as the namespace's Flux tenant, so RBAC refuses it).
  * One test per step; the namespace, Flux and the repository live for the whole file.

@@ -1,5 +1,5 @@
 /**
- * Real Flux end to end with an `oci` chart source (issue 3, testing.md §7): the compiled operator,
+ * Real Flux end to end with an `oci` chart source (issue 3, docs/development.md#real-flux-end-to-end): the compiled operator,
  * source-controller and helm-controller against the local cluster, and a loopback OCI registry (TLS,
  * test CA trusted by source-controller through SSL_CERT_FILE) holding the `vws-test` chart pushed
  * with `helm push`. Skips when k8s-bins could not build Flux or the registry.

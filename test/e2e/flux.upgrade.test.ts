@@ -1,5 +1,5 @@
 /**
- * Upgrade end to end with the real Flux helm-controller (issue 6, operations.md §7.3): the compiled operator
+ * Upgrade end to end with the real Flux helm-controller (issue 6, docs/operations.md#helm): the compiled operator
  * runs both controllers; an Upgrade Operation moves the instance to the new chart version through the
  * instance's own reconciler and succeeds once the release is Ready there; a version the repository lacks
  * fails with HelmUpgradeFailed. The namespace, Flux and the repository live for the whole file.

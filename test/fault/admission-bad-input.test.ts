@@ -1,5 +1,5 @@
 /**
- * AdmissionReview bad input over real HTTPS (testing.md §10): oversized, malformed, wrong apiVersion and
+ * AdmissionReview bad input over real HTTPS (docs/development.md#fault-and-bad-input-tests): oversized, malformed, wrong apiVersion and
  * uid-less bodies get 413/400 and never take the server down; an expired serving certificate is refused by
  * clients with the classified transport error. Loopback only, no cluster needed.
  */

@@ -1,5 +1,5 @@
 /**
- * testing.md §10: the API server restarts (SIGTERM, then SIGKILL) under a running operator binary.
+ * docs/development.md#fault-and-bad-input-tests: the API server restarts (SIGTERM, then SIGKILL) under a running operator binary.
  * The operator never exits, reports not-ready while the API server is gone, restarts its watches,
  * and converges on a burst of changes made after the restart.
  */

@@ -1,5 +1,5 @@
 /**
- * Flux installed after the operator (api.md §6.4 step 8): on a private control plane that serves only our
+ * Flux installed after the operator (docs/applications.md#reconcile-flow step 8): on a private control plane that serves only our
  * CRDs, an instance is Blocked/MissingDependencies; once Flux's CRDs are installed it proceeds on its own,
  * with no edit to the instance and no operator restart.
  */

@@ -1,5 +1,5 @@
 /**
- * testing.md §10 "Idle watch": Bun's fetch closes a silent stream after BUN_CONFIG_HTTP_IDLE_TIMEOUT
+ * docs/development.md#fault-and-bad-input-tests "Idle watch": Bun's fetch closes a silent stream after BUN_CONFIG_HTTP_IDLE_TIMEOUT
  * seconds (300 by default). With it shrunk to 10 s, quiet watches die every ~10–20 s; after at least
  * three observed restarts a change must still reach the operator.
  */

@@ -1,9 +1,9 @@
 /**
- * The shared test cluster (testing.md §6.2). `getCluster()` is memoised per process and called
+ * The shared test cluster (docs/development.md#preload-and-the-shared-cluster). `getCluster()` is memoised per process and called
  * from `beforeAll` of integration/e2e files. A $KUBECONFIG is used only when it points at a
  * loopback apiserver that is ready and carries the local-cluster marker, so tests that delete
  * namespaces can never reach a real cluster; otherwise `.local/cluster` is reused or started.
- * Before handing the cluster out it installs our CRDs and the engines' CRDs (§6.2 step 3).
+ * Before handing the cluster out it installs our CRDs and the engines' CRDs (docs/development.md#preload-and-the-shared-cluster step 3).
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";

@@ -1,5 +1,5 @@
 /**
- * The reference control plane in tests (testing.md §9): started on 127.0.0.1:0 with its SQLite file in a temp
+ * The reference control plane in tests (docs/development.md#the-reference-control-plane-in-tests): started on 127.0.0.1:0 with its SQLite file in a temp
  * dir, in-process (default) or as the binary, optionally with TLS or mTLS from the in-process PKI. `restart()`
  * keeps port, database and keys. Never log the tokens or keys this hands out.
  */

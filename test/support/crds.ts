@@ -1,5 +1,5 @@
 /**
- * testing.md §6.2 step 3: our CRDs and every third-party CRD the engines need, applied once per bundle.
+ * docs/development.md#preload-and-the-shared-cluster step 3: our CRDs and every third-party CRD the engines need, applied once per bundle.
  * The bundle hash is recorded on the local-cluster marker so later runs skip the work.
  */
 import { readFileSync, readdirSync } from "node:fs";

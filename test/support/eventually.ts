@@ -1,5 +1,5 @@
 /**
- * Polls until a condition holds (testing.md §6.3). The deadline is a generous failure bound, never
+ * Polls until a condition holds (docs/development.md#how-the-tests-are-wired). The deadline is a generous failure bound, never
  * an assertion about speed; VWS_EVENTUALLY_SCALE stretches every deadline on slow machines.
  */
 

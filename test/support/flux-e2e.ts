@@ -1,5 +1,5 @@
 /**
- * The file-wide frame of a real-Flux end-to-end file (testing.md §7): one gated namespace, a chart
+ * The file-wide frame of a real-Flux end-to-end file (docs/development.md#real-flux-end-to-end): one gated namespace, a chart
  * source, Flux and the compiled operator scoped to the namespace live for the whole file, because
  * starting Flux per test would dominate the run. afterAll deletes the file's instances while the
  * operator and Flux still run, so releases are uninstalled and finalizers go, then stops everything.

@@ -1,5 +1,5 @@
 /**
- * Real Flux for end-to-end tests (testing.md §7): source-controller and helm-controller run out of
+ * Real Flux for end-to-end tests (docs/development.md#real-flux-end-to-end): source-controller and helm-controller run out of
  * cluster against the local apiserver, every listener on 127.0.0.1; a loopback Helm repository
  * serves the `vws-test` fixture chart packaged at the versions a test asks for.
  */
@@ -33,7 +33,7 @@ function freePort(): number {
   return port;
 }
 
-// Shrunk from 30 s: a HelmRelease waiting on its HelmChart is re-checked at this interval (testing.md §1.3).
+// Shrunk from 30 s: a HelmRelease waiting on its HelmChart is re-checked at this interval (docs/development.md#principles).
 const REQUEUE_DEPENDENCY = "--requeue-dependency=2s";
 
 export interface RunningFlux {

@@ -1,5 +1,5 @@
 /**
- * One namespace per test (testing.md §6.3): created in beforeEach, deleted in afterEach. A
+ * One namespace per test (docs/development.md#how-the-tests-are-wired): created in beforeEach, deleted in afterEach. A
  * namespace still Terminating after 30 s has finalizers the harness knows stripped (and their
  * holders logged); one whose objects still hold finalizers after 90 s fails the test, because a leaked
  * finalizer is a bug. One with none left is only waiting for a busy namespace controller: a warning.

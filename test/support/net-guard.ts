@@ -1,4 +1,4 @@
-/** Tests may only talk to this machine: wrap fetch so any other host fails loudly (testing.md §1.5). */
+/** Tests may only talk to this machine: wrap fetch so any other host fails loudly (docs/development.md#principles). */
 
 import { NODE_NAMES } from "../../scripts/lib/node-host";
 

@@ -33,7 +33,7 @@ export async function startOperatorInProcess(options: {
 }): Promise<InProcessOperator> {
   const logs = new LogCapture(options.logFile);
   const logger = createLogger({ level: "debug", destination: logs });
-  // The webhook stays off unless a test scopes it (testing.md §6.4): an unscoped one would gate every write.
+  // The webhook stays off unless a test scopes it (docs/development.md#admission-webhooks-through-the-real-api-server): an unscoped one would gate every write.
   const webhook = { ...DEFAULT_WEBHOOK_CONFIG, enabled: false };
   const config = operatorConfig({ healthProbeBindAddress: "127.0.0.1:0", metricsBindAddress: "127.0.0.1:0", shutdownTimeoutMs: 10_000, webhook, ...options.config });
   const connection = connectionFrom(resolveKubeConfig({ kubeconfigPath: options.kubeconfigPath }));

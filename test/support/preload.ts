@@ -1,4 +1,4 @@
-/** Test hygiene only (testing.md §6.2): never starts a cluster, so unit tests run without Go. */
+/** Test hygiene only (docs/development.md#preload-and-the-shared-cluster): never starts a cluster, so unit tests run without Go. */
 import { resolve } from "node:path";
 import { installNetGuard } from "./net-guard";
 

@@ -1,6 +1,6 @@
 /**
  * A private control plane (kine + kube-apiserver, no KCM) for tests that kill the API server or its
- * store (testing.md §10); the shared cluster is never disturbed. Our CRDs are installed on it.
+ * store (docs/development.md#fault-and-bad-input-tests); the shared cluster is never disturbed. Our CRDs are installed on it.
  */
 import { join } from "node:path";
 import { readEnvFile } from "../../scripts/local-cluster";

@@ -1,4 +1,4 @@
-/** Builds the CustomResourceDefinition objects of our kinds from their valibot schemas (api.md §3). */
+/** Builds the CustomResourceDefinition objects of our kinds from their valibot schemas (docs/concepts.md#schemas-and-generated-crds). */
 
 import { applicationInstanceCrd } from "../applicationinstance";
 import { clusterCrd } from "../cluster";

@@ -1,6 +1,6 @@
 /**
- * The ApplicationInstance rule set of operations.md §8.4, shared by the admission webhook and the reconciler
- * (api.md §6.4 step 6). Rules run in table order; the first violation wins. Pure: every fact about the
+ * The ApplicationInstance rule set of docs/operations.md#applicationinstance-rules, shared by the admission webhook and the reconciler
+ * (docs/applications.md#reconcile-flow step 6). Rules run in table order; the first violation wins. Pure: every fact about the
  * cluster (namespace gate, cluster id) is an input.
  */
 
@@ -18,7 +18,7 @@ export type ApplicationInstanceRejectReason =
   | "InlineSecretMaterialRejected";
 
 export interface ApplicationInstanceViolation {
-  /** Rule id of operations.md §8.4, e.g. `AI-12`. */
+  /** Rule id of docs/operations.md#applicationinstance-rules, e.g. `AI-12`. */
   readonly rule: string;
   readonly reason: ApplicationInstanceRejectReason;
   readonly message: string;
@@ -28,7 +28,7 @@ export interface ApplicationInstanceAdmission {
   readonly object: ApplicationInstance;
   /** The stored object on UPDATE; absent on CREATE. */
   readonly oldObject?: ApplicationInstance;
-  /** The shared namespace gate predicate (api.md §4.5), evaluated for the object's namespace. */
+  /** The shared namespace gate predicate (docs/concepts.md#namespace-gate), evaluated for the object's namespace. */
   readonly namespaceGated: boolean;
   /** spec.clusterId of the honoured Cluster; empty or absent skips the identity check. */
   readonly clusterId?: string;
@@ -52,7 +52,7 @@ export function validateApplicationInstanceAdmission(
 }
 
 /**
- * Reconciler (api.md §6.4 step 6): the spec rules, with `status.helmReleaseRef` standing in for the old
+ * Reconciler (docs/applications.md#reconcile-flow step 6): the spec rules, with `status.helmReleaseRef` standing in for the old
  * object of AI-3 and AI-4. The reconciler reports any violation as `ValidationFailed` with its message.
  */
 export function validateApplicationInstanceSpec(object: ApplicationInstance): ApplicationInstanceViolation | undefined {

@@ -11,7 +11,7 @@ export function clusterMismatchMessage(label: string, clusterId: string): string
 }
 
 /**
- * api.md §4.6: the object's cluster-id label when it contradicts the operator's cluster id.
+ * docs/concepts.md#cluster-identity: the object's cluster-id label when it contradicts the operator's cluster id.
  * A missing label, or an operator without a cluster id, never mismatches.
  */
 export function mismatchedClusterIdLabel(

@@ -1,5 +1,5 @@
 /**
- * The inline-secret scan of operations.md §8.5: finds the first string in a values or parameters object
+ * The inline-secret scan of docs/operations.md#inline-secret-material: finds the first string in a values or parameters object
  * that looks like secret material. Deterministic: keys in code-point order, array elements in index order.
  */
 

@@ -21,7 +21,7 @@ export async function applyChild<T extends KubeObject>(client: ChildApi, child: 
   }
 }
 
-/** api.md §6.5/§6.12: controlled by the instance, or labelled with its name. */
+/** docs/applications.md#chart-sources, docs/applications.md#deletion: controlled by the instance, or labelled with its name. */
 export function ownedBy(child: KubeObject, instance: Pick<ApplicationInstance, "metadata">): boolean {
   return isControlledBy(child, instance) || child.metadata.labels?.[LABEL_APPLICATION_INSTANCE] === instance.metadata.name;
 }
@@ -74,7 +74,7 @@ export async function deleteChild(client: ChildApi, type: ResourceType, child: K
   }
 }
 
-/** helm-controller skips the Helm uninstall of a suspended release, so a deleted one is resumed (§6.12). */
+/** helm-controller skips the Helm uninstall of a suspended release, so a deleted one is resumed (docs/applications.md#deletion). */
 export async function resumeForUninstall(client: ChildApi, helmRelease: HelmRelease, signal: AbortSignal): Promise<void> {
   if (helmRelease.spec?.suspend !== true) return;
   const { name, namespace } = helmRelease.metadata;

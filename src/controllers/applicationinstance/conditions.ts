@@ -1,5 +1,5 @@
 /**
- * The status mapping of api.md §6.9, pure: the situation a reconcile pass ended in (and the HelmRelease
+ * The status mapping of docs/applications.md#status-mapping, pure: the situation a reconcile pass ended in (and the HelmRelease
  * it observed) in, the instance's conditions out. Rows are evaluated top-down by the caller choosing the
  * situation; "—" cells keep their previous value by not being set.
  */

@@ -1,5 +1,5 @@
 /**
- * Wiring of the ApplicationInstance controller (api.md §6.13): the instance informer drives it; owned
+ * Wiring of the ApplicationInstance controller (docs/applications.md#watches-and-writes): the instance informer drives it; owned
  * HelmReleases and chart sources, Namespace gate flips and the uninstall deadline re-enqueue it.
  */
 import { APPLICATION_INSTANCE } from "../../api/groups";
@@ -77,7 +77,7 @@ export const applicationInstanceController: ControllerFactory = (context: Manage
       if (tenantServiceAccount(previous.metadata.labels) !== tenantServiceAccount(current.metadata.labels)) enqueueNamespace(current.metadata.name);
     },
   });
-  // A new cluster id may block or release any instance (api.md §6.13).
+  // A new cluster id may block or release any instance (docs/applications.md#watches-and-writes).
   clusterIdentity.onChange(() => {
     for (const instance of instances.list()) controller.queue.add(objectKey(instance.metadata));
   });

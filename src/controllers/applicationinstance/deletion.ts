@@ -1,5 +1,5 @@
 /**
- * The deletion path (api.md §6.12): the finalizer stays until helm-controller has uninstalled the release
+ * The deletion path (docs/applications.md#deletion): the finalizer stays until helm-controller has uninstalled the release
  * (its HelmRelease is gone) and the chart sources are gone, or until the uninstall timeout. Runs whatever
  * the gate or cluster id say, and never touches an object this instance does not own.
  */

@@ -1,6 +1,6 @@
 /**
- * Desired children of an ApplicationInstance (api.md §6.5–§6.7), pure: the instance and the operator's
- * settings in, apply bodies out. Each body holds exactly the operator-owned fields (§6.8), so anything
+ * Desired children of an ApplicationInstance (docs/applications.md#chart-sources, docs/applications.md#the-helmrelease, docs/applications.md#values), pure: the instance and the operator's
+ * settings in, apply bodies out. Each body holds exactly the operator-owned fields (docs/applications.md#adopting-existing-objects), so anything
  * another manager set survives and anything we stop sending is removed by the API server.
  */
 import type { ApplicationInstance, ChartSpec, ValuesSpec } from "../../api/applicationinstance";
@@ -53,7 +53,7 @@ export function staleSourceTypeOf(chart: ChartSpec): ResourceType {
   return chart.sourceType === "oci" ? HELM_REPOSITORY : OCI_REPOSITORY;
 }
 
-/** Labels every child carries (api.md §6.5). */
+/** Labels every child carries (docs/applications.md#chart-sources). */
 export function childLabels(instance: ApplicationInstance, clusterId: string): Record<string, string> {
   const labels: Record<string, string> = {
     [LABEL_MANAGED_BY]: MANAGED_BY_OPERATOR,
@@ -96,7 +96,7 @@ export function desiredSource(instance: ManagedInstance, settings: ChildSettings
   return { type, body: { apiVersion: apiVersionOf(type), kind: type.kind, metadata, spec } };
 }
 
-/** Whether the helm source must be told to refetch its index (api.md §6.5). */
+/** Whether the helm source must be told to refetch its index (docs/applications.md#chart-sources). */
 export function needsIndexRefresh(instance: ManagedInstance): boolean {
   const applied = instance.status?.lastAppliedChart;
   return instance.spec.chart.sourceType === "helm" && applied !== undefined && applied.version !== instance.spec.chart.version;
@@ -120,7 +120,7 @@ export function desiredHelmRelease(instance: ManagedInstance, settings: ChildSet
   return { type: HELM_RELEASE, body: { apiVersion: apiVersionOf(HELM_RELEASE), kind: HELM_RELEASE.kind, metadata, spec } };
 }
 
-/** Inline values are copied; referenced values are left to helm-controller, never read (§6.7). */
+/** Inline values are copied; referenced values are left to helm-controller, never read (docs/applications.md#values). */
 function valuesFields(values: ValuesSpec): Pick<HelmReleaseSpec, "values" | "valuesFrom"> {
   if (values.source === "inline") {
     return values.inline && Object.keys(values.inline).length > 0 ? { values: values.inline } : {};

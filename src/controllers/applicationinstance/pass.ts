@@ -31,7 +31,7 @@ export interface ReconcilerDeps {
   gate: { isGated(namespace: string): boolean; labels(namespace: string): Readonly<Record<string, string>> | undefined };
   /** The honoured Cluster's id, read at every pass: it can change while the operator runs. */
   clusterId(): string;
-  /** Whether helm.toolkit.fluxcd.io/v2 and source.toolkit.fluxcd.io/v1 are served (api.md §6.4 step 8). */
+  /** Whether helm.toolkit.fluxcd.io/v2 and source.toolkit.fluxcd.io/v1 are served (docs/applications.md#reconcile-flow step 8). */
   fluxServed(signal: AbortSignal): Promise<boolean>;
   status: Pick<StatusWriter, "apply" | "mergePatch">;
   events: Pick<EventRecorder, "record">;
@@ -53,7 +53,7 @@ export interface Pass {
 }
 
 /**
- * Maps the situation to conditions and writes the status when it changed (api.md §5), with one Event
+ * Maps the situation to conditions and writes the status when it changed (docs/concepts.md#conditions), with one Event
  * per condition transition. Keeps `pass.current` up to date for later guarded writes.
  */
 export async function report(pass: Pass, situation: Situation, refs: AppliedRefs = { kind: "keep" }): Promise<void> {

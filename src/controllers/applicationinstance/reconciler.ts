@@ -1,5 +1,5 @@
 /**
- * One reconcile pass of an ApplicationInstance (api.md §6.4): a sequence of small named steps, the first
+ * One reconcile pass of an ApplicationInstance (docs/applications.md#reconcile-flow): a sequence of small named steps, the first
  * one that decides ends the pass. Decisions live in desired.ts, conditions.ts and status.ts; this file
  * only sequences them and does the I/O.
  */
@@ -63,7 +63,7 @@ async function reconcileLive(pass: Pass): Promise<WorkResult | void> {
   return applyChildren(pass, instance as ManagedInstance, { ...deps.settings, clusterId, serviceAccountName });
 }
 
-/** §6.4 steps 9–10: source, stale source, HelmRelease; conditions from the applied HelmRelease. */
+/** docs/applications.md#reconcile-flow steps 9–10: source, stale source, HelmRelease; conditions from the applied HelmRelease. */
 async function applyChildren(pass: Pass, instance: ManagedInstance, settings: ChildSettings): Promise<void> {
   const { deps, signal } = pass;
   let helmRelease: HelmRelease;
@@ -72,7 +72,7 @@ async function applyChildren(pass: Pass, instance: ManagedInstance, settings: Ch
     const source = desiredSource(instance, settings, refreshAt);
     if (!currentChild(pass, source)) await applyOwned(pass, source);
     await deleteStaleSource(pass, instance);
-    // The generation §6.9 compares against is the one our apply produced (§6.8): from the response, or
+    // The generation docs/applications.md#status-mapping compares against is the one our apply produced (docs/applications.md#adopting-existing-objects): from the response, or
     // from a cached copy that still carries exactly that apply's generation.
     const desired = desiredHelmRelease(instance, settings);
     const current = currentChild<HelmRelease>(pass, desired);
@@ -135,7 +135,7 @@ async function applyRecorded<T extends KubeObject>(pass: Pass, child: DesiredChi
 }
 
 /**
- * §6.8 takeover. The cache holds no managedFields, so only a HelmRelease missing from it or not labelled
+ * docs/applications.md#adopting-existing-objects takeover. The cache holds no managedFields, so only a HelmRelease missing from it or not labelled
  * as ours is read live; after our first apply it carries our label and this costs nothing.
  */
 async function takeOver(pass: Pass, desired: DesiredChild): Promise<void> {
@@ -152,7 +152,7 @@ async function takeOver(pass: Pass, desired: DesiredChild): Promise<void> {
 }
 
 /**
- * After a `sourceType` switch, the other kind's `<release>-source` goes when this instance owns it (§6.5).
+ * After a `sourceType` switch, the other kind's `<release>-source` goes when this instance owns it (docs/applications.md#chart-sources).
  * Ours carry the instance label, so a synced cache without it means there is nothing to look up.
  */
 async function deleteStaleSource(pass: Pass, instance: ManagedInstance): Promise<void> {

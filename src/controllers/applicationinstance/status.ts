@@ -1,5 +1,5 @@
 /**
- * The instance's whole status as this operator writes it (api.md §6.2), pure. Status is applied as one
+ * The instance's whole status as this operator writes it (docs/applications.md#spec-and-status), pure. Status is applied as one
  * body by the `vworkspace-operator` manager, so a field left out here is removed from the object.
  */
 import type { ApplicationInstance, ApplicationInstanceStatus, ChartSpec, HelmReleaseRef } from "../../api/applicationinstance";
@@ -34,11 +34,11 @@ export function desiredStatus(
   return status;
 }
 
-// A condition first appearing False here is a default, not news (operations.md §9).
+// A condition first appearing False here is a default, not news (docs/operations.md#kubernetes-events).
 const QUIET_FIRST_FALSE = new Set(["Blocked", "Degraded", "Suspended"]);
 const WARNING_WHEN: Record<string, Condition["status"]> = { Ready: "False", Degraded: "True", Blocked: "True" };
 
-/** One Event per change of a condition's status or reason (api.md §5, operations.md §9). */
+/** One Event per change of a condition's status or reason (docs/concepts.md#conditions, docs/operations.md#kubernetes-events). */
 export function transitionEvents(before: readonly Condition[] | undefined, after: readonly Condition[]): EventInput[] {
   return conditionTransitions(before, after)
     .filter(({ previous, current }) => previous !== undefined || !(current.status === "False" && QUIET_FIRST_FALSE.has(current.type)))

@@ -1,5 +1,5 @@
 /**
- * Takeover of a HelmRelease written by the Go implementation (api.md §6.8), pure. Server-side apply
+ * Takeover of a HelmRelease written by the Go implementation (docs/applications.md#adopting-existing-objects), pure. Server-side apply
  * cannot remove fields another manager owns, so before our first apply the owned paths the desired
  * state omits are removed with one JSON patch: this erases secret values the Go operator copied into
  * `spec.values`, and swaps `spec.chart` for `spec.chartRef` in the same write because Flux rejects a

@@ -1,5 +1,5 @@
 /**
- * `ControllersHealthy` (connectivity.md §3.8): the Flux CRDs served and the Flux controllers Available, and
+ * `ControllersHealthy` (docs/connectivity.md#heartbeat-and-controller-health): the Flux CRDs served and the Flux controllers Available, and
  * Velero's Deployment when Velero's CRDs are installed. Reason precedence: ControllerMissing, then
  * ControllerDegraded; the message lists every failing item.
  */

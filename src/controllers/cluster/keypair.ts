@@ -1,5 +1,5 @@
 /**
- * The cluster's X25519 keypair Secret (connectivity.md §5.1): generated when absent, never regenerated while it
+ * The cluster's X25519 keypair Secret (docs/connectivity.md#encrypted-payloads): generated when absent, never regenerated while it
  * exists, owned by the Cluster. The public half is recomputed from the private JWK so a stored `kid` cannot lie.
  */
 import type { KubeClient } from "../../kube/client";

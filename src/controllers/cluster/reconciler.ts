@@ -1,5 +1,5 @@
 /**
- * The Cluster reconciler (connectivity.md §1, §3): one pass over every Cluster. Non-honoured objects are marked
+ * The Cluster reconciler (docs/connectivity.md#the-cluster-resource, docs/connectivity.md#the-pull-agent): one pass over every Cluster. Non-honoured objects are marked
  * Ignored; the honoured one gets its finalizer, keypair, registration, TLS material and agent, and a status
  * computed from those facts and the agent's observations. The only writer of Cluster status.
  */
@@ -261,7 +261,7 @@ export class ClusterReconciler {
     return { credentials: registered, ...(patched ? { patched } : {}) };
   }
 
-  /** §1.6 step 4: fill an empty clusterId, clear the inline token, remove the re-register annotation. */
+  /** docs/connectivity.md#registration step 4: fill an empty clusterId, clear the inline token, remove the re-register annotation. */
   async #patchAfterRegistration(cluster: Cluster, clusterId: string): Promise<Cluster | undefined> {
     const spec: Record<string, unknown> = {};
     if (!cluster.spec.clusterId && clusterId) spec.clusterId = clusterId;
@@ -399,7 +399,7 @@ export class ClusterReconciler {
     }
   }
 
-  /** Kubernetes Events for the transitions §11.2 names. */
+  /** Kubernetes Events for the transitions docs/connectivity.md#kubernetes-events-on-the-cluster names. */
   #recordTransitions(cluster: Cluster, before: Parameters<typeof findCondition>[0], after: Parameters<typeof findCondition>[0]): void {
     const { events } = this.deps;
     const was = findCondition(before, "Disconnected");

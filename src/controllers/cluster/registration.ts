@@ -1,5 +1,5 @@
 /**
- * Registration (connectivity.md §1.6): which token and endpoint apply, whether an exchange is due, the
+ * Registration (docs/connectivity.md#registration): which token and endpoint apply, whether an exchange is due, the
  * `POST /api/agent/register` call and the credentials Secret it produces. Tokens leave this module only as
  * fingerprints.
  */
@@ -44,7 +44,7 @@ export function reRegisterRequested(cluster: KubeObject): boolean {
   return value !== undefined && value.toLowerCase() !== "false";
 }
 
-/** Identifies the inputs of a refused exchange: no retry until one of them changes (§1.6 step 3). */
+/** Identifies the inputs of a refused exchange: no retry until one of them changes (docs/connectivity.md#registration step 3). */
 export function registrationInputsKey(token: TokenResolution & { kind: "resolved" }, endpoint: string, annotation: boolean): string {
   return JSON.stringify([token.fingerprint, token.secretResourceVersion ?? "", endpoint, annotation]);
 }
@@ -84,7 +84,7 @@ export async function register(
   }
 }
 
-/** The credentials Secret written in one update after a successful exchange (§1.6 step 4, §1.7). */
+/** The credentials Secret written in one update after a successful exchange (docs/connectivity.md#registration step 4, docs/connectivity.md#local-storage). */
 export function credentialsSecret(
   name: string,
   namespace: string,

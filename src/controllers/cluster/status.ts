@@ -1,5 +1,5 @@
 /**
- * Phase and conditions of the honoured Cluster (connectivity.md §1.4, §1.5), pure: facts gathered by the
+ * Phase and conditions of the honoured Cluster (docs/connectivity.md#phase, docs/connectivity.md#cluster-conditions), pure: facts gathered by the
  * reconciler and the agent's observations in, the status fields the controller owns out. Messages never carry
  * tokens, key material or payload content.
  */

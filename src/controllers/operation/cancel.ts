@@ -1,5 +1,5 @@
 /**
- * Cancellation by annotation or deletion of a non-terminal Operation (operations.md §3.5): the engine's
+ * Cancellation by annotation or deletion of a non-terminal Operation (docs/operations.md#cancellation-and-deletion): the engine's
  * cancel action first, then `Cancelled`. Deletion then lets the finalizer go.
  */
 import { OPERATION } from "../../api/groups";

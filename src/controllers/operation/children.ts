@@ -1,5 +1,5 @@
 /**
- * I/O on engine children: idempotent creation with adoption (operations.md §3.3), the engine's cancel and
+ * I/O on engine children: idempotent creation with adoption (docs/operations.md#how-an-operation-runs), the engine's cancel and
  * after-failure actions, and reading the owned children from the watch caches.
  */
 import { LABEL_OPERATION } from "../../api/labels";

@@ -5,7 +5,7 @@ import type { EngineContext } from "../../engines/types";
 import type { OperationsConfig } from "../../operations/config";
 import { DEPRECATED_TIMEOUT_KEY, type OperationTemplate } from "../../operations/templates";
 
-/** operations.md §3.4: spec.timeoutSeconds, else the deprecated parameter alias, else the template default. */
+/** docs/operations.md#timeouts: spec.timeoutSeconds, else the deprecated parameter alias, else the template default. */
 export function effectiveTimeoutSeconds(operation: Operation, template: OperationTemplate): number {
   if (operation.spec.timeoutSeconds !== undefined) return operation.spec.timeoutSeconds;
   const alias = operation.spec.parameters?.[DEPRECATED_TIMEOUT_KEY];
@@ -13,7 +13,7 @@ export function effectiveTimeoutSeconds(operation: Operation, template: Operatio
   return template.defaultTimeoutSeconds;
 }
 
-/** operations.md §7.1: the target's release namespace, else its namespace; without a target, where the child went. */
+/** docs/operations.md#engines: the target's release namespace, else its namespace; without a target, where the child went. */
 export function childNamespaceOf(operation: Operation, target: ApplicationInstance | undefined): string {
   if (target) return target.spec.release?.namespace || target.metadata.namespace || "";
   return operation.status?.engineRef?.namespace ?? operation.metadata.namespace ?? "";

@@ -1,5 +1,5 @@
 /**
- * Wiring of the Operation controller (operations.md §3.7): the Operation informer drives it; sibling
+ * Wiring of the Operation controller (docs/operations.md#watches-and-writes): the Operation informer drives it; sibling
  * Operations on the same target, the target ApplicationInstance, Namespace gate flips and the engines'
  * children (selected by the operation label) re-enqueue it. No fixed-interval polling of children.
  */
@@ -106,7 +106,7 @@ export const operationController: ControllerFactory = (context: ManagerContext) 
   });
   controller.queue.add(SWEEP_KEY);
 
-  // The Operation itself, and its open siblings on the same target (queue order, §5).
+  // The Operation itself, and its open siblings on the same target (queue order, docs/operations.md#concurrency).
   const onTarget = (namespace: string | undefined, targetName: string | undefined): string[] =>
     operations
       .byIndex(TARGET_INDEX, `${namespace}/${targetName ?? ""}`)
@@ -127,7 +127,7 @@ export const operationController: ControllerFactory = (context: ManagerContext) 
   gate.onChange((namespace) => {
     for (const op of operations.list(namespace)) controller.queue.add(objectKey(op.metadata));
   });
-  // A new cluster id may block or release any Operation not yet started (api.md §4.6).
+  // A new cluster id may block or release any Operation not yet started (docs/concepts.md#cluster-identity).
   controller.watchMapped(context.clusterIdentity.view, () => []);
   context.clusterIdentity.onChange(() => {
     for (const op of operations.list()) if (!isTerminalPhase(op.status?.phase)) controller.queue.add(objectKey(op.metadata));

@@ -1,4 +1,4 @@
-/** The open-Operation gauges of operations.md §10, recounted from the cache (label values from fixed sets). */
+/** The open-Operation gauges of docs/reference/metrics.md, recounted from the cache (label values from fixed sets). */
 import type { Operation } from "../../api/operation";
 import { findCondition } from "../../kube/conditions";
 import type { OperatorMetrics } from "../../observability/metrics";

@@ -1,5 +1,5 @@
 /**
- * Monitoring a Running Operation (operations.md §3.3, §3.4): the engine's verdict on the watched children,
+ * Monitoring a Running Operation (docs/operations.md#how-an-operation-runs, docs/operations.md#timeouts): the engine's verdict on the watched children,
  * the missing-child grace, and the timeout. Returns when to look again: a timer for the next deadline,
  * never a fixed poll.
  */

@@ -1,5 +1,5 @@
 /**
- * Preconditions 1–7 of operations.md §3.2, in order; the first failure is the Blocked reason. Check 8
+ * Preconditions 1–7 of docs/operations.md#preconditions, in order; the first failure is the Blocked reason. Check 8
  * (conflicts) runs inside the per-target start gate (start.ts).
  */
 import type { Operation } from "../../api/operation";
@@ -62,7 +62,7 @@ export async function evaluatePreconditions(pass: Pass): Promise<PreconditionOut
   return { kind: "ready", plan: { engine, context, facts: prepared.facts, template } };
 }
 
-/** operations.md §4: the reconciler checks approval only before start. */
+/** docs/operations.md#approvals: the reconciler checks approval only before start. */
 export function approvalProblem(operation: Operation, template: OperationTemplate, secret: string, now: Date): string | undefined {
   const approvals = operation.spec.approvals;
   if (!template.requiresApproval && approvals?.required !== true) return undefined;

@@ -1,5 +1,5 @@
 /**
- * One reconcile pass of an Operation (operations.md §3.1): a sequence of small steps, the first one that
+ * One reconcile pass of an Operation (docs/operations.md#how-an-operation-runs): a sequence of small steps, the first one that
  * decides ends the pass. Terminal Operations are never written again.
  */
 import { formatDecodeIssues } from "../../api/decode";

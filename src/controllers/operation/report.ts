@@ -11,7 +11,7 @@ import type { Condition } from "../../kube/types";
 import type { Pass } from "./deps";
 import { desiredStatus, type StatusInputs } from "./status";
 
-// A condition first appearing False is a default, not news (operations.md §9).
+// A condition first appearing False is a default, not news (docs/operations.md#kubernetes-events).
 const QUIET_FIRST_FALSE = new Set(["Blocked", "Degraded", "Suspended", "Failed", "Cancelled"]);
 const WARNING_WHEN_TRUE = new Set(["Blocked", "Failed", "Degraded"]);
 

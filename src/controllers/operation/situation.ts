@@ -1,5 +1,5 @@
 /**
- * The rows of operations.md §2.4 as data, pure: each situation names the phase and the conditions it
+ * The rows of docs/operations.md#conditions as data, pure: each situation names the phase and the conditions it
  * sets; conditions it does not name stay as they are ("—" in the table).
  */
 import type { OperationPhase } from "../../api/operation";

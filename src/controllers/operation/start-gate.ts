@@ -1,5 +1,5 @@
 /**
- * In-process serialization of start decisions per target (operations.md §5): one decision at a time for
+ * In-process serialization of start decisions per target (docs/operations.md#concurrency): one decision at a time for
  * each (namespace, target), and an Operation that was just started counts as Running for its siblings
  * before its status write reaches the cache.
  */

@@ -1,5 +1,5 @@
 /**
- * Check 8 of operations.md §3.2 (the conflict queue of §5) and the start of §3.3, serialized per target
+ * Check 8 of docs/operations.md#preconditions (the conflict queue of docs/operations.md#concurrency) and the start of docs/operations.md#how-an-operation-runs, serialized per target
  * in-process so that two workers never start conflicting Operations at once.
  */
 import { isTerminalPhase, type Operation } from "../../api/operation";

@@ -1,4 +1,4 @@
-/** The Operation's whole status after a situation (operations.md §2.2), pure. */
+/** The Operation's whole status after a situation (docs/operations.md#the-operation-resource), pure. */
 import type { Operation, OperationStatus } from "../../api/operation";
 import type { StartRecord } from "../../engines/types";
 import { formatTime } from "../../kube/time";

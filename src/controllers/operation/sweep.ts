@@ -1,5 +1,5 @@
 /**
- * The retention sweep of operations.md §3.6 and §7.7: VolumeSnapshots labelled with an Operation whose
+ * The retention sweep of docs/operations.md#retention-of-children, docs/operations.md#snapshot: VolumeSnapshots labelled with an Operation whose
  * `ops.vworkspace.io/expires-at` has passed, and VolSync objects whose Operation finished more than
  * `--child-ttl` ago. The decision is pure; the controller runs it hourly through its own work queue.
  */

@@ -1,4 +1,4 @@
-/** Flags every admin-side helper shares (§10.4): where the plane is and the admin token. */
+/** Flags every admin-side helper shares (docs/connectivity.md#cli-helpers): where the plane is and the admin token. */
 import { readFileSync } from "node:fs";
 import { FlagError, type FlagSpec, type ParsedFlags } from "../../cli/flags";
 import { AdminClient } from "../admin-client";

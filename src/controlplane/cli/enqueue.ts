@@ -1,6 +1,6 @@
 /**
  * `control-plane enqueue`: prints the job id; with `--wait-result` prints the JobResult and exits 0 for
- * succeeded/noop, 1 otherwise, 124 on timeout (connectivity.md §10.4).
+ * succeeded/noop, 1 otherwise, 124 on timeout (docs/connectivity.md#cli-helpers).
  */
 import { readFileSync } from "node:fs";
 import { FlagError, parseFlags, renderFlagHelp, type FlagSpec } from "../../cli/flags";

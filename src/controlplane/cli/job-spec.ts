@@ -1,4 +1,4 @@
-/** Builds the job an `enqueue` invocation describes (connectivity.md §10.4); pure, so it is unit-tested. */
+/** Builds the job an `enqueue` invocation describes (docs/connectivity.md#cli-helpers); pure, so it is unit-tested. */
 import { parseAllDocuments } from "yaml";
 import type { NewJob } from "../admin-client";
 

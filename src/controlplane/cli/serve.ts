@@ -1,4 +1,4 @@
-/** `control-plane serve`: the reference control plane until SIGTERM or SIGINT (connectivity.md §10.1). */
+/** `control-plane serve`: the reference control plane until SIGTERM or SIGINT (docs/connectivity.md#the-reference-control-plane). */
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { FlagError, parseFlags, renderFlagHelp, type FlagSpec, type ParsedFlags } from "../../cli/flags";

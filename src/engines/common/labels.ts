@@ -1,4 +1,4 @@
-/** Labels every engine child carries (operations.md §7.1); the UID label is what ownership checks read. */
+/** Labels every engine child carries (docs/operations.md#engines); the UID label is what ownership checks read. */
 import {
   LABEL_APPLICATION_INSTANCE,
   LABEL_MANAGED_BY,

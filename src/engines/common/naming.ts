@@ -1,4 +1,4 @@
-/** Deterministic child names (operations.md §7.1): the same Operation always names the same child. */
+/** Deterministic child names (docs/operations.md#engines): the same Operation always names the same child. */
 import { createHash } from "node:crypto";
 
 const MAX_NAME = 63;

@@ -1,4 +1,4 @@
-/** Engine prerequisites of precondition 6 (operations.md §3.2): absent ones block with `DependencyMissing`. */
+/** Engine prerequisites of precondition 6 (docs/operations.md#preconditions): absent ones block with `DependencyMissing`. */
 import { OperationReason } from "../../api/condition-vocabulary";
 import type { ChildReader, Preparation } from "../types";
 import { NAMESPACE, SERVICE_ACCOUNT } from "./resources";

@@ -1,4 +1,4 @@
-/** The child kinds the engines create or read (operations.md §7), as REST resource types. */
+/** The child kinds the engines create or read (docs/operations.md#engines), as REST resource types. */
 import type { ResourceType } from "../../kube/types";
 
 export const JOB: ResourceType = { group: "batch", version: "v1", kind: "Job", plural: "jobs", namespaced: true };

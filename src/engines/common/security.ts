@@ -1,4 +1,4 @@
-/** The restricted Pod Security profile every Job and Workflow pod runs with (operations.md §7.1). */
+/** The restricted Pod Security profile every Job and Workflow pod runs with (docs/operations.md#engines). */
 
 export const RUNNER_SERVICE_ACCOUNT = "vworkspace-operation-runner";
 

@@ -1,7 +1,6 @@
 /**
  * The `helm` engine: an Upgrade writes the new chart version (and values patch) into the target
- * ApplicationInstance's spec and completes when the instance is Ready at that version (operations.md
- * §7.3). The instance reconciler turns the spec into the HelmRelease, so nothing fights it.
+ * ApplicationInstance's spec and completes when the instance is Ready at that version (docs/operations.md#helm). The instance reconciler turns the spec into the HelmRelease, so nothing fights it.
  * Cancel and failure leave the instance as it is: a downgrade is a new Upgrade.
  */
 import { APPLICATION_INSTANCE, APPS_API_VERSION } from "../../api/groups";

@@ -1,5 +1,5 @@
 /**
- * The Upgrade write on the target ApplicationInstance (operations.md §7.3). It goes through the
+ * The Upgrade write on the target ApplicationInstance (docs/operations.md#helm). It goes through the
  * instance's spec, the intent the AI reconciler turns into the HelmRelease, so the two never fight.
  *
  * One JSON merge patch (RFC 7386) under the field manager `vworkspace-operator-upgrade` carries both the

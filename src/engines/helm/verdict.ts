@@ -1,5 +1,5 @@
 /**
- * ApplicationInstance conditions → Upgrade progress (operations.md §7.3). Only conditions written for
+ * ApplicationInstance conditions → Upgrade progress (docs/operations.md#helm). Only conditions written for
  * the upgraded generation count, so the instance's state from before the upgrade never decides it.
  */
 import type { ApplicationInstance } from "../../api/applicationinstance";

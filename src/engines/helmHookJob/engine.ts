@@ -1,6 +1,6 @@
 /**
  * The `helmHookJob` engine: Migration as one Job with container `hook` and the hook-name label
- * (operations.md §7.5). Image and command come from the parameters; Helm's own hook annotation is
+ * (docs/operations.md#helmhookjob). Image and command come from the parameters; Helm's own hook annotation is
  * not written, so Helm never treats the Job as part of a release.
  */
 import { LABEL_HOOK_NAME } from "../../api/labels";

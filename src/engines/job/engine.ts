@@ -1,4 +1,4 @@
-/** The `job` engine: RunCommand as one Job with container `runner` (operations.md §7.4). */
+/** The `job` engine: RunCommand as one Job with container `runner` (docs/operations.md#job). */
 import type { RunCommandJobParameters } from "../../operations/parameters";
 import { jobWorkloadEngine } from "./workload-engine";
 

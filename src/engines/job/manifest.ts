@@ -1,6 +1,6 @@
 /**
  * The batch/v1 Job of a RunCommand (container `runner`) or Migration (container `hook`) Operation
- * (operations.md §7.4, §7.5): restricted security context, env passed through as a list, the
+ * (docs/operations.md#job, docs/operations.md#helmhookjob): restricted security context, env passed through as a list, the
  * Operation as controlling owner so the Job follows it on deletion.
  */
 import type { KubeObject, OwnerReference } from "../../kube/types";
@@ -20,7 +20,7 @@ export interface EnvVar {
   valueFrom?: { secretKeyRef?: KeyRef; configMapKeyRef?: KeyRef; fieldRef?: { fieldPath: string } };
 }
 
-/** The parameters shared by `runCommand.job` and `migration.helmHookJob` (operations.md §6.2). */
+/** The parameters shared by `runCommand.job` and `migration.helmHookJob` (docs/operations.md#parameter-schemas). */
 export interface JobParameters {
   image: string;
   command?: string[];
@@ -44,7 +44,7 @@ export interface JobInput {
   ownerReference: OwnerReference;
   containerName: "runner" | "hook";
   parameters: JobParameters;
-  /** The Operation's timeout; the Job's own deadline when the parameter is absent (§3.4). */
+  /** The Operation's timeout; the Job's own deadline when the parameter is absent (docs/operations.md#timeouts). */
   timeoutSeconds: number;
   /** Extra labels on the Job and its pod template (the hook name for Migrations). */
   extraLabels?: Record<string, string>;

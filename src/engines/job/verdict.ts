@@ -1,4 +1,4 @@
-/** Job conditions → Operation progress (operations.md §7.4). */
+/** Job conditions → Operation progress (docs/operations.md#job). */
 import type { KubeObject } from "../../kube/types";
 import type { TemplateReasons } from "../../operations/templates";
 import type { Progress } from "../types";

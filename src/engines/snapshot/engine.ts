@@ -1,5 +1,5 @@
 /**
- * The `snapshot` engine: a CSI VolumeSnapshot of every PVC of the target's release (operations.md §7.7).
+ * The `snapshot` engine: a CSI VolumeSnapshot of every PVC of the target's release (docs/operations.md#snapshot).
  * The snapshots are the backup, so they carry no ownerReference; cancel and timeout delete them, a
  * failure keeps them until `--child-ttl` passes and the sweep collects them.
  */

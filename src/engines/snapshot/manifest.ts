@@ -1,5 +1,5 @@
 /**
- * One CSI VolumeSnapshot per selected PVC (operations.md §7.7). No ownerReference: the snapshot is
+ * One CSI VolumeSnapshot per selected PVC (docs/operations.md#snapshot). No ownerReference: the snapshot is
  * the backup and must outlive the Operation; `expires-at` lets the sweep collect it instead.
  */
 import { ANNOTATION_EXPIRES_AT, LABEL_SOURCE_PVC } from "../../api/labels";

@@ -1,4 +1,4 @@
-/** VolumeSnapshot statuses → Operation progress and outputs (operations.md §7.7). */
+/** VolumeSnapshot statuses → Operation progress and outputs (docs/operations.md#snapshot). */
 import type { KubeObject } from "../../kube/types";
 import type { TemplateReasons } from "../../operations/templates";
 import type { Progress } from "../types";

@@ -1,6 +1,5 @@
 /**
- * The `velero` engine: Backup and Restore as one Velero object in the Velero namespace (operations.md
- * §7.2). Created, never updated; no ownerReference (another namespace), so cancel deletes it explicitly
+ * The `velero` engine: Backup and Restore as one Velero object in the Velero namespace (docs/operations.md#velero). Created, never updated; no ownerReference (another namespace), so cancel deletes it explicitly
  * and a finished backup outlives its Operation.
  */
 import type { BackupVeleroParameters, RestoreVeleroParameters } from "../../operations/parameters";

@@ -1,5 +1,5 @@
 /**
- * Velero Backup and Restore objects (operations.md §7.2). They live in the Velero namespace, so
+ * Velero Backup and Restore objects (docs/operations.md#velero). They live in the Velero namespace, so
  * they carry no ownerReference; the name joins the Operation's namespace and name, so equal
  * Operation names in two namespaces never collide.
  */

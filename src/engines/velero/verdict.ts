@@ -1,4 +1,4 @@
-/** Velero `status.phase` → Operation progress and outputs (operations.md §7.2). */
+/** Velero `status.phase` → Operation progress and outputs (docs/operations.md#velero). */
 import { OperationReason } from "../../api/condition-vocabulary";
 import type { KubeObject } from "../../kube/types";
 import type { TemplateReasons } from "../../operations/templates";

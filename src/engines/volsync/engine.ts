@@ -1,6 +1,6 @@
 /**
  * The `volsync` engine: Backup as a ReplicationSource, Restore as a ReplicationDestination, each with a
- * manual trigger equal to the Operation UID (operations.md §7.8). Cancel, timeout and failure pause the
+ * manual trigger equal to the Operation UID (docs/operations.md#volsync). Cancel, timeout and failure pause the
  * object and keep it; it follows the Operation on deletion.
  */
 import type { KubeObject } from "../../kube/types";

@@ -1,6 +1,6 @@
 /**
  * VolSync ReplicationSource (Backup) and ReplicationDestination (Restore) with a manual trigger
- * equal to the Operation UID, so one sync runs per Operation (operations.md §7.8).
+ * equal to the Operation UID, so one sync runs per Operation (docs/operations.md#volsync).
  */
 import type { KubeObject, OwnerReference } from "../../kube/types";
 import { childLabels, type ChildOwner } from "../common/labels";

@@ -1,4 +1,4 @@
-/** ReplicationSource/-Destination status → Operation progress (operations.md §7.8). */
+/** ReplicationSource/-Destination status → Operation progress (docs/operations.md#volsync). */
 import type { KubeObject } from "../../kube/types";
 import type { TemplateReasons } from "../../operations/templates";
 import type { Progress } from "../types";

@@ -1,4 +1,4 @@
-/** The `workflow` engine: a Runbook as one Argo Workflow from a WorkflowTemplate (operations.md §7.6). */
+/** The `workflow` engine: a Runbook as one Argo Workflow from a WorkflowTemplate (docs/operations.md#workflow). */
 import type { KubeObject } from "../../kube/types";
 import type { RunbookWorkflowParameters } from "../../operations/parameters";
 import { childrenOfKind, findChild, patchAction } from "../common/children";

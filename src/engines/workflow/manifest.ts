@@ -1,5 +1,5 @@
 /**
- * The Argo Workflow of a Runbook (operations.md §7.6): a reference to a (Cluster)WorkflowTemplate
+ * The Argo Workflow of a Runbook (docs/operations.md#workflow): a reference to a (Cluster)WorkflowTemplate
  * with arguments, the restricted pod profile, the Operation's timeout as the Workflow's own deadline.
  */
 import type { KubeObject, OwnerReference } from "../../kube/types";

@@ -1,4 +1,4 @@
-/** Workflow `status.phase` → Operation progress (operations.md §7.6). */
+/** Workflow `status.phase` → Operation progress (docs/operations.md#workflow). */
 import type { KubeObject } from "../../kube/types";
 import type { TemplateReasons } from "../../operations/templates";
 import type { Progress } from "../types";

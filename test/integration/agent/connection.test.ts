@@ -1,5 +1,5 @@
 /**
- * The link to the control plane (connectivity.md §3.2, §3.8): 401 pauses the agent after one Secret re-read and
+ * The link to the control plane (docs/connectivity.md#backoff, docs/connectivity.md#heartbeat-and-controller-health): 401 pauses the agent after one Secret re-read and
  * a new credential resumes it; the third missed heartbeat sets Disconnected without touching Authenticated, and
  * the first answer afterwards reconnects; ControllersHealthy follows the Flux and Velero Deployments; Retry-After
  * is honoured; a control-plane restart is survived; and a lenient server answering `{"jobs":null}` works.

@@ -1,5 +1,5 @@
 /**
- * Status events (connectivity.md §2.6, §3.7): condition transitions of managed objects reach the control plane
+ * Status events (docs/connectivity.md#events, docs/connectivity.md#event-buffer-and-resync): condition transitions of managed objects reach the control plane
  * with the Go-compatible keys; during an outage the bounded buffer drops the oldest and raises BufferOverflow;
  * after recovery a BufferOverflow event and a full condition snapshot make the control plane converge, also
  * after a real outage (the plane stopped and started again on its database); a burst leaves in batches of at

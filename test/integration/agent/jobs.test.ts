@@ -1,5 +1,5 @@
 /**
- * The job pipeline against the reference control plane and the API server (connectivity.md §3.3–§3.5): every
+ * The job pipeline against the reference control plane and the API server (docs/connectivity.md#job-pipeline, docs/connectivity.md#write-rules, docs/connectivity.md#results-and-progress): every
  * job kind and intent, the write rules, real SSA conflicts, expiry, idempotency and replay, progress, and a
  * graceful stop that finishes the job in hand.
  */

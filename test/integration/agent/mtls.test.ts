@@ -1,5 +1,5 @@
 /**
- * mTLS and CA pinning (connectivity.md §6) against the reference control plane with `--client-ca`: with the
+ * mTLS and CA pinning (docs/connectivity.md#mtls-and-ca-pinning) against the reference control plane with `--client-ca`: with the
  * client certificate and the pinned CA everything works; without the certificate the server refuses the
  * handshake; a bundle holding another CA makes the agent refuse the server; a key that does not match its
  * certificate is TLSConfigInvalid before any connection is attempted; a changed CA bundle or client certificate

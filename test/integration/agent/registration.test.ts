@@ -1,5 +1,5 @@
 /**
- * Registration (connectivity.md §1.6, §1.1): token exchange, the credentials Secret and its owner, reuse of the
+ * Registration (docs/connectivity.md#registration, docs/connectivity.md#identity-and-selection): token exchange, the credentials Secret and its owner, reuse of the
  * same token without a second exchange, a refused token not retried, adoption, and only the oldest Cluster
  * honoured.
  */

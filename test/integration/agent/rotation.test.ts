@@ -1,5 +1,5 @@
 /**
- * Credential rotation (connectivity.md §3.9): by spec flag and by intent, confirmed with the new token, the
+ * Credential rotation (docs/connectivity.md#credential-rotation): by spec flag and by intent, confirmed with the new token, the
  * previous token dropped, every loop on the new token, a unique CredentialRotated event per rotation.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";

@@ -1,5 +1,5 @@
 /**
- * Signed and encrypted jobs (connectivity.md §4, §5) end to end: in `enforce` nothing is applied for forged,
+ * Signed and encrypted jobs (docs/connectivity.md#signed-jobs, docs/connectivity.md#encrypted-payloads) end to end: in `enforce` nothing is applied for forged,
  * replayed, cross-cluster, expired, not-yet-valid, unsigned or unknown-kid jobs; `warn` applies and audits; keys
  * from the register response are trusted on first use; JWE payloads decrypt with the cluster key and every
  * tampered variant is refused.

@@ -1,5 +1,5 @@
 /**
- * The wire contract as seen by a recording server (connectivity.md §2.1–§2.2): bearer, media type and
+ * The wire contract as seen by a recording server (docs/connectivity.md#pull-mode-wire-protocol, docs/connectivity.md#endpoints): bearer, media type and
  * User-Agent on every request, Content-Type exactly when a body is sent, ack without a body, ack before the
  * write; with `--agent-wire-extensions=false` only Go-era members are sent.
  */

@@ -84,7 +84,7 @@ describe("generated CRDs on a real API server", () => {
   });
 });
 
-describe("CEL rules (api.md §3)", () => {
+describe("CEL rules (docs/concepts.md#schemas-and-generated-crds)", () => {
   test("placeholder mode with a chart is rejected; a bare placeholder is accepted", async () => {
     const message = await rejection(client.create(APPLICATION_INSTANCE, instance("ph-chart", { mode: "placeholder" })));
     expect(message).toContain("spec.chart and spec.values must not be set in placeholder mode");

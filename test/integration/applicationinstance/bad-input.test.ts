@@ -210,7 +210,7 @@ describe("bad input", () => {
     const quiet = await workWhileQuiet();
     expect(quiet.passes).toBeLessThanOrEqual(1);
     expect(ai.harness.calls.filter(writesTo(HELM_RELEASE, "tamper")).slice(writesBefore).map((call) => call.verb)).toEqual(["apply"]);
-    // Restoring is not a condition transition, and operations.md §9 names no Event for it.
+    // Restoring is not a condition transition, and docs/operations.md#kubernetes-events names no Event for it.
     expect(await reasons()).toEqual(eventsBefore);
   });
 });

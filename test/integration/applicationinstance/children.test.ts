@@ -1,4 +1,4 @@
-/** ApplicationInstance → Flux children on the real API server (api.md §6.5–§6.8). */
+/** ApplicationInstance → Flux children on the real API server (docs/applications.md#chart-sources, docs/applications.md#the-helmrelease, docs/applications.md#values, docs/applications.md#adopting-existing-objects). */
 import { describe, expect, test } from "bun:test";
 import { APPLICATION_INSTANCE } from "../../../src/api/groups";
 import { HELM_RELEASE, HELM_REPOSITORY, OCI_REPOSITORY, type HelmRelease } from "../../../src/flux/types";

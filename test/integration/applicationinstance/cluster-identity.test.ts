@@ -1,5 +1,5 @@
 /**
- * The operator's cluster id comes from the honoured Cluster object (api.md §4.6, connectivity.md §1.1) and
+ * The operator's cluster id comes from the honoured Cluster object (docs/concepts.md#cluster-identity, docs/connectivity.md#identity-and-selection) and
  * is followed live: a changed id re-checks every instance without any edit to the instances themselves.
  */
 import { afterAll, describe, expect, test } from "bun:test";

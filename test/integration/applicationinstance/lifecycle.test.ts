@@ -1,4 +1,4 @@
-/** Gate, cluster identity, placeholder and deletion of ApplicationInstances (api.md §4.5, §4.6, §6.11, §6.12). */
+/** Gate, cluster identity, placeholder and deletion of ApplicationInstances (docs/concepts.md#namespace-gate, docs/concepts.md#cluster-identity, docs/applications.md#placeholder-mode, docs/applications.md#deletion). */
 import { describe, expect, test } from "bun:test";
 import { APPLICATION_INSTANCE } from "../../../src/api/groups";
 import { HELM_RELEASE, HELM_REPOSITORY, OCI_REPOSITORY, type HelmRelease } from "../../../src/flux/types";

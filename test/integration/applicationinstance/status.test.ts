@@ -1,5 +1,5 @@
 /**
- * The status mapping of api.md §6.9 driven by simulated HelmRelease status (patched on the status
+ * The status mapping of docs/applications.md#status-mapping driven by simulated HelmRelease status (patched on the status
  * subresource): every HR-reading row, HR watch → instance status without any timer, write discipline.
  */
 import { describe, expect, test } from "bun:test";

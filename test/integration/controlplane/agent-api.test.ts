@@ -1,4 +1,4 @@
-/** The status matrix of connectivity.md §10.2, each row by a direct HTTP request to the reference control plane. */
+/** The status matrix of docs/connectivity.md#agent-api, each row by a direct HTTP request to the reference control plane. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { registerCluster, startRefControlPlane, type RefControlPlane } from "../../support/controlplane";
 import { agentCall, CONFIG_MAP_PAYLOAD, heartbeatEvent, resultBody, transitionEvent } from "./agent-request";

@@ -1,4 +1,4 @@
-/** Time windows of the plane, crossed with an injected clock instead of waiting (connectivity.md §10.1–§10.2). */
+/** Time windows of the plane, crossed with an injected clock instead of waiting (docs/connectivity.md#the-reference-control-plane, docs/connectivity.md#agent-api). */
 import { afterEach, expect, test } from "bun:test";
 import { registerCluster, startRefControlPlane, type RefControlPlane } from "../../support/controlplane";
 import { agentCall, CONFIG_MAP_PAYLOAD, resultBody } from "./agent-request";

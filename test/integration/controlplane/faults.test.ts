@@ -1,4 +1,4 @@
-/** Fault injection, the request log and per-token rate limiting (connectivity.md §10.1, §10.3). */
+/** Fault injection, the request log and per-token rate limiting (docs/connectivity.md#the-reference-control-plane, docs/connectivity.md#admin-api). */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { AdminApiError } from "../../../src/controlplane/admin-client";
 import { registerCluster, startRefControlPlane, type RefControlPlane } from "../../support/controlplane";

@@ -1,4 +1,4 @@
-/** The plane with --client-ca: only clients with a certificate from that CA complete the handshake (§6, §10.1). */
+/** The plane with --client-ca: only clients with a certificate from that CA complete the handshake (docs/connectivity.md#mtls-and-ca-pinning, docs/connectivity.md#the-reference-control-plane). */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { issueCert } from "../../../scripts/lib/pki";
 import { registerCluster, startRefControlPlane, type RefControlPlane } from "../../support/controlplane";

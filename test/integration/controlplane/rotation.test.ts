@@ -1,4 +1,4 @@
-/** Credential rotation with and without a grace period, and bearer lifetime (connectivity.md §10.1–§10.2). */
+/** Credential rotation with and without a grace period, and bearer lifetime (docs/connectivity.md#the-reference-control-plane, docs/connectivity.md#agent-api). */
 import { afterEach, expect, test } from "bun:test";
 import { generateClusterKeypair } from "../../../src/security/keys";
 import { registerCluster, startRefControlPlane, type RefControlPlane } from "../../support/controlplane";

@@ -1,4 +1,4 @@
-/** Nothing the plane hands out or receives in confidence reaches its logs (connectivity.md §2.1, §5.4, §10.2). */
+/** Nothing the plane hands out or receives in confidence reaches its logs (docs/connectivity.md#pull-mode-wire-protocol, docs/connectivity.md#encryption-modes, docs/connectivity.md#agent-api). */
 import { expect, test } from "bun:test";
 import { generateClusterKeypair } from "../../../src/security/keys";
 import { registerCluster, startRefControlPlane } from "../../support/controlplane";

@@ -1,4 +1,4 @@
-/** Signed and encrypted jobs from the plane verify and decrypt with the agent-side security API (§4, §5, §10.2). */
+/** Signed and encrypted jobs from the plane verify and decrypt with the agent-side security API (docs/connectivity.md#signed-jobs, docs/connectivity.md#encrypted-payloads, docs/connectivity.md#agent-api). */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { JWKS_MEDIA_TYPE } from "../../../src/protocol/endpoints";
 import { decryptJobPayload } from "../../../src/security/jwe";

@@ -1,5 +1,5 @@
 /**
- * Every Operation admission rule (operations.md §8.6) through the real API server: one denied write
+ * Every Operation admission rule (docs/operations.md#operation-rules) through the real API server: one denied write
  * (reason, code, exact message) and one admitted neighbour. OP-4 and OP-7 are refused by the CRD's own
  * CEL rule and enum before any webhook runs; their webhook path is covered in test/unit/webhook.
  */

@@ -1,4 +1,4 @@
-/** Approvals (operations.md §4) as the reconciler applies them: checked before start only. */
+/** Approvals (docs/operations.md#approvals) as the reconciler applies them: checked before start only. */
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { OPERATION } from "../../../src/api/groups";
 import { issueClaim } from "../../../src/operations/approval-claim";

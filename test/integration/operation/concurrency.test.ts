@@ -1,4 +1,4 @@
-/** The conflict queue of operations.md §5 through the real API server, with every engine's child. */
+/** The conflict queue of docs/operations.md#concurrency through the real API server, with every engine's child. */
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { OPERATION_TYPES, type OperationType } from "../../../src/api/operation";
 import type { ResourceType } from "../../../src/kube/types";

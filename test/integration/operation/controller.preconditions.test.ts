@@ -1,7 +1,7 @@
 /**
- * Each precondition of operations.md §3.2 alone: its Blocked reason with phase Pending and Accepted=False,
+ * Each precondition of docs/operations.md#preconditions alone: its Blocked reason with phase Pending and Accepted=False,
  * and fixing it starts the Operation without a manual nudge. The webhook is off, so the reconciler's own
- * copy of the admission rules is what protects the cluster. Also the Operation metrics of §10.
+ * copy of the admission rules is what protects the cluster. Also the Operation metrics of docs/reference/metrics.md.
  */
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { APPLICATION_INSTANCE } from "../../../src/api/groups";
@@ -115,7 +115,7 @@ describe("each precondition alone", () => {
   });
 });
 
-describe("metrics (operations.md §10)", () => {
+describe("metrics (docs/reference/metrics.md)", () => {
   test("a succeeded Operation counts once, observes one duration, and leaves the active gauge", async () => {
     await createTarget(cluster.client, ns.name, "app", { capabilities: { runcommand: "job" } });
     await createRunnerAccount(cluster.client, ns.name);

@@ -1,4 +1,4 @@
-/** The Operation controller through the job engine (operations.md §2.3, §2.4, §3): rows, timeout, cancel, restart. */
+/** The Operation controller through the job engine (docs/operations.md#phases, docs/operations.md#conditions, docs/operations.md#how-an-operation-runs): rows, timeout, cancel, restart. */
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { OPERATION } from "../../../src/api/groups";
 import { getCluster, type TestCluster } from "../../support/cluster";

@@ -1,7 +1,7 @@
 /**
  * Every ApplicationInstance rule the API server hands to the webhook, proven through the real admission
- * chain: one denied write (reason, code, exact message) and one admitted neighbour (operations.md §8.4,
- * api.md §4.5, §4.6). Writes the CRD schema or its CEL rules already refuse (AI-3, AI-6, AI-7, AI-11, AI-12,
+ * chain: one denied write (reason, code, exact message) and one admitted neighbour (docs/operations.md#applicationinstance-rules,
+ * docs/concepts.md#namespace-gate, docs/concepts.md#cluster-identity). Writes the CRD schema or its CEL rules already refuse (AI-3, AI-6, AI-7, AI-11, AI-12,
  * AI-16) never reach the webhook through the API server; their webhook path is covered in test/unit/webhook.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
@@ -43,7 +43,7 @@ async function expectAdmitted(write: Promise<unknown>): Promise<void> {
   expect((await refusal(write))?.message).toBeUndefined();
 }
 
-describe("namespace gate (AI-1, api.md §4.5)", () => {
+describe("namespace gate (AI-1, docs/concepts.md#namespace-gate)", () => {
   const extra: string[] = [];
   afterAll(async () => {
     await Promise.all(extra.map((name) => deleteNamespace(cluster.client, name)));
@@ -67,7 +67,7 @@ describe("namespace gate (AI-1, api.md §4.5)", () => {
   });
 });
 
-describe("cluster identity (AI-2, api.md §4.6)", () => {
+describe("cluster identity (AI-2, docs/concepts.md#cluster-identity)", () => {
   test("a foreign cluster-id label is refused; ours or none is admitted", async () => {
     await expectDenied(instance(ns.name, {}, { "app.vworkspace.io/cluster-id": "b" }), "ClusterMismatch", 403, 'label app.vworkspace.io/cluster-id="b" does not match this cluster "c1"');
     await expectAdmitted(create(instance(ns.name, {}, { "app.vworkspace.io/cluster-id": "c1" })));
@@ -106,7 +106,7 @@ describe("spec rules (AI-5 … AI-17)", () => {
   });
 });
 
-describe("updates (AI-4, §8.3 exemptions)", () => {
+describe("updates (AI-4, docs/operations.md#responses-and-exemptions exemptions)", () => {
   test("managed → placeholder is refused; metadata-only, finalizer and deleting updates never are", async () => {
     const stored = await create(instance(ns.name), false);
     const toPlaceholder = { ...stored, spec: { appRef: { catalogId: "odoo" }, mode: "placeholder", release: { name: "shop", namespace: ns.name } } };
@@ -131,7 +131,7 @@ describe("updates (AI-4, §8.3 exemptions)", () => {
   });
 });
 
-describe("metrics (operations.md §10)", () => {
+describe("metrics (docs/reference/metrics.md)", () => {
   test("denials are counted by reason; the certificate expiry is exported", async () => {
     const url = webhook.operator.operator.metricsUrl as string;
     const before = await metricSum(url, "vworkspace_operator_webhook_denials_total");

@@ -1,5 +1,5 @@
 /**
- * Files mode (`--webhook-cert-mode=files`, operations.md §8.2): certificates from a directory laid out as the
+ * Files mode (`--webhook-cert-mode=files`, docs/operations.md#serving-certificate): certificates from a directory laid out as the
  * kubelet writes a Secret volume (files are symlinks into `..data`, swapped atomically), registered with
  * the real API server, served without restart when they change, and errors that name the file.
  */
@@ -88,7 +88,7 @@ async function writeUntil(done: () => Promise<boolean>, what: string): Promise<s
   return refused;
 }
 
-describe("files mode (§8.2)", () => {
+describe("files mode (docs/operations.md#serving-certificate)", () => {
   test("serves the mounted pair, keeps caBundle from ca.crt, writes no Secret, and rolls to a new CA without restart or refusal", async () => {
     const first = await issue();
     publish(pemFiles(first, first.caPem));

@@ -1,5 +1,5 @@
 /**
- * Runs the operator's admission webhook in-process against the shared cluster, scoped as testing.md §6.4
+ * Runs the operator's admission webhook in-process against the shared cluster, scoped as docs/development.md#admission-webhooks-through-the-real-api-server
  * asks: configuration `vws-test-<runId>-<slug>` selecting only namespaces labelled `vworkspace.io/test=<slug>`,
  * served on 127.0.0.1:0 and registered by URL with the operator's own CA.
  */
@@ -130,7 +130,7 @@ export function denied(message: string, webhook = AI_WEBHOOK): string {
   return `admission webhook "${webhook}" denied the request: ${message}`;
 }
 
-/** Configurations apply asynchronously (testing.md §6.4): wait until a known-bad write meets our denial. */
+/** Configurations apply asynchronously (docs/development.md#admission-webhooks-through-the-real-api-server): wait until a known-bad write meets our denial. */
 export async function webhookActive(client: KubeClient, namespace: string): Promise<void> {
   const probe = instance(namespace, {}, { "app.vworkspace.io/cluster-id": "not-this-cluster" });
   await eventually(

@@ -1,5 +1,5 @@
 /**
- * The webhook's life around the rules (operations.md §8.1, §8.2): the Secret and caBundle it provisions,
+ * The webhook's life around the rules (docs/operations.md#admission-webhooks, docs/operations.md#serving-certificate): the Secret and caBundle it provisions,
  * `failurePolicy: Fail` while its process is down and recovery when it returns, and certificate rotation
  * with a forced short-lived serving certificate while writes keep being admitted.
  */
@@ -38,7 +38,7 @@ async function storedCertificates(harness: WebhookHarness) {
   return certs;
 }
 
-describe("self-signed provisioning (§8.2)", () => {
+describe("self-signed provisioning (docs/operations.md#serving-certificate)", () => {
   test("an empty namespace gets the Secret; the configuration carries its CA, Fail, None and 5 s", async () => {
     webhook = await startWebhook(cluster, SLUG);
     const certs = await storedCertificates(webhook);
@@ -53,7 +53,7 @@ describe("self-signed provisioning (§8.2)", () => {
   });
 });
 
-describe("replicas (§8.2: leader writes, all serve)", () => {
+describe("replicas (docs/operations.md#serving-certificate: leader writes, all serve)", () => {
   test("a standby replica serves the leader's certificate and writes nothing", async () => {
     webhook = await startWebhook(cluster, SLUG, {}, { leaderElect: true, leaderElectionId: `vws-test-${cluster.runId}-webhook` });
     const secretVersion = async () =>
@@ -74,7 +74,7 @@ describe("replicas (§8.2: leader writes, all serve)", () => {
   });
 });
 
-describe("failurePolicy: Fail (§8.1)", () => {
+describe("failurePolicy: Fail (docs/operations.md#admission-webhooks)", () => {
   test("with the webhook process stopped writes are refused; they are admitted again when it returns", async () => {
     webhook = await startWebhook(cluster, SLUG);
     await webhookActive(cluster.client, ns.name);
@@ -86,7 +86,7 @@ describe("failurePolicy: Fail (§8.1)", () => {
   });
 });
 
-describe("certificate rotation (§8.2)", () => {
+describe("certificate rotation (docs/operations.md#serving-certificate)", () => {
   test("a short-lived serving certificate is renewed and served without restart; writes keep being admitted", async () => {
     webhook = await startWebhook(cluster, SLUG, { servingCertValidityMs: 20_000, servingCertRenewBeforeMs: 14_000, certCheckIntervalMs: 500 });
     await webhookActive(cluster.client, ns.name);
@@ -112,7 +112,7 @@ describe("certificate rotation (§8.2)", () => {
   });
 });
 
-describe("cert-manager mode (§8.2)", () => {
+describe("cert-manager mode (docs/operations.md#serving-certificate)", () => {
   test("loads the Secret someone else wrote and serves it, but never writes the configuration", async () => {
     const systemNamespace = newSystemNamespace(cluster, SLUG);
     const provided = await createCertificates(servingNames("svc", systemNamespace, ["127.0.0.1"]), new Date(), DEFAULT_CERTIFICATE_POLICY);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { checkClusterApply, checkKindAllowed, checkNamespace, checkOwnership, withControlPlaneLabels } from "../../../src/agent/authorise";
 
-describe("write rules (§3.4)", () => {
+describe("write rules (docs/connectivity.md#write-rules)", () => {
   test("the default allow-list, and a spec list replacing it", () => {
     expect(checkKindAllowed({ group: "apps.vworkspace.io", kind: "ApplicationInstance" }, undefined)).toBeUndefined();
     expect(checkKindAllowed({ group: "", kind: "ConfigMap" }, undefined)).toBeUndefined();

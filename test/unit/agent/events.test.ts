@@ -12,7 +12,7 @@ const instance = (conditions: unknown[], extra: Partial<KubeObject["metadata"]> 
   status: { conditions },
 });
 
-describe("event keys and transitions (§2.6)", () => {
+describe("event keys and transitions (docs/connectivity.md#events)", () => {
   test("golden keys: namespaced object, cluster-scoped Cluster, object without uid", () => {
     expect(snapshotEvents(instance([condition("Ready", "True")]), at)[0]?.eventKey).toBe("condition/apps.vworkspace.io/v1alpha1/ApplicationInstance/team-a/shop/uid-1/Ready/True@3");
     const cluster: KubeObject = { apiVersion: "ops.vworkspace.io/v1alpha1", kind: "Cluster", metadata: { name: "prod", uid: "c-uid", generation: 1 }, status: { conditions: [condition("Connected", "False")] } };

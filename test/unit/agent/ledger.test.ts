@@ -22,7 +22,7 @@ const now = new Date("2026-11-22T08:00:00Z");
 const limits: PruneLimits = { keyTtlMs: 168 * 3_600_000, maxKeys: 5000, jobTtlMs: 86_400_000, maxJobs: 10_000, maxBytes: LEDGER_MAX_BYTES };
 const ago = (ms: number) => new Date(now.getTime() - ms).toISOString();
 
-describe("idempotency and processed-job ledger (§3.6)", () => {
+describe("idempotency and processed-job ledger (docs/connectivity.md#replay-ledger)", () => {
   test("a legacy array of keys is read and dated at load time; garbage is skipped", () => {
     const ledger = parseLedger({ [APPLIED_KEYS]: JSON.stringify(["a", "b", 3]), [PROCESSED_JOBS]: JSON.stringify({ j1: { at: ago(1), state: "done" }, j2: { state: "weird" } }) }, now);
     expect([...ledger.appliedKeys]).toEqual([["a", now.toISOString()], ["b", now.toISOString()]]);

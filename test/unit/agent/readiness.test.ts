@@ -5,7 +5,7 @@ import type { KubeObject } from "../../../src/kube/types";
 const object = (kind: string, status: Record<string, unknown>): KubeObject => ({ apiVersion: "x/v1", kind, metadata: { name: "n", generation: 2 }, status });
 const cond = (type: string, status: string) => ({ type, status, reason: "R", message: "", lastTransitionTime: "2026-11-22T08:00:00Z" });
 
-describe("readiness view (§3.5)", () => {
+describe("readiness view (docs/connectivity.md#results-and-progress)", () => {
   test("ApplicationInstance: Ready at the applied generation; Blocked or settled not-Ready fails", () => {
     expect(readinessOf(object("ApplicationInstance", { observedGeneration: 2, conditions: [cond("Ready", "True")] }), 2)).toBe("Ready");
     expect(readinessOf(object("ApplicationInstance", { observedGeneration: 1, conditions: [cond("Ready", "True")] }), 2)).toBe("Progressing");

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { pollWaitSeconds } from "../../../src/agent/config";
 import { fullJitterBackoff, retryAfterMs } from "../../../src/agent/retry";
 
-describe("full-jitter backoff (§3.2)", () => {
+describe("full-jitter backoff (docs/connectivity.md#backoff)", () => {
   test("the n-th delay is uniform in (0, min(300 s, 2^(n−1) s)]", () => {
     const highest = fullJitterBackoff(() => 0);
     expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(() => highest.next())).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 300_000]);
@@ -32,7 +32,7 @@ describe("Retry-After", () => {
   });
 });
 
-describe("poll wait (§2.2)", () => {
+describe("poll wait (docs/connectivity.md#endpoints)", () => {
   test("whole seconds of the poll interval, clamped to 1–240", () => {
     expect(pollWaitSeconds(30_000)).toBe(30);
     expect(pollWaitSeconds(2_500)).toBe(2);

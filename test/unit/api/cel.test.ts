@@ -22,7 +22,7 @@ const rules: LocatedRule[] = customResourceDefinitions().flatMap((crd) =>
   ),
 );
 
-// api.md §3, verbatim.
+// docs/concepts.md#schemas-and-generated-crds, verbatim.
 const EXPECTED: [string, string, string][] = [
   ["ApplicationInstance", "spec", "spec.release.name and spec.release.namespace are immutable once set"],
   ["ApplicationInstance", "spec", "spec.chart and spec.values must not be set in placeholder mode"],
@@ -58,7 +58,7 @@ function resolve(node: JSONSchemaProps, fields: string[]): JSONSchemaProps | und
 }
 
 describe("CEL rules (x-kubernetes-validations)", () => {
-  test("exactly the rules of api.md §3, at their locations, with their messages", () => {
+  test("exactly the rules of docs/concepts.md#schemas-and-generated-crds, at their locations, with their messages", () => {
     const actual = rules.map((rule) => [rule.kind, rule.path, rule.message]);
     expect(actual.sort()).toEqual([...EXPECTED].sort());
   });

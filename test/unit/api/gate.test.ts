@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { isGatedNamespace } from "../../../src/api/gate";
 
-describe("namespace gate predicate (api.md §4.5)", () => {
+describe("namespace gate predicate (docs/concepts.md#namespace-gate)", () => {
   test.each([
     [{ "managed-by": "vworkspace" }, true],
     [{ "app.vworkspace.io/managed-by": "vworkspace" }, true],

@@ -3,7 +3,7 @@ import { findInlineSecret } from "../../../src/api/validation/inline-secrets";
 
 const PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----";
 
-describe("findInlineSecret (operations.md §8.5)", () => {
+describe("findInlineSecret (docs/operations.md#inline-secret-material)", () => {
   test.each<[string, Record<string, unknown>]>([
     ["reference-name key existingSecret", { existingSecret: "db-creds" }],
     ["key ending in secretName", { tls: { secretName: "web-tls" } }],

@@ -20,7 +20,7 @@ function admit(input: Partial<ApplicationInstanceAdmission> = {}) {
   return validateApplicationInstanceAdmission({ object: ai(), namespaceGated: true, clusterId: "c1", ...input });
 }
 
-describe("validateApplicationInstanceAdmission (operations.md §8.4)", () => {
+describe("validateApplicationInstanceAdmission (docs/operations.md#applicationinstance-rules)", () => {
   test("a valid managed instance and a valid placeholder pass", () => {
     expect(admit()).toBeUndefined();
     expect(admit({ object: ai(placeholderSpec) })).toBeUndefined();
@@ -137,7 +137,7 @@ describe("validateApplicationInstanceAdmission (operations.md §8.4)", () => {
   });
 });
 
-describe("validateApplicationInstanceSpec (api.md §6.4 step 6)", () => {
+describe("validateApplicationInstanceSpec (docs/applications.md#reconcile-flow step 6)", () => {
   const applied = { helmReleaseRef: { name: "shop", namespace: "team-a" } };
 
   test("a valid instance whose release matches its status passes", () => {

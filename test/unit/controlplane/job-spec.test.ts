@@ -1,4 +1,4 @@
-/** How `control-plane enqueue` flags become a job (connectivity.md §10.4). */
+/** How `control-plane enqueue` flags become a job (docs/connectivity.md#cli-helpers). */
 import { describe, expect, test } from "bun:test";
 import { buildNewJob, deletePayload, intentPayload, JobSpecError, parseDocument } from "../../../src/controlplane/cli/job-spec";
 

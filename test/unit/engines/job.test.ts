@@ -11,7 +11,7 @@ const ENV = [
 ];
 
 describe("the RunCommand Job", () => {
-  test("has exactly the shape operations.md §7.4 prescribes", () => {
+  test("has exactly the shape docs/operations.md#job prescribes", () => {
     const job = buildJob({
       name: "team-a--nightly",
       namespace: "team-a",

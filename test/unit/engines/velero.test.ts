@@ -22,7 +22,7 @@ function backup(status: object): KubeObject {
 }
 
 describe("the velero Backup", () => {
-  test("has the shape of operations.md §7.2, named after the Operation's namespace and name", async () => {
+  test("has the shape of docs/operations.md#velero, named after the Operation's namespace and name", async () => {
     const ctx = context("Backup", "velero", { storageLocation: "default", ttl: "24h", retention: "720h", snapshotVolumes: true, csiSnapshotClassName: "csi-fast", includedResources: ["configmaps"], excludedResources: ["secrets"] });
     const prepared = await veleroEngine.prepare(ctx, reader({ "Namespace/velero": { apiVersion: "v1", kind: "Namespace", metadata: { name: "velero" } }, "VolumeSnapshotClass/csi-fast": { apiVersion: "snapshot.storage.k8s.io/v1", kind: "VolumeSnapshotClass", metadata: { name: "csi-fast" }, driver: "hostpath.csi.k8s.io" } }), signal);
     expect(prepared).toEqual({ ready: true, facts: { snapshotClass: { name: "csi-fast", driver: "hostpath.csi.k8s.io" } } });

@@ -1,4 +1,4 @@
-/** The vws1 approval claim (operations.md §4): reference issuer bytes, every verification step and its text. */
+/** The vws1 approval claim (docs/operations.md#approvals): reference issuer bytes, every verification step and its text. */
 import { describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
 import { issueClaim, SECRET_NOT_CONFIGURED, verifyClaim, type ClaimBody } from "../../../src/operations/approval-claim";

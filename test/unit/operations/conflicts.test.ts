@@ -1,4 +1,4 @@
-/** The conflict matrix and queue of operations.md §5. */
+/** The conflict matrix and queue of docs/operations.md#concurrency. */
 import { describe, expect, test } from "bun:test";
 import { OPERATION_TYPES, type OperationType } from "../../../src/api/operation";
 import { conflictMessage, conflicts, holderOf, type QueueEntry } from "../../../src/operations/conflicts";

@@ -1,4 +1,4 @@
-/** Template parameter schemas (operations.md §6.2): minimal sets decode, each required key, wrong types and unknown keys fail. */
+/** Template parameter schemas (docs/operations.md#parameter-schemas): minimal sets decode, each required key, wrong types and unknown keys fail. */
 import { describe, expect, test } from "bun:test";
 import { decodeParameters } from "../../../src/operations/rules";
 import { findTemplate, TEMPLATES } from "../../../src/operations/templates";

@@ -1,4 +1,4 @@
-/** The shared Operation rules (operations.md §8.6, §6.3) on fixed facts, admission and reconcile modes. */
+/** The shared Operation rules (docs/operations.md#operation-rules, docs/operations.md#capabilities-and-the-namespace-allow-list) on fixed facts, admission and reconcile modes. */
 import { describe, expect, test } from "bun:test";
 import type { ApplicationInstance } from "../../../src/api/applicationinstance";
 import type { KubeObject } from "../../../src/kube/types";
@@ -77,7 +77,7 @@ describe("rules", () => {
   });
 });
 
-describe("capability annotations and the allow-list (§6.3)", () => {
+describe("capability annotations and the allow-list (docs/operations.md#capabilities-and-the-namespace-allow-list)", () => {
   const backupVelero = findTemplate("Backup", "velero")!;
   const backupSnapshot = findTemplate("Backup", "snapshot")!;
 

@@ -1,5 +1,5 @@
 /**
- * The Operation webhook's own paths (operations.md §8.6): rules the CRD already refuses through the API
+ * The Operation webhook's own paths (docs/operations.md#operation-rules): rules the CRD already refuses through the API
  * server (OP-4 identity, OP-7 unknown type), claim verification only when the claim changes (OP-16),
  * warnings, exemptions, and the InternalError without facts.
  */

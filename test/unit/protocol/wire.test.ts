@@ -1,4 +1,4 @@
-/** Wire shapes of connectivity.md §2: lenient where the agent reads, strict where the control plane refuses. */
+/** Wire shapes of docs/connectivity.md#pull-mode-wire-protocol: lenient where the agent reads, strict where the control plane refuses. */
 import { describe, expect, test } from "bun:test";
 import * as v from "valibot";
 import {
@@ -59,7 +59,7 @@ describe("payloads", () => {
   });
 });
 
-describe("results (§2.5)", () => {
+describe("results (docs/connectivity.md#results-and-status)", () => {
   const at = new Date("2026-01-01T00:00:00Z");
 
   test("golden JSON: expiry, plain noop, replay, rejection, conflict", () => {
@@ -81,7 +81,7 @@ describe("results (§2.5)", () => {
   });
 });
 
-describe("event keys (§2.6), byte for byte", () => {
+describe("event keys (docs/connectivity.md#events), byte for byte", () => {
   test("namespaced object with uid", () => {
     const ref = { apiVersion: "apps.vworkspace.io/v1alpha1", kind: "ApplicationInstance", namespace: "team-a", name: "wiki", uid: "0f1e" };
     expect(conditionTransitionKey(ref, { type: "Ready", status: "True" }, 3)).toBe("condition/apps.vworkspace.io/v1alpha1/ApplicationInstance/team-a/wiki/0f1e/Ready/True@3");
@@ -108,7 +108,7 @@ describe("event keys (§2.6), byte for byte", () => {
   });
 });
 
-describe("registration (§2.7)", () => {
+describe("registration (docs/connectivity.md#registration-and-rotation-requests)", () => {
   test("responses: token and clusterId non-empty after trimming; extras ignored", () => {
     expect(v.parse(registerResponseSchema, { clusterId: " c-1 ", token: "t", extra: true })).toMatchObject({ clusterId: "c-1", token: "t" });
     expect(v.safeParse(registerResponseSchema, { clusterId: "c", token: "   " }).success).toBe(false);

@@ -1,4 +1,4 @@
-/** RFC 8785 test vectors (§3.2.2 example, §3.2.3 sorting, Appendix B numbers) and the envelope rules of §4.1. */
+/** RFC 8785 test vectors (§3.2.2 example, §3.2.3 sorting, Appendix B numbers) and the envelope rules of docs/connectivity.md#signed-jobs. */
 import { describe, expect, test } from "bun:test";
 import { canonicalJson, CanonicalizationError, jobSigningContent } from "../../../src/security/jcs";
 
@@ -64,7 +64,7 @@ describe("RFC 8785 vectors", () => {
   });
 });
 
-describe("job signing content (§4.1)", () => {
+describe("job signing content (docs/connectivity.md#signed-jobs)", () => {
   test("drops only `signature`, keeps unknown members and encryptedPayload", () => {
     const job = { signature: "x..y", kind: "apply", id: "j1", zeta: { b: 2, a: 1 }, encryptedPayload: "e" };
     expect(jobSigningContent(job)).toBe('{"encryptedPayload":"e","id":"j1","kind":"apply","zeta":{"a":1,"b":2}}');

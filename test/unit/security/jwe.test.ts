@@ -1,4 +1,4 @@
-/** `encryptedPayload` (connectivity.md §5): round trip, and every refusal with a content-free cause. */
+/** `encryptedPayload` (docs/connectivity.md#encrypted-payloads): round trip, and every refusal with a content-free cause. */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { base64url, calculateJwkThumbprint, CompactEncrypt, importJWK } from "jose";
 import { decryptJobPayload, DecryptionError, encryptJobPayload } from "../../../src/security/jwe";
@@ -28,7 +28,7 @@ async function refusal(jwe: string): Promise<DecryptionError> {
   throw new Error("decryption unexpectedly succeeded");
 }
 
-describe("cluster keypair (§5.1)", () => {
+describe("cluster keypair (docs/connectivity.md#encrypted-payloads)", () => {
   test("kid is the RFC 7638 thumbprint; the public JWK has exactly the published members", async () => {
     expect(keypair.publicJwk.kid).toBe(await calculateJwkThumbprint({ kty: "OKP", crv: "X25519", x: keypair.publicJwk.x }));
     expect(Object.keys(keypair.publicJwk).sort()).toEqual(["alg", "crv", "kid", "kty", "use", "x"]);
@@ -41,7 +41,7 @@ describe("cluster keypair (§5.1)", () => {
   });
 });
 
-describe("JWE (§5.2, §5.4)", () => {
+describe("JWE (docs/connectivity.md#encrypted-payloads, docs/connectivity.md#encryption-modes)", () => {
   test("round trip: what the plane encrypts, the cluster key opens", async () => {
     const jwe = await encryptJobPayload(PAYLOAD, keypair.publicJwk);
     expect(jwe.split(".")).toHaveLength(5);

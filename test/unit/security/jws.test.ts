@@ -1,4 +1,4 @@
-/** Detached JWS over the JCS form of a job (connectivity.md §4): fixed vectors and every verification cause. */
+/** Detached JWS over the JCS form of a job (docs/connectivity.md#signed-jobs): fixed vectors and every verification cause. */
 import { describe, expect, test } from "bun:test";
 import { base64url, importJWK } from "jose";
 import { jobSigningContent } from "../../../src/security/jcs";
@@ -66,7 +66,7 @@ describe("vectors", () => {
   });
 });
 
-describe("causes, in the order of §4.3", () => {
+describe("causes, in the order of docs/connectivity.md#signed-jobs", () => {
   test("missing", async () => {
     expect(await verifyJobSignature(JOB, options())).toEqual({ valid: false, cause: "missing" });
   });
@@ -130,7 +130,7 @@ describe("causes, in the order of §4.3", () => {
   });
 });
 
-describe("trusted keys (§4.4)", () => {
+describe("trusted keys (docs/connectivity.md#trusted-keys)", () => {
   test("keys without kid, with private members or of another type are ignored", () => {
     const set = parseTrustedKeys({
       keys: [

@@ -1,4 +1,4 @@
-/** The mode decisions of connectivity.md §4.5 and §5.3, and the replay-first screening of §3.3. */
+/** The mode decisions of docs/connectivity.md#signing-modes, docs/connectivity.md#encryption-modes, and the replay-first screening of docs/connectivity.md#job-pipeline. */
 import { describe, expect, test } from "bun:test";
 import { importJWK } from "jose";
 import { decideDecryptionFailure, decidePlaintext, decideSignature } from "../../../src/security/modes";

@@ -16,7 +16,7 @@ function nested(depth: number): unknown {
   return value;
 }
 
-describe("admission app (operations.md §8.1, §8.3)", () => {
+describe("admission app (docs/operations.md#admission-webhooks, docs/operations.md#responses-and-exemptions)", () => {
   test("allows a valid ApplicationInstance and echoes the uid", async () => {
     const { postJson } = testApp();
     expect(await verdict(await postJson(AI_PATH, review({ uid: "abc" })))).toEqual({ uid: "abc", allowed: true });
@@ -124,7 +124,7 @@ describe("admission app (operations.md §8.1, §8.3)", () => {
   });
 });
 
-describe("rules the CRD schema shadows, over the webhook path (operations.md §8.4)", () => {
+describe("rules the CRD schema shadows, over the webhook path (docs/operations.md#applicationinstance-rules)", () => {
   const chart = { sourceType: "helm", url: "https://charts.example.com", name: "odoo", version: "1.2.3" };
   test.each<[string, Record<string, unknown>, Record<string, unknown> | undefined, string, string]>([
     ["AI-3 release renamed", { release: { name: "other", namespace: "team-a" } }, {}, "ImmutableField", "spec.release.name is immutable"],

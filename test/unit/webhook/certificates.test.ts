@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import "reflect-metadata"; // before @peculiar/x509 (testing.md §12)
+import "reflect-metadata"; // before @peculiar/x509 (docs/development.md#pitfalls)
 import * as x509 from "@peculiar/x509";
 import {
   createCertificates,
@@ -17,7 +17,7 @@ const DAY = 86_400_000;
 const now = new Date("2026-06-01T00:00:00Z");
 const names = servingNames("vworkspace-operator-webhook", "vworkspace-system", ["127.0.0.1"]);
 
-describe("webhook certificates (operations.md §8.2)", () => {
+describe("webhook certificates (docs/operations.md#serving-certificate)", () => {
   test("SANs: the four Service names and extra IPs", () => {
     expect(names).toEqual({
       dns: [
@@ -60,7 +60,7 @@ describe("webhook certificates (operations.md §8.2)", () => {
   });
 });
 
-describe("ValidatingWebhookConfiguration (operations.md §8.1)", () => {
+describe("ValidatingWebhookConfiguration (docs/operations.md#admission-webhooks)", () => {
   test("both webhooks, Fail, None, 5 s, Equivalent, CREATE+UPDATE, Service reference", () => {
     const rendered = renderConfiguration({
       name: "vworkspace-operator-validating-webhook",

@@ -1,4 +1,4 @@
-/** Webhook flags → WebhookConfig: defaults from operations.md §8.1–8.2, and refusals that name the flag. */
+/** Webhook flags → WebhookConfig: defaults from docs/operations.md#admission-webhooks, docs/operations.md#serving-certificate, and refusals that name the flag. */
 import { describe, expect, test } from "bun:test";
 import { FlagError, parseFlags } from "../../../src/cli/flags";
 import { DEFAULT_CERT_DIR, DEFAULT_WEBHOOK_CONFIG, WEBHOOK_FLAGS, webhookConfigFromFlags, writesCaBundle } from "../../../src/webhook/config";

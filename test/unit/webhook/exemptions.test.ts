@@ -5,7 +5,7 @@ import { applicationInstanceObject } from "../api/fixtures";
 const object = applicationInstanceObject();
 const withMeta = (metadata: Record<string, unknown>) => ({ ...object, metadata: { ...object.metadata, ...metadata } });
 
-describe("exemptions (operations.md §8.3)", () => {
+describe("exemptions (docs/operations.md#responses-and-exemptions)", () => {
   test("CREATE is never exempt", () => {
     expect(isExempt({ operation: "CREATE", object })).toBe(false);
   });

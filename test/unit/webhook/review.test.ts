@@ -25,7 +25,7 @@ describe("AdmissionReview codec", () => {
     if (!decoded.ok) expect(decoded.error).toContain(fragment);
   });
 
-  test("denials carry reason, exact message and the §8.3 code", () => {
+  test("denials carry reason, exact message and the docs/operations.md#responses-and-exemptions code", () => {
     expect(denial("NamespaceNotGated", "m").code).toBe(403);
     expect(denial("ClusterMismatch", "m").code).toBe(403);
     expect(denial("InternalError", "m").code).toBe(500);

@@ -13,7 +13,7 @@ function servedCommonName(port: number, caPem: string): Promise<string> {
   });
 }
 
-describe("TlsServer (operations.md §8.2 reload)", () => {
+describe("TlsServer (docs/operations.md#serving-certificate reload)", () => {
   test("a new certificate is served on the same port while an in-flight request completes on the old one", async () => {
     const ca = await createCa({ cn: "reload-ca" });
     const leaf = (cn: string) => issueCert(ca, { cn, sans: { ips: ["127.0.0.1"] }, usage: "server" });

@@ -1,5 +1,5 @@
 /**
- * Acting as an engine that does not run here (testing.md §8): writing the child's status the way its
+ * Acting as an engine that does not run here (docs/development.md#engines-that-cannot-run-here): writing the child's status the way its
  * controller would. Velero and Argo CRDs have no status subresource (status goes through the main
  * resource); snapshot and VolSync CRDs have one, and writes to the main resource would drop it.
  */

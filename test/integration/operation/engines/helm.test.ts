@@ -1,5 +1,5 @@
 /**
- * The `helm` engine (Upgrade) against the real API server (operations.md §7.3). No instance controller
+ * The `helm` engine (Upgrade) against the real API server (docs/operations.md#helm). No instance controller
  * runs here: the test plays it by writing the instance's status; test/e2e/flux.upgrade.test.ts runs the
  * real chain with Flux.
  */

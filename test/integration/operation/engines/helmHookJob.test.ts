@@ -1,4 +1,4 @@
-/** The `helmHookJob` engine (Migration) against the real API server (operations.md §7.5). */
+/** The `helmHookJob` engine (Migration) against the real API server (docs/operations.md#helmhookjob). */
 import { describe, expect, test } from "bun:test";
 import { JOB } from "../../../../src/engines/common/resources";
 import type { KubeObject } from "../../../../src/kube/types";

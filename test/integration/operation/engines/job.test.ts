@@ -1,4 +1,4 @@
-/** The `job` engine (RunCommand) against the real API server (operations.md §7.4). */
+/** The `job` engine (RunCommand) against the real API server (docs/operations.md#job). */
 import { describe, expect, test } from "bun:test";
 import { JOB } from "../../../../src/engines/common/resources";
 import type { KubeObject } from "../../../../src/kube/types";

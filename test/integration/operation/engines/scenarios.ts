@@ -1,5 +1,5 @@
 /**
- * The lifecycle every engine must pass (issue 6, testing.md §7–8), registered once per engine file:
+ * The lifecycle every engine must pass (issue 6, docs/development.md#real-flux-end-to-end, docs/development.md#engines-that-cannot-run-here), registered once per engine file:
  * success (then terminal stays terminal), failure, timeout, cancel, and an operator restart while
  * Running that must leave exactly one child. Each engine file adds the tests of its own child shape.
  */

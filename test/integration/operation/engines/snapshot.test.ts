@@ -1,4 +1,4 @@
-/** The `snapshot` engine against the real external-snapshotter CRDs (operations.md §7.7); the test plays the CSI snapshotter. */
+/** The `snapshot` engine against the real external-snapshotter CRDs (docs/operations.md#snapshot); the test plays the CSI snapshotter. */
 import { afterEach, describe, expect, test } from "bun:test";
 import { OPERATION } from "../../../../src/api/groups";
 import { PERSISTENT_VOLUME_CLAIM, VOLUME_SNAPSHOT, VOLUME_SNAPSHOT_CLASS } from "../../../../src/engines/common/resources";

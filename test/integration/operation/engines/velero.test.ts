@@ -1,4 +1,4 @@
-/** The `velero` engine against the real Velero CRDs (operations.md §7.2); the test plays Velero. */
+/** The `velero` engine against the real Velero CRDs (docs/operations.md#velero); the test plays Velero. */
 import { afterEach, describe, expect, test } from "bun:test";
 import { OPERATION } from "../../../../src/api/groups";
 import { VELERO_BACKUP, VELERO_RESTORE, VOLUME_SNAPSHOT_CLASS } from "../../../../src/engines/common/resources";

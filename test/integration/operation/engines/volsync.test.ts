@@ -1,4 +1,4 @@
-/** The `volsync` engine against the real VolSync CRDs (operations.md §7.8); the test plays the VolSync mover. */
+/** The `volsync` engine against the real VolSync CRDs (docs/operations.md#volsync); the test plays the VolSync mover. */
 import { describe, expect, test } from "bun:test";
 import { REPLICATION_DESTINATION, REPLICATION_SOURCE } from "../../../../src/engines/common/resources";
 import type { KubeClient } from "../../../../src/kube/client";

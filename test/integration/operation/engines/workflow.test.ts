@@ -1,4 +1,4 @@
-/** The `workflow` engine against the real Argo CRDs (operations.md §7.6); the test plays the Argo controller. */
+/** The `workflow` engine against the real Argo CRDs (docs/operations.md#workflow); the test plays the Argo controller. */
 import { describe, expect, test } from "bun:test";
 import { WORKFLOW, WORKFLOW_TEMPLATE } from "../../../../src/engines/common/resources";
 import type { KubeObject } from "../../../../src/kube/types";

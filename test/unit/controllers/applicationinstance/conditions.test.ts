@@ -41,7 +41,7 @@ const previous: Condition[] = [
   { type: "Suspended", status: "True", reason: "ManuallySuspended", message: "", lastTransitionTime: EARLIER, observedGeneration: 6 },
 ];
 
-describe("status mapping (api.md §6.9), one row per case", () => {
+describe("status mapping (docs/applications.md#status-mapping), one row per case", () => {
   test.each<[string, Situation, boolean, Summary]>([
     ["Deleting", { row: "Deleting", message: "waiting" }, false, { Ready: "False/Deleting", Deleting: "True/WaitingForChildResources", Degraded: "True/RetriesExceeded", Suspended: "True/ManuallySuspended" }],
     ["DeletingTimeout", { row: "DeletingTimeout", message: "gone" }, false, { Ready: "False/Deleting", Deleting: "True/UninstallTimeout", Degraded: "True/RetriesExceeded", Suspended: "True/ManuallySuspended" }],
@@ -113,7 +113,7 @@ describe("redactMessage", () => {
   });
 });
 
-describe("transition Events (operations.md §9)", () => {
+describe("transition Events (docs/operations.md#kubernetes-events)", () => {
   const first = map({ row: "HelmRelease", helmRelease: hr(G, G, "Ready=True/UpgradeSucceeded") });
 
   test("a new instance gets no Blocked/Degraded/Suspended Event; Ready and Reconciling are reported", () => {

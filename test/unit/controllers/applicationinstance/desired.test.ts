@@ -22,7 +22,7 @@ function ai(spec: Record<string, unknown> = {}, status?: Record<string, unknown>
 const owner = { apiVersion: "apps.vworkspace.io/v1alpha1", kind: "ApplicationInstance", name: "shop", uid: "uid-1", controller: true, blockOwnerDeletion: true };
 const labels = { "app.vworkspace.io/managed-by": "vworkspace-operator", "app.vworkspace.io/application-instance": "shop", "app.vworkspace.io/cluster-id": "c1" };
 
-describe("desired chart source (api.md §6.5)", () => {
+describe("desired chart source (docs/applications.md#chart-sources)", () => {
   test("helm: HelmRepository <release>-source with url, interval, labels and controller ownerRef", () => {
     const { type, body } = desiredSource(ai(), settings);
     expect(type.plural).toBe("helmrepositories");
@@ -57,7 +57,7 @@ describe("desired chart source (api.md §6.5)", () => {
   });
 });
 
-describe("child labels (api.md §4.1, §6.5)", () => {
+describe("child labels (docs/concepts.md#labels, docs/applications.md#chart-sources)", () => {
   test.each<[string, Record<string, string> | undefined, string, string | undefined]>([
     ["the instance's cluster id wins", { "app.vworkspace.io/cluster-id": "a" }, "b", "a"],
     ["else the operator's", undefined, "b", "b"],
@@ -71,7 +71,7 @@ describe("child labels (api.md §4.1, §6.5)", () => {
   });
 });
 
-describe("desired HelmRelease (api.md §6.6, §6.7)", () => {
+describe("desired HelmRelease (docs/applications.md#the-helmrelease, docs/applications.md#values)", () => {
   test("helm source: chart.spec with sourceRef, defaults, suspend false always written, inline values", () => {
     const { type, body } = desiredHelmRelease(ai(), settings);
     expect(type.plural).toBe("helmreleases");

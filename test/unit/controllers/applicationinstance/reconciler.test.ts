@@ -1,4 +1,4 @@
-/** The reconcile flow's early exits (api.md §6.4 steps 3–8) with in-memory deps: which writes each step makes. */
+/** The reconcile flow's early exits (docs/applications.md#reconcile-flow steps 3–8) with in-memory deps: which writes each step makes. */
 import { describe, expect, test } from "bun:test";
 import { applicationInstanceReconciler } from "../../../../src/controllers/applicationinstance/reconciler";
 import type { ReconcilerDeps } from "../../../../src/controllers/applicationinstance/pass";

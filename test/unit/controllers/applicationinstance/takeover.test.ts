@@ -23,7 +23,7 @@ function goStyle(spec: Partial<HelmReleaseSpec>, managers = ["manager"]): HelmRe
   };
 }
 
-describe("takeover of a Go-written HelmRelease (api.md §6.8)", () => {
+describe("takeover of a Go-written HelmRelease (docs/applications.md#adopting-existing-objects)", () => {
   test("removes copied secret values and swaps chart for chartRef in one guarded patch", () => {
     const existing = goStyle({ chart, values: { password: "plain" } });
     expect(takeoverPatch(existing, { ...base, chartRef, valuesFrom: [{ kind: "Secret", name: "s", valuesKey: "v" }] })).toEqual([
@@ -48,7 +48,7 @@ describe("takeover of a Go-written HelmRelease (api.md §6.8)", () => {
   });
 });
 
-describe("watch mapping of Flux children (api.md §6.13)", () => {
+describe("watch mapping of Flux children (docs/applications.md#watches-and-writes)", () => {
   const child = (ownerReferences: unknown[] | undefined, labels?: Record<string, string>): HelmRelease =>
     ({ apiVersion: "helm.toolkit.fluxcd.io/v2", kind: "HelmRelease", metadata: { name: "x", namespace: "ns", ownerReferences, labels } }) as HelmRelease;
   test.each<[string, HelmRelease, string[]]>([

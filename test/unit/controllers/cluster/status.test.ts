@@ -32,7 +32,7 @@ function facts(overrides: Partial<ClusterFacts> = {}): ClusterFacts {
 
 const reasonOf = (view: ReturnType<typeof clusterStatus>, type: string) => view.conditions.find((condition) => condition.type === type);
 
-describe("Cluster phase and conditions (§1.4, §1.5, §3.8)", () => {
+describe("Cluster phase and conditions (docs/connectivity.md#phase, docs/connectivity.md#cluster-conditions, docs/connectivity.md#heartbeat-and-controller-health)", () => {
   test("1–2 misses keep Connected with RoundTripOK; the 3rd disconnects; Authenticated never moves", () => {
     for (const misses of [1, 2]) {
       const view = clusterStatus(facts({ agent: agent({ heartbeat: { misses, lastMissTls: false, completed: true }, auth: { state: "accepted" } }) }));
@@ -85,7 +85,7 @@ describe("Cluster phase and conditions (§1.4, §1.5, §3.8)", () => {
   });
 });
 
-describe("honoured Cluster (§1.1)", () => {
+describe("honoured Cluster (docs/connectivity.md#identity-and-selection)", () => {
   const cluster = (name: string, created: string): KubeObject => ({ apiVersion: "ops.vworkspace.io/v1alpha1", kind: "Cluster", metadata: { name, creationTimestamp: created } });
   test("the oldest wins; ties go to the smallest name", () => {
     expect(honouredCluster([cluster("b", "2026-01-02T00:00:00Z"), cluster("a", "2026-01-03T00:00:00Z")])?.metadata.name).toBe("b");

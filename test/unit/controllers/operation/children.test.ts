@@ -1,4 +1,4 @@
-/** Child creation outcomes of operations.md §3.3: adopt, ownership conflict, permanent and transient errors. */
+/** Child creation outcomes of docs/operations.md#how-an-operation-runs: adopt, ownership conflict, permanent and transient errors. */
 import { describe, expect, test } from "bun:test";
 import { PermanentStartError, writeChildren } from "../../../../src/controllers/operation/children";
 import type { OperationReconcilerDeps } from "../../../../src/controllers/operation/deps";

@@ -1,4 +1,4 @@
-/** The condition rows of operations.md §2.4 and the status built from them. */
+/** The condition rows of docs/operations.md#conditions and the status built from them. */
 import { describe, expect, test } from "bun:test";
 import type { Operation } from "../../../../src/api/operation";
 import { transitionEvents } from "../../../../src/controllers/operation/report";
@@ -65,7 +65,7 @@ describe("status", () => {
   });
 });
 
-describe("events (operations.md §9)", () => {
+describe("events (docs/operations.md#kubernetes-events)", () => {
   test("one Event per status or reason change; first-False Blocked, Failed, Cancelled, Degraded are quiet; Warning for Blocked/Failed/Degraded True", () => {
     const blocked = conditionsFor({ row: "blocked", reason: "AwaitingApproval", message: "m" }, undefined, 1, NOW);
     expect(transitionEvents(undefined, blocked).map((e) => `${e.type}:${e.reason}`)).toEqual(["Normal:AwaitingApproval", "Warning:AwaitingApproval"]);

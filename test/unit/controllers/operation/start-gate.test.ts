@@ -1,4 +1,4 @@
-/** In-process serialization of start decisions (operations.md §5) under randomized scheduling. */
+/** In-process serialization of start decisions (docs/operations.md#concurrency) under randomized scheduling. */
 import { describe, expect, test } from "bun:test";
 import { StartGate } from "../../../../src/controllers/operation/start-gate";
 import { conflicts, holderOf, type QueueEntry } from "../../../../src/operations/conflicts";

@@ -1,4 +1,4 @@
-/** The retention sweep (operations.md §3.6, §7.7): expired snapshots and VolSync objects of long-finished Operations. */
+/** The retention sweep (docs/operations.md#retention-of-children, docs/operations.md#snapshot): expired snapshots and VolSync objects of long-finished Operations. */
 import { describe, expect, test } from "bun:test";
 import type { Operation } from "../../../../src/api/operation";
 import { expiredChildren } from "../../../../src/controllers/operation/sweep";
