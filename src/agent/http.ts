@@ -6,7 +6,7 @@
  * broken server can never make the agent buffer more than the cap.
  */
 import pkg from "../../package.json";
-import { AGENT_MEDIA_TYPE, errorBodySchema } from "../protocol";
+import { AGENT_MEDIA_TYPE, errorBodySchema, readCappedBody } from "../protocol";
 import * as v from "valibot";
 import type { AgentMetrics, RequestEndpoint } from "./metrics";
 
@@ -108,33 +108,12 @@ class ResponseTooLargeError extends Error {
   override readonly name = "ResponseTooLargeError";
 }
 
-/** The body as text, read chunk by chunk; more than `maxBytes` (declared or received) aborts the request. */
+/** The body as text; more than `maxBytes` (declared or received) aborts the request. */
 export async function readCapped(response: Response, maxBytes: number, overflow: AbortController): Promise<string> {
-  const tooLarge = () => {
-    overflow.abort();
-    return new ResponseTooLargeError(`response body larger than the ${maxBytes}-byte limit; request aborted`);
-  };
-  const declared = Number(response.headers.get("content-length") ?? "");
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    throw tooLarge();
-  }
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let received = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    received += value.byteLength;
-    if (received > maxBytes) {
-      chunks.length = 0;
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  const body = await readCappedBody(response, maxBytes);
+  if (body.ok) return body.text;
+  overflow.abort();
+  throw new ResponseTooLargeError(`response body larger than the ${maxBytes}-byte limit; request aborted`);
 }
 
 function tlsOptions(tls: TlsMaterial | undefined): Record<string, string> {

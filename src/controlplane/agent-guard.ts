@@ -5,9 +5,9 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { AGENT_MEDIA_TYPE, AGENT_PATHS, type AgentEndpoint } from "../protocol/endpoints";
+import { readCappedBody } from "../protocol/capped-body";
 import { MAX_EVENTS_BODY_BYTES } from "../protocol/events";
 import type { BearerIdentity } from "./store/tokens";
-import { readBodyText } from "./body";
 import { acceptsAgentMediaType, bearerOf, mediaTypeOf, problem, requestIdOf } from "./http";
 import type { ControlPlaneState } from "./state";
 import type { PeerIdentity } from "./tls-terminator";
@@ -82,7 +82,7 @@ export function agentGuard(state: ControlPlaneState): MiddlewareHandler<{ Variab
       clusterId = identity.clusterId;
     }
     // Every agent body is small; the 1 MiB events limit bounds them all, chunked bodies included.
-    const body = c.req.method === "GET" ? { ok: true as const, text: "" } : await readBodyText(c.req.raw, MAX_EVENTS_BODY_BYTES);
+    const body = c.req.method === "GET" ? { ok: true as const, text: "" } : await readCappedBody(c.req.raw, MAX_EVENTS_BODY_BYTES);
     if (!body.ok) return problem(c, 413, "PayloadTooLarge", "request body exceeds 1 MiB");
     if (body.text !== "" && mediaTypeOf(c.req.header("Content-Type")) !== AGENT_MEDIA_TYPE) {
       return problem(c, 415, "UnsupportedMediaType", `Content-Type must be ${AGENT_MEDIA_TYPE}`);

@@ -5,3 +5,4 @@ export * from "./job";
 export * from "./result";
 export * from "./events";
 export * from "./registration";
+export * from "./capped-body";
