@@ -23,6 +23,7 @@ import { eventually } from "../support/eventually";
 import { useNamespace } from "../support/namespace";
 import { installTenantClusterRole } from "../support/tenant";
 import { startOperatorBinary, type BinaryOperator } from "../support/operator";
+import { mentionsForbidden } from "../support/log-lines";
 
 const ns = useNamespace({ slug: "e2e-rbac" });
 let cluster: TestCluster;
@@ -148,6 +149,7 @@ describe("the binary with the chart's ServiceAccount", () => {
 
     await cluster.client.delete(APPLICATION_INSTANCE, "shop", { namespace: ns.name });
     await eventually(async () => (await cluster.client.get(APPLICATION_INSTANCE, "shop", { namespace: ns.name }).catch(() => undefined)) === undefined, { what: "instance finalized" });
-    expect(operator.logs.lines.filter((line) => line.includes("403") || line.includes("Forbidden"))).toEqual([]);
+    expect(operator.logs.lines.filter(mentionsForbidden)).toEqual([]);
   });
 });
+

@@ -28,6 +28,7 @@ import { thirdPartyCrds } from "../support/crds";
 import { eventually } from "../support/eventually";
 import { k8sBinsEnv } from "../support/k8s-bins";
 import { startOperatorBinary, type BinaryOperator } from "../support/operator";
+import { mentionsForbidden } from "../support/log-lines";
 
 const RELEASE = join(REPO_ROOT, "dist/release");
 const NAMESPACE = "vworkspace-system";
@@ -283,6 +284,6 @@ describe("crds.yaml + operator.yaml on a private API server", () => {
       return (current.status as { observedGeneration?: number } | undefined)?.observedGeneration ? current : undefined;
     }, { what: "instance status written" });
     expect(reconciled.metadata.finalizers).toContain("apps.vworkspace.io/finalizer");
-    expect(operator.logs.lines.filter((line) => line.includes("403") || line.includes("Forbidden"))).toEqual([]);
+    expect(operator.logs.lines.filter(mentionsForbidden)).toEqual([]);
   });
 });
