@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 export VWS_PIPELINE_START="${VWS_PIPELINE_START:-$(date +%s)}"
 BUN="node_modules/.bin/bun"
 mkdir -p .local/test-logs
+rm -f .local/test-output.log
 
 step() { echo "[test $(( $(date +%s) - VWS_PIPELINE_START ))s] $*"; }
 
@@ -47,9 +48,15 @@ on_exit() {
   if [ -n "$watchdog_pid" ]; then kill "$watchdog_pid" 2>/dev/null || true; fi
   if [ "$rc" -ne 0 ]; then
     for f in .local/cluster/logs/*.log; do
-      [ -f "$f" ] && { echo "----- tail $f"; tail -n 50 "$f"; }
+      [ -f "$f" ] && { echo "----- tail $f"; tail -n 20 "$f"; }
     done
     echo "----- test logs:"; find .local/test-logs -name '*.log' 2>/dev/null | head -50 || true
+    # CI shows only the end of the output: the failed tests and their first error lines come last.
+    if [ -f .local/test-output.log ]; then
+      echo "----- failed tests (with the lines before each):"
+      grep -B 12 '^(fail)' .local/test-output.log | tail -n 150 || true
+      echo "----- bun: ${passed:-?} passed, ${failed:-?} failed, ${skipped:-?} skipped"
+    fi
   fi
   if [ "$started_cluster" = 1 ] && [ "${VWS_KEEP_CLUSTER:-0}" != 1 ]; then
     step "stopping the local cluster"
