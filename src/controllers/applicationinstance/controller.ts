@@ -8,6 +8,7 @@ import { tenantServiceAccount } from "../../api/tenant";
 import { FLUX_TYPES, HELM_RELEASE, HELM_REPOSITORY, OCI_REPOSITORY } from "../../flux/types";
 import { AppliedObjects } from "../../kube/applied";
 import { Discovery } from "../../kube/discovery";
+import { ReleasedFinalizers } from "../../kube/released-finalizers";
 import { controllerOf } from "../../kube/owners";
 import { objectKey, type KubeObject, type ResourceType } from "../../kube/types";
 import { Controller } from "../../manager/controller";
@@ -33,6 +34,8 @@ export const applicationInstanceController: ControllerFactory = (context: Manage
   const childViews = new Map(FLUX_CHILD_TYPES.map((type) => [type.plural, informers.for<KubeObject>({ type, labelSelector: LABEL_APPLICATION_INSTANCE })]));
   const viewOf = (type: ResourceType) => childViews.get(type.plural);
   const applied = new AppliedObjects();
+  const released = new ReleasedFinalizers();
+  instances.addHandlers({ delete: (instance) => released.forget(instance) });
   const discovery = new Discovery(context.client, { ttlMs: 10_000, clock: context.clock });
   const controller = new Controller({
     name: "applicationinstance",
@@ -48,6 +51,7 @@ export const applicationInstanceController: ControllerFactory = (context: Manage
         hasSynced: (type) => viewOf(type)?.hasSynced() ?? false,
       },
       applied,
+      released,
       gate,
       clusterId: () => clusterIdentity.clusterId(),
       fluxServed: async (signal) => (await Promise.all(FLUX_TYPES.map((type) => discovery.isServed(type, signal)))).every(Boolean),

@@ -73,5 +73,7 @@ async function deleteChildren(pass: Pass, names: readonly string[]): Promise<Chi
 }
 
 async function release(pass: Pass): Promise<void> {
+  const before = pass.current;
   pass.current = await removeFinalizer(pass.deps.client, APPLICATION_INSTANCE, pass.current, APPLICATION_INSTANCE.finalizer);
+  pass.deps.released.record(before);
 }

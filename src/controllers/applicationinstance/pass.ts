@@ -6,6 +6,7 @@ import type { EventRecorder } from "../../kube/events";
 import type { FinalizerApi } from "../../kube/owners";
 import type { StatusWriter } from "../../kube/status";
 import type { AppliedObjects } from "../../kube/applied";
+import type { ReleasedFinalizers } from "../../kube/released-finalizers";
 import type { KubeObject, ResourceType } from "../../kube/types";
 import type { ChildApi } from "./children";
 import { mapConditions, type Situation } from "./conditions";
@@ -27,6 +28,8 @@ export interface ReconcilerDeps {
   /** Informer copies of the Flux children: they let a pass skip applies and lookups that would change nothing. */
   children: ChildCache;
   applied: AppliedObjects;
+  /** Instances whose finalizer was removed and whose deletion the informer has not delivered yet. */
+  released: ReleasedFinalizers;
   /** Gate state and labels of the instance's namespace (the labels name its Flux tenant). */
   gate: { isGated(namespace: string): boolean; labels(namespace: string): Readonly<Record<string, string>> | undefined };
   /** The honoured Cluster's id, read at every pass: it can change while the operator runs. */

@@ -27,7 +27,7 @@ export function applicationInstanceReconciler(deps: ReconcilerDeps): Reconcile {
     const stored = deps.instances.get(key);
     if (!stored) return;
     const pass: Pass = { deps, signal, current: stored as ApplicationInstance };
-    if (isDeleting(stored)) return finalize(pass);
+    if (isDeleting(stored)) return deps.released.isStale(stored) ? undefined : finalize(pass);
     return reconcileLive(pass);
   };
 }

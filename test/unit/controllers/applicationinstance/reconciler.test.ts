@@ -5,6 +5,7 @@ import type { ReconcilerDeps } from "../../../../src/controllers/applicationinst
 import { KubeApiError } from "../../../../src/kube/errors";
 import { ManualClock } from "../../../../src/kube/clock";
 import { AppliedObjects } from "../../../../src/kube/applied";
+import { ReleasedFinalizers } from "../../../../src/kube/released-finalizers";
 import type { Condition, KubeObject, ResourceType } from "../../../../src/kube/types";
 import { createLogger } from "../../../../src/observability/logger";
 import { applicationInstanceObject } from "../../api/fixtures";
@@ -14,11 +15,15 @@ interface Recorded {
   status: Array<Record<string, unknown>>;
 }
 
-function setup(options: { gated?: boolean; fluxServed?: boolean; clusterId?: string; spec?: Record<string, unknown> } = {}) {
+function setup(options: { gated?: boolean; fluxServed?: boolean; clusterId?: string; spec?: Record<string, unknown>; deleting?: boolean } = {}) {
   let object = applicationInstanceObject(options.spec ?? {}) as unknown as KubeObject;
   const cache = new Map<string, KubeObject>();
   object.metadata.uid = "uid-1";
   object.metadata.resourceVersion = "1";
+  if (options.deleting) {
+    object.metadata.deletionTimestamp = "2026-01-01T00:00:00Z";
+    object.metadata.finalizers = ["apps.vworkspace.io/finalizer"];
+  }
   const recorded: Recorded = { calls: [], status: [] };
   const namespaceLabels: Record<string, string> = {};
   const client = {
@@ -51,6 +56,7 @@ function setup(options: { gated?: boolean; fluxServed?: boolean; clusterId?: str
     instances: { get: () => object },
     children: { get: (type: ResourceType, key: string) => cache.get(`${type.plural}/${key.split("/")[1]}`), hasSynced: () => true },
     applied: new AppliedObjects(),
+    released: new ReleasedFinalizers(),
     gate: { isGated: () => options.gated ?? true, labels: () => namespaceLabels },
     clusterId: () => options.clusterId ?? "c1",
     fluxServed: async () => options.fluxServed ?? true,
@@ -62,7 +68,11 @@ function setup(options: { gated?: boolean; fluxServed?: boolean; clusterId?: str
   const reconcile = applicationInstanceReconciler(deps);
   const run = () => reconcile({ key: "team-a/shop", signal: new AbortController().signal, logger: createLogger({ level: "silent" }) });
   const appliedHelmRelease = () => cache.get("helmreleases/shop") as (KubeObject & { spec: Record<string, unknown> }) | undefined;
-  return { recorded, run, namespaceLabels, appliedHelmRelease };
+  /** What the informer shows next: the stored object with `changes` to its metadata. */
+  const observe = (changes: Partial<KubeObject["metadata"]>) => {
+    object = { ...object, metadata: { ...object.metadata, ...changes } };
+  };
+  return { recorded, run, namespaceLabels, appliedHelmRelease, observe };
 }
 
 function summary(status: Record<string, unknown> | undefined, type: string): string | undefined {
@@ -122,5 +132,21 @@ describe("the HelmRelease's ServiceAccount follows the namespace's Flux tenant l
     namespaceLabels["apps.vworkspace.io/tenant-service-account"] = "Not_A_Name";
     await run();
     expect(appliedHelmRelease()?.spec.serviceAccountName).toBe("vworkspace-tenant");
+  });
+});
+
+describe("deletion once the children are gone", () => {
+  test("the finalizer is removed once; a pass over the cache's pre-removal copy writes nothing; a newer copy is finalized again", async () => {
+    const { recorded, run, observe } = setup({ deleting: true });
+    observe({ resourceVersion: "7" });
+    await run();
+    expect(recorded.calls.filter((call) => !call.startsWith("get "))).toEqual(["json ApplicationInstance shop"]);
+    recorded.calls.length = 0;
+    observe({ resourceVersion: "7", finalizers: ["apps.vworkspace.io/finalizer"] });
+    await run();
+    expect(recorded.calls).toEqual([]);
+    observe({ resourceVersion: "9", finalizers: ["apps.vworkspace.io/finalizer"] });
+    await run();
+    expect(recorded.calls.filter((call) => !call.startsWith("get "))).toEqual(["json ApplicationInstance shop"]);
   });
 });
