@@ -4,7 +4,7 @@
  * appears here or `gen:docs --check` fails.
  */
 import { Registry } from "prom-client";
-import { AgentMetrics } from "../../src/agent/metrics";
+import { AgentMetrics } from "../../src/observability/agent-metrics";
 import { OperatorMetrics } from "../../src/observability/metrics";
 import { cell, table } from "../lib/markdown";
 

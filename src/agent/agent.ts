@@ -11,25 +11,26 @@ import type { KubeObject, ResourceType } from "../kube/types";
 import type { Logger } from "../observability/logger";
 import type { AgentEvent, JobResult, WireCondition } from "../protocol";
 import type { ClusterKeypair, SecurityDecision, TrustedKeySet } from "../security";
-import type { NamespaceView } from "./authorise";
+import type { NamespaceView } from "./jobs/authorise";
 import type { AgentConfig } from "./config";
 import { pollWaitSeconds } from "./config";
-import { CredentialsProvider, type Credentials, type Secret } from "./credentials";
-import { auditEvent, conditionTransitionEvents, credentialRotatedEvent, snapshotEvents, type ClusterIdentity } from "./event-factory";
-import { EventSender } from "./event-sender";
-import { Heartbeat } from "./heartbeat";
-import type { TlsMaterial } from "./http";
-import { LedgerStore } from "./ledger-store";
-import { MAX_PROCESSED_JOBS, LEDGER_MAX_BYTES } from "./ledger";
-import type { AgentMetrics } from "./metrics";
-import { JobPipeline, type SecuritySettings } from "./pipeline";
-import { Poller } from "./poller";
-import { ProgressTracker } from "./progress";
-import { ResultDelivery } from "./results";
-import { Rotation, type RotationResult, type RotationTrigger } from "./rotation";
-import { AgentState } from "./state";
-import { AgentTransport } from "./transport";
-import { JobWriter } from "./writer";
+import { CredentialsProvider, type Credentials, type Secret } from "./credentials/credentials";
+import { auditEvent, conditionTransitionEvents, credentialRotatedEvent, snapshotEvents, type ClusterIdentity } from "./status/event-factory";
+import { EventSender } from "./status/event-sender";
+import { Heartbeat } from "./status/heartbeat";
+import type { TlsMaterial } from "./credentials/credentials";
+import { LedgerStore } from "./jobs/ledger-store";
+import { MAX_PROCESSED_JOBS, LEDGER_MAX_BYTES } from "./jobs/ledger";
+import type { AgentMetrics } from "../observability/agent-metrics";
+import { JobPipeline, type SecuritySettings } from "./jobs/pipeline";
+import { Poller } from "./transport/poller";
+import { ProgressTracker } from "./status/progress";
+import { ResultDelivery } from "./transport/results";
+import { Rotation, type RotationResult, type RotationTrigger } from "./status/rotation";
+import { AgentState } from "./transport/state";
+import { AgentTransport } from "./transport/transport";
+import { HttpJobAcknowledger } from "./transport/acknowledger";
+import { JobWriter } from "./jobs/writer";
 
 export interface AgentInputs {
   cluster: Cluster;
@@ -160,7 +161,7 @@ export class Agent {
       cached: deps.cached,
     });
     const pipeline = new JobPipeline({
-      transport,
+      acknowledger: new HttpJobAcknowledger({ transport, metrics, logger }),
       ledger: this.#ledger,
       writer,
       results,

@@ -3,9 +3,9 @@
  * namespace gate flip or an agent observation re-runs the one reconcile over all Clusters. ApplicationInstance
  * and Operation condition changes in gated namespaces feed the agent's event sender.
  */
-import { AgentMetrics } from "../../agent/metrics";
+import { AgentMetrics } from "../../observability/agent-metrics";
 import { APPLICATION_INSTANCE, CLUSTER, OPERATION } from "../../api/groups";
-import type { Secret } from "../../agent/credentials";
+import type { Secret } from "../../agent/credentials/credentials";
 import { Discovery } from "../../kube/discovery";
 import type { KubeObject, ResourceType } from "../../kube/types";
 import { Controller } from "../../manager/controller";
