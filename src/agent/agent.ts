@@ -1,10 +1,11 @@
 /**
  * The agent for the honoured Cluster (docs/connectivity.md#the-pull-agent): one credentials provider, and the poller, event
- * sender, heartbeat, progress tracker and rotation built on it. The Cluster controller creates it when a
- * complete credentials Secret exists, feeds it every change of its inputs through `update`, and reads its
- * observations back to write status. A change of cluster id restarts every loop with an emptied buffer.
+ * sender, heartbeat, progress tracker and rotation built on it. A connectivity driver (src/connectivity/)
+ * creates it when a complete credentials Secret exists; the Cluster controller feeds it every change of its
+ * inputs through `update` and reads its observations back to write status. A change of cluster id restarts
+ * every loop with an emptied buffer.
  */
-import type { Cluster } from "../api/cluster";
+import type { Cluster, ConnectivityMode } from "../api/cluster";
 import type { KubeClient } from "../kube/client";
 import type { Discovery } from "../kube/discovery";
 import type { KubeObject, ResourceType } from "../kube/types";
@@ -27,7 +28,7 @@ import { Poller } from "./transport/poller";
 import { ProgressTracker } from "./status/progress";
 import { ResultDelivery } from "./transport/results";
 import { Rotation, type RotationResult, type RotationTrigger } from "./status/rotation";
-import { AgentState } from "./transport/state";
+import { AgentState, type AgentObservations } from "./transport/state";
 import { AgentTransport } from "./transport/transport";
 import { HttpJobAcknowledger } from "./transport/acknowledger";
 import { JobWriter } from "./jobs/writer";
@@ -38,6 +39,13 @@ export interface AgentInputs {
   tls: TlsMaterial | undefined;
   trustedKeys: TrustedKeySet | undefined;
   keypair: ClusterKeypair | undefined;
+}
+
+export interface AgentOptions {
+  /** The mode the agent serves, for its logs. */
+  mode: ConnectivityMode;
+  /** Whether the job poller runs (pull mode); without it the agent is the status channel alone. */
+  poll: boolean;
 }
 
 export interface AgentDeps {
@@ -81,7 +89,7 @@ export class Agent {
   #loops: { abort: AbortController; pollAbort: AbortController; running: Promise<unknown> } | undefined;
   readonly #auditAggregation = new Map<string, { at: number; count: number }>();
 
-  constructor(private readonly deps: AgentDeps, inputs: AgentInputs) {
+  constructor(private readonly deps: AgentDeps, inputs: AgentInputs, private readonly options: AgentOptions) {
     this.#inputs = inputs;
     const { config, metrics, logger } = deps;
     this.state = new AgentState(() => ({ secretResourceVersion: this.#inputs.credentials.resourceVersion, clusterGeneration: this.#inputs.cluster.metadata.generation }));
@@ -198,8 +206,30 @@ export class Agent {
     return this.#inputs.credentials.clusterId;
   }
 
+  get mode(): ConnectivityMode {
+    return this.options.mode;
+  }
+
   get running(): boolean {
     return this.#loops !== undefined;
+  }
+
+  get rotating(): boolean {
+    return this.rotation.running;
+  }
+
+  observations(): AgentObservations & { paused: boolean } {
+    return { ...this.state.observations, paused: this.state.paused };
+  }
+
+  pause(reason: string): void {
+    this.state.pause(reason);
+  }
+
+  /** A new registration replaced the credentials: heartbeat and authentication are observed afresh. */
+  registered(): void {
+    this.state.observations.heartbeat = { misses: 0, lastMissTls: false, completed: false };
+    this.state.observations.auth = undefined;
   }
 
   async start(): Promise<void> {
@@ -207,14 +237,14 @@ export class Agent {
     await this.#ledger.load();
     const abort = new AbortController();
     const pollAbort = new AbortController();
-    const pull = (this.#inputs.cluster.spec.connectivityMode ?? "pull") === "pull";
+    const { poll, mode } = this.options;
     const running = Promise.all([
       this.sender.run(abort.signal),
       this.heartbeat.run(abort.signal),
-      pull ? this.#poller.run(AbortSignal.any([abort.signal, pollAbort.signal])) : Promise.resolve(),
+      poll ? this.#poller.run(AbortSignal.any([abort.signal, pollAbort.signal])) : Promise.resolve(),
     ]).catch((err) => this.deps.logger.error({ err: String(err) }, "agent loop failed"));
     this.#loops = { abort, pollAbort, running };
-    this.deps.logger.info({ clusterId: this.clusterId, mode: pull ? "pull" : this.#inputs.cluster.spec.connectivityMode }, "agent started");
+    this.deps.logger.info({ clusterId: this.clusterId, mode }, "agent started");
   }
 
   /** New inputs: swaps credentials and TLS material, lifts a pause when the Secret or generation moved. */
