@@ -11,7 +11,6 @@ import type { AgentConfig } from "../../agent/config";
 import { credentialsFromSecret, type Credentials, type Secret, type TlsMaterial } from "../../agent/credentials/credentials";
 import { resolveTls } from "../../agent/credentials/tls";
 import { modeOf, type ConnectivityDriver, type DriverDeps, type DriverFactory } from "../../connectivity/types";
-import type { TrustedKeySet } from "../../security";
 import { findCondition, setCondition } from "../../kube/conditions";
 import type { KubeClient } from "../../kube/client";
 import type { Discovery } from "../../kube/discovery";
@@ -25,7 +24,7 @@ import type { SharedView } from "../../manager/informers";
 import type { NamespaceGate } from "../../manager/namespace-gate";
 import type { AgentMetrics } from "../../observability/agent-metrics";
 import type { Logger } from "../../observability/logger";
-import type { ClusterKeypair } from "../../security";
+import type { ClusterKeypair, TrustedKeySet } from "../../security";
 import { honouredCluster } from "../../api/honoured-cluster";
 import type { HealthVerdict } from "./health";
 import { ensureKeypair } from "./keypair";
@@ -168,6 +167,7 @@ export class ClusterReconciler {
     const before = cluster.status?.conditions as never;
     for (const event of transitionEvents(before, view.conditions)) deps.events.record(cluster, event);
     this.#driver?.observe({ ...cluster, status: { conditions: before } }, { ...cluster, status: { conditions: view.conditions } });
+    // Labelled pull whatever the mode, as before drivers existed; a mode's own driver will set its label.
     deps.metrics.connectivityState.set({ mode: "pull" }, connectivityState(view.phase, observations?.heartbeat.misses ?? 0));
     if (credentials?.issuedAt) deps.metrics.credentialAge.set(Math.max(0, (now.getTime() - Date.parse(credentials.issuedAt)) / 1000));
     await deps.status.apply(CLUSTER, written, status as Record<string, unknown>, { signal });
