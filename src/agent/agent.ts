@@ -1,35 +1,37 @@
 /**
  * The agent for the honoured Cluster (docs/connectivity.md#the-pull-agent): one credentials provider, and the poller, event
- * sender, heartbeat, progress tracker and rotation built on it. The Cluster controller creates it when a
- * complete credentials Secret exists, feeds it every change of its inputs through `update`, and reads its
- * observations back to write status. A change of cluster id restarts every loop with an emptied buffer.
+ * sender, heartbeat, progress tracker and rotation built on it. A connectivity driver (src/connectivity/)
+ * creates it when a complete credentials Secret exists; the Cluster controller feeds it every change of its
+ * inputs through `update` and reads its observations back to write status. A change of cluster id restarts
+ * every loop with an emptied buffer.
  */
-import type { Cluster } from "../api/cluster";
+import type { Cluster, ConnectivityMode } from "../api/cluster";
 import type { KubeClient } from "../kube/client";
 import type { Discovery } from "../kube/discovery";
 import type { KubeObject, ResourceType } from "../kube/types";
 import type { Logger } from "../observability/logger";
 import type { AgentEvent, JobResult, WireCondition } from "../protocol";
 import type { ClusterKeypair, SecurityDecision, TrustedKeySet } from "../security";
-import type { NamespaceView } from "./authorise";
+import type { NamespaceView } from "./jobs/authorise";
 import type { AgentConfig } from "./config";
 import { pollWaitSeconds } from "./config";
-import { CredentialsProvider, type Credentials, type Secret } from "./credentials";
-import { auditEvent, conditionTransitionEvents, credentialRotatedEvent, snapshotEvents, type ClusterIdentity } from "./event-factory";
-import { EventSender } from "./event-sender";
-import { Heartbeat } from "./heartbeat";
-import type { TlsMaterial } from "./http";
-import { LedgerStore } from "./ledger-store";
-import { MAX_PROCESSED_JOBS, LEDGER_MAX_BYTES } from "./ledger";
-import type { AgentMetrics } from "./metrics";
-import { JobPipeline, type SecuritySettings } from "./pipeline";
-import { Poller } from "./poller";
-import { ProgressTracker } from "./progress";
-import { ResultDelivery } from "./results";
-import { Rotation, type RotationResult, type RotationTrigger } from "./rotation";
-import { AgentState } from "./state";
-import { AgentTransport } from "./transport";
-import { JobWriter } from "./writer";
+import { CredentialsProvider, type Credentials, type Secret } from "./credentials/credentials";
+import { auditEvent, conditionTransitionEvents, credentialRotatedEvent, snapshotEvents, type ClusterIdentity } from "./status/event-factory";
+import { EventSender } from "./status/event-sender";
+import { Heartbeat } from "./status/heartbeat";
+import type { TlsMaterial } from "./credentials/credentials";
+import { LedgerStore } from "./jobs/ledger-store";
+import { MAX_PROCESSED_JOBS, LEDGER_MAX_BYTES } from "./jobs/ledger";
+import type { AgentMetrics } from "../observability/agent-metrics";
+import { JobPipeline, type SecuritySettings } from "./jobs/pipeline";
+import { Poller } from "./transport/poller";
+import { ProgressTracker } from "./status/progress";
+import { ResultDelivery } from "./transport/results";
+import { Rotation, type RotationResult, type RotationTrigger } from "./status/rotation";
+import { AgentState, type AgentObservations } from "./transport/state";
+import { AgentTransport } from "./transport/transport";
+import { HttpJobAcknowledger } from "./transport/acknowledger";
+import { JobWriter } from "./jobs/writer";
 
 export interface AgentInputs {
   cluster: Cluster;
@@ -37,6 +39,13 @@ export interface AgentInputs {
   tls: TlsMaterial | undefined;
   trustedKeys: TrustedKeySet | undefined;
   keypair: ClusterKeypair | undefined;
+}
+
+export interface AgentOptions {
+  /** The mode the agent serves, for its logs. */
+  mode: ConnectivityMode;
+  /** Whether the job poller runs (pull mode); without it the agent is the status channel alone. */
+  poll: boolean;
 }
 
 export interface AgentDeps {
@@ -80,7 +89,7 @@ export class Agent {
   #loops: { abort: AbortController; pollAbort: AbortController; running: Promise<unknown> } | undefined;
   readonly #auditAggregation = new Map<string, { at: number; count: number }>();
 
-  constructor(private readonly deps: AgentDeps, inputs: AgentInputs) {
+  constructor(private readonly deps: AgentDeps, inputs: AgentInputs, private readonly options: AgentOptions) {
     this.#inputs = inputs;
     const { config, metrics, logger } = deps;
     this.state = new AgentState(() => ({ secretResourceVersion: this.#inputs.credentials.resourceVersion, clusterGeneration: this.#inputs.cluster.metadata.generation }));
@@ -160,7 +169,7 @@ export class Agent {
       cached: deps.cached,
     });
     const pipeline = new JobPipeline({
-      transport,
+      acknowledger: new HttpJobAcknowledger({ transport, metrics, logger }),
       ledger: this.#ledger,
       writer,
       results,
@@ -197,8 +206,30 @@ export class Agent {
     return this.#inputs.credentials.clusterId;
   }
 
+  get mode(): ConnectivityMode {
+    return this.options.mode;
+  }
+
   get running(): boolean {
     return this.#loops !== undefined;
+  }
+
+  get rotating(): boolean {
+    return this.rotation.running;
+  }
+
+  observations(): AgentObservations & { paused: boolean } {
+    return { ...this.state.observations, paused: this.state.paused };
+  }
+
+  pause(reason: string): void {
+    this.state.pause(reason);
+  }
+
+  /** A new registration replaced the credentials: heartbeat and authentication are observed afresh. */
+  registered(): void {
+    this.state.observations.heartbeat = { misses: 0, lastMissTls: false, completed: false };
+    this.state.observations.auth = undefined;
   }
 
   async start(): Promise<void> {
@@ -206,14 +237,14 @@ export class Agent {
     await this.#ledger.load();
     const abort = new AbortController();
     const pollAbort = new AbortController();
-    const pull = (this.#inputs.cluster.spec.connectivityMode ?? "pull") === "pull";
+    const { poll, mode } = this.options;
     const running = Promise.all([
       this.sender.run(abort.signal),
       this.heartbeat.run(abort.signal),
-      pull ? this.#poller.run(AbortSignal.any([abort.signal, pollAbort.signal])) : Promise.resolve(),
+      poll ? this.#poller.run(AbortSignal.any([abort.signal, pollAbort.signal])) : Promise.resolve(),
     ]).catch((err) => this.deps.logger.error({ err: String(err) }, "agent loop failed"));
     this.#loops = { abort, pollAbort, running };
-    this.deps.logger.info({ clusterId: this.clusterId, mode: pull ? "pull" : this.#inputs.cluster.spec.connectivityMode }, "agent started");
+    this.deps.logger.info({ clusterId: this.clusterId, mode }, "agent started");
   }
 
   /** New inputs: swaps credentials and TLS material, lifts a pause when the Secret or generation moved. */

@@ -1,5 +1,5 @@
 /** Flags and defaults of the pull agent (docs/connectivity.md#pull-mode-wire-protocol, docs/connectivity.md#the-pull-agent, docs/reference/metrics.md). Intervals are milliseconds. */
-import type { FlagSpec, ParsedFlags } from "../cli/flags";
+import type { FlagSpec, ParsedFlags } from "../commandline/flags";
 import { BACKUP_STORAGE_LOCATION_FLAG } from "../policy/velero";
 
 export interface AgentConfig {

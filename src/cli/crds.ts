@@ -1,4 +1,4 @@
-import type { CommandIO, Env } from "./main";
+import type { CommandIO, Env } from "../commandline/command";
 
 export async function crdsCommand(args: string[], _env: Env, io: CommandIO): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {

@@ -1,7 +1,7 @@
 /** `doctor`: what the cluster has and lacks for the operator, per feature; exit 1 when a required piece is missing. */
 import { DEFAULT_WEBHOOK_CONFIG } from "../webhook/config";
-import { FlagError, parseFlags, renderFlagHelp, type FlagSpec } from "./flags";
-import type { CommandIO, Env } from "./main";
+import { FlagError, parseFlags, renderFlagHelp, type FlagSpec } from "../commandline/flags";
+import type { CommandIO, Env } from "../commandline/command";
 
 const DOCTOR_FLAGS: FlagSpec[] = [
   { name: "kubeconfig", type: "string", help: "Path to a kubeconfig; else $KUBECONFIG, in-cluster, then /etc/rancher/k3s/k3s.yaml" },

@@ -1,15 +1,9 @@
 /** Subcommand dispatch. Returns the process exit code; never calls process.exit itself. */
 import pkg from "../../package.json";
-import { FlagError } from "./flags";
+import type { CommandIO, Env } from "../commandline/command";
+import { FlagError } from "../commandline/flags";
 import { runCommand } from "./run";
 import { crdsCommand } from "./crds";
-
-export type Env = Record<string, string | undefined>;
-
-export interface CommandIO {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
 
 interface Command {
   summary: string;

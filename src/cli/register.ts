@@ -12,8 +12,8 @@ import { connectionFrom, resolveKubeConfig } from "../kube/config";
 import { classifyError } from "../kube/errors";
 import type { Condition, KubeObject } from "../kube/types";
 import { SECRET } from "../controllers/cluster/secrets";
-import { FlagError, parseFlags, renderFlagHelp, type FlagSpec } from "./flags";
-import type { CommandIO, Env } from "./main";
+import { FlagError, parseFlags, renderFlagHelp, type FlagSpec } from "../commandline/flags";
+import type { CommandIO, Env } from "../commandline/command";
 
 const FLAGS: FlagSpec[] = [
   { name: "token", type: "string", env: "VWORKSPACE_REGISTRATION_TOKEN", help: "One-time registration token (required; never printed)" },

@@ -3,8 +3,8 @@ import { DEFAULT_CONTROLLERS } from "../controllers";
 import { configFromFlags, RUN_FLAGS } from "../manager/config";
 import { createOperator } from "../manager/operator";
 import { createLogger } from "../observability/logger";
-import { parseFlags, renderFlagHelp } from "./flags";
-import type { CommandIO, Env } from "./main";
+import { waitForTermination, type CommandIO, type Env } from "../commandline/command";
+import { parseFlags, renderFlagHelp } from "../commandline/flags";
 
 export async function runCommand(args: string[], env: Env, io: CommandIO): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {
@@ -26,20 +26,4 @@ export async function runCommand(args: string[], env: Env, io: CommandIO): Promi
   await operator.stop();
   logger.info("stopped");
   return 0;
-}
-
-/** Resolves on the first SIGTERM or SIGINT; a second one exits at once. */
-export function waitForTermination(): Promise<void> {
-  return new Promise((resolve) => {
-    const onSignal = () => {
-      process.off("SIGTERM", onSignal);
-      process.off("SIGINT", onSignal);
-      const force = () => process.exit(1);
-      process.once("SIGTERM", force);
-      process.once("SIGINT", force);
-      resolve();
-    };
-    process.on("SIGTERM", onSignal);
-    process.on("SIGINT", onSignal);
-  });
 }

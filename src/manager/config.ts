@@ -2,7 +2,7 @@
  * Everything `run` can be told, as one typed object. The CLI builds it from flags and environment;
  * tests build it with `operatorConfig({...})`. Intervals are milliseconds so tests can shrink them.
  */
-import type { FlagSpec, ParsedFlags } from "../cli/flags";
+import type { FlagSpec, ParsedFlags } from "../commandline/flags";
 import { DEFAULT_WEBHOOK_CONFIG, WEBHOOK_FLAGS, webhookConfigFromFlags, type WebhookConfig } from "../webhook/config";
 import { AGENT_FLAGS, agentConfigFromFlags, DEFAULT_AGENT_CONFIG, type AgentConfig } from "../agent/config";
 import { DEFAULT_OPERATIONS_CONFIG, OPERATION_FLAGS, operationsConfigFromFlags, type OperationsConfig } from "../operations/config";

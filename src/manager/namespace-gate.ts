@@ -3,12 +3,10 @@
  * re-enqueues everything in that namespace, and the managed-namespaces gauge. Reads only; the operator
  * never creates or labels a Namespace.
  */
-import { isGatedNamespace } from "../api/gate";
-import type { KubeObject, ResourceType } from "../kube/types";
+import { isGatedNamespace, NAMESPACE_TYPE } from "../api/gate";
+import type { KubeObject } from "../kube/types";
 import type { OperatorMetrics } from "../observability/metrics";
 import type { InformerFactory, SharedView } from "./informers";
-
-export const NAMESPACE_TYPE: ResourceType = { group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false };
 
 export class NamespaceGate {
   readonly view: SharedView<KubeObject>;

@@ -1,5 +1,5 @@
 /** Flags and defaults of the Operation controller and its engines (docs/operations.md#how-an-operation-runs, docs/operations.md#approvals, docs/operations.md#engines). */
-import type { FlagSpec, ParsedFlags } from "../cli/flags";
+import type { FlagSpec, ParsedFlags } from "../commandline/flags";
 
 export interface OperationsConfig {
   /** `--approval-claim-secret`, else `VWORKSPACE_APPROVAL_CLAIM_SECRET`; empty: claims cannot be verified. */

@@ -4,7 +4,6 @@
  * decoder, so an admitted Operation always decodes.
  */
 import * as v from "valibot";
-import { RUNNER_SERVICE_ACCOUNT } from "../engines/common/security";
 import { DNS1123_LABEL, DNS1123_LABEL_MESSAGE, NON_EMPTY, SEMVER } from "../api/patterns";
 
 const DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
@@ -15,6 +14,9 @@ const duration = () => v.pipe(v.string(), v.regex(DURATION, "must be a duration 
 const integerAtLeast = (min: number) => v.pipe(v.number("must be an integer"), v.integer("must be an integer"), v.minValue(min, `must be at least ${min}`));
 const stringList = () => v.array(v.string("must be a string"), "must be a list of strings");
 const stringMap = () => v.record(v.string(), v.string("must be a string"), "must be an object of strings");
+/** The only ServiceAccount Job and Workflow runners may use (docs/operations.md#engines). */
+export const RUNNER_SERVICE_ACCOUNT = "vworkspace-operation-runner";
+
 const runner = () => v.optional(v.literal(RUNNER_SERVICE_ACCOUNT, `must be ${RUNNER_SERVICE_ACCOUNT}`), RUNNER_SERVICE_ACCOUNT);
 
 const keyRef = v.strictObject({ name: nonEmpty(), key: nonEmpty(), optional: v.optional(v.boolean()) });

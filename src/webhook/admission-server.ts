@@ -10,7 +10,7 @@ import { sleep, type Clock } from "../kube/clock";
 import { classifyError } from "../kube/errors";
 import { Informer } from "../kube/informer";
 import type { KubeObject } from "../kube/types";
-import { NAMESPACE_TYPE } from "../manager/namespace-gate";
+import { NAMESPACE_TYPE } from "../api/gate";
 import type { CheckResult } from "../observability/health";
 import type { Logger } from "../observability/logger";
 import type { OperatorMetrics } from "../observability/metrics";

@@ -1,5 +1,5 @@
 /** Flags and defaults of the admission server and its certificate (docs/operations.md#admission-webhooks, docs/operations.md#serving-certificate). */
-import { FlagError, type FlagSpec, type ParsedFlags } from "../cli/flags";
+import { FlagError, type FlagSpec, type ParsedFlags } from "../commandline/flags";
 
 export type WebhookCertMode = "self-signed" | "cert-manager" | "external" | "files";
 

@@ -15,7 +15,7 @@ import { LEASE_TYPE, type Lease } from "../../src/kube/leader";
 import { KubeClient } from "../../src/kube/client";
 import { resolveKubeConfig } from "../../src/kube/config";
 import type { KubeObject, ResourceType } from "../../src/kube/types";
-import { NAMESPACE_TYPE } from "../../src/manager/namespace-gate";
+import { NAMESPACE_TYPE } from "../../src/api/gate";
 import { REPO_ROOT } from "../support/cluster";
 import { installTestCrds } from "../support/crds";
 import { eventually } from "../support/eventually";

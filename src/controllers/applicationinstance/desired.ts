@@ -5,7 +5,7 @@
  */
 import type { ApplicationInstance, ChartSpec, ValuesSpec } from "../../api/applicationinstance";
 import { ANNOTATION_FLUX_REQUESTED_AT, LABEL_APPLICATION_INSTANCE, LABEL_CLUSTER_ID, LABEL_MANAGED_BY, MANAGED_BY_OPERATOR } from "../../api/labels";
-import { formatDuration } from "../../cli/duration";
+import { formatDuration } from "../../commandline/duration";
 import {
   HELM_CHART_LAYER_MEDIA_TYPE,
   HELM_RELEASE,

@@ -3,14 +3,17 @@
  * namespace gate flip or an agent observation re-runs the one reconcile over all Clusters. ApplicationInstance
  * and Operation condition changes in gated namespaces feed the agent's event sender.
  */
-import { AgentMetrics } from "../../agent/metrics";
+import { AgentMetrics } from "../../observability/agent-metrics";
 import { APPLICATION_INSTANCE, CLUSTER, OPERATION } from "../../api/groups";
-import type { Secret } from "../../agent/credentials";
+import type { Secret } from "../../agent/credentials/credentials";
 import { Discovery } from "../../kube/discovery";
 import type { KubeObject, ResourceType } from "../../kube/types";
 import { Controller } from "../../manager/controller";
 import type { ControllerFactory, ManagerContext } from "../../manager/operator";
+import { createDriver } from "../../connectivity";
+import { controllersHealthy } from "./health";
 import { ClusterReconciler } from "./reconciler";
+import { register } from "./registration";
 import { SECRET } from "./secrets";
 
 const KEY = "clusters";
@@ -47,9 +50,10 @@ export const clusterController: ControllerFactory = (context: ManagerContext) =>
   const managedObjects = () => [...instances.list(), ...operations.list()].filter((object) => gate.isGated(object.metadata.namespace ?? ""));
 
   let controller: ClusterController | undefined;
+  const discovery = new Discovery(context.client, { ttlMs: 10_000, clock: context.clock });
   const reconciler = new ClusterReconciler({
     client: context.client,
-    discovery: new Discovery(context.client, { ttlMs: 10_000, clock: context.clock }),
+    discovery,
     config: config.agent,
     namespace,
     clusters,
@@ -62,6 +66,9 @@ export const clusterController: ControllerFactory = (context: ManagerContext) =>
     metrics,
     logger: context.logger.child({ controller: "cluster" }),
     enqueue: () => controller?.queue.add(KEY),
+    createDriver,
+    register,
+    controllersHealthy: (signal) => controllersHealthy(context.client, discovery, config.agent, signal),
   });
   controller = new ClusterController(
     {

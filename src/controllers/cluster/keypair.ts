@@ -6,7 +6,7 @@ import type { KubeClient } from "../../kube/client";
 import { controllerReference } from "../../kube/owners";
 import type { KubeObject } from "../../kube/types";
 import { clusterPublicKeyOf, generateClusterKeypair, type ClusterKeypair } from "../../security";
-import { encodeSecretData, secretValue, type Secret } from "../../agent/credentials";
+import { encodeSecretData, secretValue, type Secret } from "../../agent/credentials/credentials";
 import { writeSecret } from "./secrets";
 
 export async function keypairFromSecret(secret: Secret | undefined): Promise<ClusterKeypair | undefined> {

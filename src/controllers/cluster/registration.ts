@@ -11,10 +11,11 @@ import { formatTime } from "../../kube/time";
 import { controllerReference } from "../../kube/owners";
 import { AGENT_PATHS, registerResponseSchema, trimBaseUrl, type RegisterResponse } from "../../protocol";
 import { tokenFingerprint, type ClusterPublicKey } from "../../security";
-import { ANNOTATION_TOKEN_ISSUED_AT, credentialsData, secretValue, type Credentials, type Secret } from "../../agent/credentials";
-import { CpTransportError, cpRequest, type TlsMaterial } from "../../agent/http";
-import type { AgentMetrics } from "../../agent/metrics";
-import { retryAfterMs } from "../../agent/retry";
+import { ANNOTATION_TOKEN_ISSUED_AT, credentialsData, secretValue, type Credentials, type Secret } from "../../agent/credentials/credentials";
+import type { TlsMaterial } from "../../agent/credentials/credentials";
+import { CpTransportError, cpRequest } from "../../agent/transport/http";
+import type { AgentMetrics } from "../../observability/agent-metrics";
+import { retryAfterMs } from "../../agent/transport/retry";
 
 export type TokenResolution =
   | { kind: "none" }

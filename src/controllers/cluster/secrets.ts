@@ -2,7 +2,7 @@
 import type { KubeClient } from "../../kube/client";
 import { classifyError } from "../../kube/errors";
 import type { ResourceType } from "../../kube/types";
-import type { Secret } from "../../agent/credentials";
+import type { Secret } from "../../agent/credentials/credentials";
 
 export const SECRET: ResourceType = { group: "", version: "v1", kind: "Secret", plural: "secrets", namespaced: true };
 

@@ -6,7 +6,7 @@
 import type { ClusterPhase } from "../../api/cluster";
 import { setCondition } from "../../kube/conditions";
 import type { Condition, ConditionStatus } from "../../kube/types";
-import type { AgentObservations } from "../../agent/state";
+import type { AgentObservations } from "../../agent/transport/state";
 
 export type RegistrationFact =
   | { state: "none" }

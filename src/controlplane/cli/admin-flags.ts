@@ -1,6 +1,6 @@
 /** Flags every admin-side helper shares (docs/connectivity.md#cli-helpers): where the plane is and the admin token. */
 import { readFileSync } from "node:fs";
-import { FlagError, type FlagSpec, type ParsedFlags } from "../../cli/flags";
+import { FlagError, type FlagSpec, type ParsedFlags } from "../../commandline/flags";
 import { AdminClient } from "../admin-client";
 
 export const ADMIN_FLAGS: FlagSpec[] = [

@@ -1,5 +1,5 @@
 /** `vworkspace-operator control-plane <serve|token|enqueue|events|demo>`. */
-import type { CommandIO, Env } from "../../cli/main";
+import type { CommandIO, Env } from "../../commandline/command";
 
 const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<(args: string[], env: Env, io: CommandIO) => Promise<number>> }> = {
   serve: { summary: "run the reference control plane", load: async () => (await import("./serve")).serveCommand },

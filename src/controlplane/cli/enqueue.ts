@@ -3,8 +3,8 @@
  * succeeded/noop, 1 otherwise, 124 on timeout (docs/connectivity.md#cli-helpers).
  */
 import { readFileSync } from "node:fs";
-import { FlagError, parseFlags, renderFlagHelp, type FlagSpec } from "../../cli/flags";
-import type { CommandIO, Env } from "../../cli/main";
+import { FlagError, parseFlags, renderFlagHelp, type FlagSpec } from "../../commandline/flags";
+import type { CommandIO, Env } from "../../commandline/command";
 import type { AdminClient, EnqueueOptions } from "../admin-client";
 import type { JobResult } from "../../protocol/result";
 import { ADMIN_FLAGS, adminClientFrom } from "./admin-flags";

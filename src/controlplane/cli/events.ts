@@ -1,6 +1,6 @@
 /** `control-plane events --cluster-id ID [--event-kind K] [--follow]`: one JSON event per line. */
-import { FlagError, parseFlags, renderFlagHelp, type FlagSpec } from "../../cli/flags";
-import type { CommandIO, Env } from "../../cli/main";
+import { FlagError, parseFlags, renderFlagHelp, type FlagSpec } from "../../commandline/flags";
+import type { CommandIO, Env } from "../../commandline/command";
 import { ADMIN_FLAGS, adminClientFrom } from "./admin-flags";
 
 const EVENTS_FLAGS: FlagSpec[] = [

@@ -1,9 +1,9 @@
 /** `control-plane serve`: the reference control plane until SIGTERM or SIGINT (docs/connectivity.md#the-reference-control-plane). */
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { FlagError, parseFlags, renderFlagHelp, type FlagSpec, type ParsedFlags } from "../../cli/flags";
-import type { CommandIO, Env } from "../../cli/main";
-import { waitForTermination } from "../../cli/run";
+import { FlagError, parseFlags, renderFlagHelp, type FlagSpec, type ParsedFlags } from "../../commandline/flags";
+import type { CommandIO, Env } from "../../commandline/command";
+import { waitForTermination } from "../../commandline/command";
 import { parseBindAddress } from "../../observability/listen";
 import { createLogger } from "../../observability/logger";
 import { CONTROL_PLANE_DEFAULTS, type ControlPlaneConfig } from "../config";

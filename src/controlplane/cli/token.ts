@@ -1,6 +1,6 @@
 /** `control-plane token create [--cluster-id ID] [--ttl 24h]`: prints the registration token only. */
-import { FlagError, parseFlags, renderFlagHelp, type FlagSpec } from "../../cli/flags";
-import type { CommandIO, Env } from "../../cli/main";
+import { FlagError, parseFlags, renderFlagHelp, type FlagSpec } from "../../commandline/flags";
+import type { CommandIO, Env } from "../../commandline/command";
 import { ADMIN_FLAGS, adminClientFrom } from "./admin-flags";
 
 const TOKEN_FLAGS: FlagSpec[] = [

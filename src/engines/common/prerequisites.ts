@@ -2,7 +2,7 @@
 import { OperationReason } from "../../api/condition-vocabulary";
 import type { ChildReader, Preparation } from "../types";
 import { NAMESPACE, SERVICE_ACCOUNT } from "./resources";
-import { RUNNER_SERVICE_ACCOUNT } from "./security";
+import { RUNNER_SERVICE_ACCOUNT } from "../../operations/parameters";
 
 export type Missing = Extract<Preparation<never>, { ready: false }>;
 

@@ -1,7 +1,5 @@
 /** The restricted Pod Security profile every Job and Workflow pod runs with (docs/operations.md#engines). */
 
-export const RUNNER_SERVICE_ACCOUNT = "vworkspace-operation-runner";
-
 export interface RunAs {
   runAsUser?: number;
   runAsGroup?: number;

@@ -5,7 +5,8 @@
  */
 import type { KubeObject, OwnerReference } from "../../kube/types";
 import { childLabels, type ChildOwner } from "../common/labels";
-import { containerSecurityContext, podSecurityContext, RUNNER_SERVICE_ACCOUNT } from "../common/security";
+import { containerSecurityContext, podSecurityContext } from "../common/security";
+import { RUNNER_SERVICE_ACCOUNT } from "../../operations/parameters";
 
 interface KeyRef {
   name: string;

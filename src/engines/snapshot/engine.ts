@@ -4,7 +4,7 @@
  * failure keeps them until `--child-ttl` passes and the sweep collects them.
  */
 import { ANNOTATION_EXPIRES_AT } from "../../api/labels";
-import { parseDuration } from "../../cli/duration";
+import { parseDuration } from "../../commandline/duration";
 import type { BackupSnapshotParameters } from "../../operations/parameters";
 import { childrenOfKind, deleteAction, patchAction } from "../common/children";
 import { childOwner } from "../common/owner";

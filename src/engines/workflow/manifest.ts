@@ -4,7 +4,8 @@
  */
 import type { KubeObject, OwnerReference } from "../../kube/types";
 import { childLabels, type ChildOwner } from "../common/labels";
-import { podSecurityContext, RUNNER_SERVICE_ACCOUNT } from "../common/security";
+import { podSecurityContext } from "../common/security";
+import { RUNNER_SERVICE_ACCOUNT } from "../../operations/parameters";
 
 export interface WorkflowParameters {
   template?: string;

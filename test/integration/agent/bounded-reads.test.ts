@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { afterEach, beforeAll, expect, test } from "bun:test";
-import { CONFIG_MAP } from "../../../src/agent/ledger-store";
+import { CONFIG_MAP } from "../../../src/agent/jobs/ledger-store";
 import { CLUSTER } from "../../../src/api/groups";
 import { getCluster, type TestCluster } from "../../support/cluster";
 import { eventually } from "../../support/eventually";

@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { APPLICATION_INSTANCE, CLUSTER } from "../../../src/api/groups";
-import { CONFIG_MAP } from "../../../src/agent/ledger-store";
+import { CONFIG_MAP } from "../../../src/agent/jobs/ledger-store";
 import { classifyError } from "../../../src/kube/errors";
 import type { KubeObject } from "../../../src/kube/types";
 import { getCluster, type TestCluster } from "../../support/cluster";

@@ -6,8 +6,8 @@
  */
 import { Database } from "bun:sqlite";
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
-import { jobBytes, LEDGER_MAX_BYTES, PROCESSED_JOBS, type JobEntry } from "../../../src/agent/ledger";
-import { CONFIG_MAP } from "../../../src/agent/ledger-store";
+import { jobBytes, LEDGER_MAX_BYTES, PROCESSED_JOBS, type JobEntry } from "../../../src/agent/jobs/ledger";
+import { CONFIG_MAP } from "../../../src/agent/jobs/ledger-store";
 import { classifyError } from "../../../src/kube/errors";
 import { getCluster, type TestCluster } from "../../support/cluster";
 import { startRefControlPlane, type RefControlPlane } from "../../support/controlplane";

@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { CLUSTER } from "../../../src/api/groups";
-import { credentialsFromSecret, encodeSecretData } from "../../../src/agent/credentials";
+import { credentialsFromSecret, encodeSecretData } from "../../../src/agent/credentials/credentials";
 import { SECRET } from "../../../src/controllers/cluster/secrets";
 import type { KubeObject } from "../../../src/kube/types";
 import { tokenFingerprint } from "../../../src/security";

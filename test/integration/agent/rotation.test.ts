@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { CLUSTER } from "../../../src/api/groups";
-import { credentialsFromSecret } from "../../../src/agent/credentials";
+import { credentialsFromSecret } from "../../../src/agent/credentials/credentials";
 import { SECRET } from "../../../src/controllers/cluster/secrets";
 import { getCluster, type TestCluster } from "../../support/cluster";
 import { startRefControlPlane, type RefControlPlane } from "../../support/controlplane";

@@ -7,7 +7,7 @@
 import { Database } from "bun:sqlite";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { importJWK } from "jose";
-import { CONFIG_MAP } from "../../../src/agent/ledger-store";
+import { CONFIG_MAP } from "../../../src/agent/jobs/ledger-store";
 import { SECRET } from "../../../src/controllers/cluster/secrets";
 import { classifyError } from "../../../src/kube/errors";
 import { encryptJobPayload, generateSigningKey, signJob, type ClusterPublicKey, type SigningKey } from "../../../src/security";

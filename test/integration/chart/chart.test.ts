@@ -5,7 +5,7 @@
  * chart renders (cert-manager's aside: no CRDs here) passes a server-side dry run on the real API server.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { parseFlags } from "../../../src/cli/flags";
+import { parseFlags } from "../../../src/commandline/flags";
 import { applyObject } from "../../../src/kube/apply";
 import type { KubeObject, ResourceType } from "../../../src/kube/types";
 import { configFromFlags, RUN_FLAGS } from "../../../src/manager/config";

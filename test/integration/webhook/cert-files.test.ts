@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readlinkSync, renameSync, rmSync, s
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { APPLICATION_INSTANCE } from "../../../src/api/groups";
-import { parseFlags } from "../../../src/cli/flags";
+import { parseFlags } from "../../../src/commandline/flags";
 import type { KubeObject } from "../../../src/kube/types";
 import { configFromFlags, RUN_FLAGS } from "../../../src/manager/config";
 import { SECRET_TYPE } from "../../../src/webhook/cert-secret";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { checkClusterApply, checkKindAllowed, checkNamespace, checkOwnership, withControlPlaneLabels } from "../../../src/agent/authorise";
+import { checkClusterApply, checkKindAllowed, checkNamespace, checkOwnership, withControlPlaneLabels } from "../../../src/agent/jobs/authorise";
 
 describe("write rules (docs/connectivity.md#write-rules)", () => {
   test("the default allow-list, and a spec list replacing it", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { readCapped } from "../../../src/agent/http";
+import { readCapped } from "../../../src/agent/transport/http";
 
 /** A body that never ends, counting what was pulled from it and whether it was cancelled. */
 function endlessBody(chunkBytes: number) {

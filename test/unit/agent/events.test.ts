@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { conditionTransitionEvents, heartbeatEvent, snapshotEvents } from "../../../src/agent/event-factory";
-import { progressConditions } from "../../../src/agent/readiness";
+import { conditionTransitionEvents, heartbeatEvent, snapshotEvents } from "../../../src/agent/status/event-factory";
+import { progressConditions } from "../../../src/agent/status/readiness";
 import type { KubeObject } from "../../../src/kube/types";
 
 const at = new Date("2026-11-22T08:00:00Z");

@@ -16,7 +16,7 @@ import {
   serializeLedger,
   type JobEntry,
   type PruneLimits,
-} from "../../../src/agent/ledger";
+} from "../../../src/agent/jobs/ledger";
 
 const now = new Date("2026-11-22T08:00:00Z");
 const limits: PruneLimits = { keyTtlMs: 168 * 3_600_000, maxKeys: 5000, jobTtlMs: 86_400_000, maxJobs: 10_000, maxBytes: LEDGER_MAX_BYTES };

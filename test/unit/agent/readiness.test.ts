@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { progressConditions, readinessOf } from "../../../src/agent/readiness";
+import { progressConditions, readinessOf } from "../../../src/agent/status/readiness";
 import type { KubeObject } from "../../../src/kube/types";
 
 const object = (kind: string, status: Record<string, unknown>): KubeObject => ({ apiVersion: "x/v1", kind, metadata: { name: "n", generation: 2 }, status });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { pollWaitSeconds } from "../../../src/agent/config";
-import { fullJitterBackoff, retryAfterMs } from "../../../src/agent/retry";
+import { fullJitterBackoff, retryAfterMs } from "../../../src/agent/transport/retry";
 
 describe("full-jitter backoff (docs/connectivity.md#backoff)", () => {
   test("the n-th delay is uniform in (0, min(300 s, 2^(n−1) s)]", () => {

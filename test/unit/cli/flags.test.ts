@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { formatDuration, parseDuration } from "../../../src/cli/duration";
-import { FlagError, parseFlags, type FlagSpec } from "../../../src/cli/flags";
+import { formatDuration, parseDuration } from "../../../src/commandline/duration";
+import { FlagError, parseFlags, type FlagSpec } from "../../../src/commandline/flags";
 import { runCommand } from "../../../src/cli/run";
 import { RUN_FLAGS, configFromFlags } from "../../../src/manager/config";
 

@@ -1,6 +1,6 @@
 /** Webhook flags → WebhookConfig: defaults from docs/operations.md#admission-webhooks, docs/operations.md#serving-certificate, and refusals that name the flag. */
 import { describe, expect, test } from "bun:test";
-import { FlagError, parseFlags } from "../../../src/cli/flags";
+import { FlagError, parseFlags } from "../../../src/commandline/flags";
 import { DEFAULT_CERT_DIR, DEFAULT_WEBHOOK_CONFIG, WEBHOOK_FLAGS, webhookConfigFromFlags, writesCaBundle } from "../../../src/webhook/config";
 
 const configOf = (...args: string[]) => webhookConfigFromFlags(parseFlags(args, WEBHOOK_FLAGS, {}).values);

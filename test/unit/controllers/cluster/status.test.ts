@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { honouredCluster } from "../../../../src/api/honoured-cluster";
 import { clusterStatus, type ClusterFacts } from "../../../../src/controllers/cluster/status";
-import type { AgentObservations } from "../../../../src/agent/state";
+import type { AgentObservations } from "../../../../src/agent/transport/state";
 import type { KubeObject } from "../../../../src/kube/types";
 
 const now = new Date("2026-11-22T08:00:00Z");

@@ -4,18 +4,18 @@
  * deletes. API errors map to the wire errorCodes; only a real field-manager conflict becomes `conflict`.
  * See docs/security.md.
  */
-import { CLUSTER } from "../api/groups";
-import { redactMessage } from "../api/redact";
-import { applyObject, ApplyConflictError } from "../kube/apply";
-import type { KubeClient } from "../kube/client";
-import type { Discovery } from "../kube/discovery";
-import { classifyError, KubeApiError } from "../kube/errors";
-import type { KubeObject, ResourceType } from "../kube/types";
-import { checkTargetNames, isRefusal, parseApiVersion } from "../policy/api-version";
-import { checkPinnedKind, type PinnedKind } from "../policy/kinds";
-import { checkJobObject } from "../policy/objects";
-import { checkBackupStorageLocationWrite, VELERO_GROUP } from "../policy/velero";
-import type { AppliedRef, JobErrorCode } from "../protocol";
+import { CLUSTER } from "../../api/groups";
+import { redactMessage } from "../../api/redact";
+import { applyObject, ApplyConflictError } from "../../kube/apply";
+import type { KubeClient } from "../../kube/client";
+import type { Discovery } from "../../kube/discovery";
+import { classifyError, KubeApiError } from "../../kube/errors";
+import type { KubeObject, ResourceType } from "../../kube/types";
+import { checkTargetNames, isRefusal, parseApiVersion } from "../../policy/api-version";
+import { checkPinnedKind, type PinnedKind } from "../../policy/kinds";
+import { checkJobObject } from "../../policy/objects";
+import { checkBackupStorageLocationWrite, VELERO_GROUP } from "../../policy/velero";
+import type { AppliedRef, JobErrorCode } from "../../protocol";
 import {
   AGENT_FIELD_MANAGER,
   checkClusterApply,

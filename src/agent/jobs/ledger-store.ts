@@ -4,10 +4,10 @@
  * optimistic concurrency, merging with what another writer stored on a 409. Only jobs admitted by `admitJob`
  * (those that passed signature screening) are recorded.
  */
-import type { KubeClient } from "../kube/client";
-import { classifyError } from "../kube/errors";
-import type { KubeObject, ResourceType } from "../kube/types";
-import type { Logger } from "../observability/logger";
+import type { KubeClient } from "../../kube/client";
+import { classifyError } from "../../kube/errors";
+import type { KubeObject, ResourceType } from "../../kube/types";
+import type { Logger } from "../../observability/logger";
 import { admitJob, emptyLedger, jobBytes, keyBytes, ledgerBytes, parseLedger, pruneLedger, serializeLedger, type JobState, type LedgerMaps, type PruneLimits } from "./ledger";
 
 const WRITE_INTERVAL_MS = 200;

@@ -3,9 +3,10 @@
  * kept in memory (at most 1000, for at most 24 h) and re-posted before the next poll until `204`, `409`
  * (already recorded) or `404` (job gone).
  */
-import type { Logger } from "../observability/logger";
-import { jobActionPath, type JobResult } from "../protocol";
+import type { Logger } from "../../observability/logger";
+import { jobActionPath, type JobResult } from "../../protocol";
 import { CpTransportError } from "./http";
+import type { ResultSink } from "../jobs/ports";
 import type { AgentTransport } from "./transport";
 
 const MAX_PENDING = 1000;
@@ -20,7 +21,7 @@ interface PendingResult {
 
 export type DeliveryOutcome = "delivered" | "dropped" | "kept";
 
-export class ResultDelivery {
+export class ResultDelivery implements ResultSink {
   readonly #pending = new Map<string, PendingResult>();
 
   constructor(private readonly transport: AgentTransport, private readonly logger: Logger) {}

@@ -2,7 +2,7 @@
  * Retry timing of every agent loop (docs/connectivity.md#backoff): full-jitter exponential backoff per loop, and the
  * server's `Retry-After` (delta-seconds or HTTP-date) clamped to 1 s–15 min.
  */
-import { Backoff } from "../kube/backoff";
+import { Backoff } from "../../kube/backoff";
 
 const RETRY_AFTER_MIN_MS = 1_000;
 const RETRY_AFTER_MAX_MS = 15 * 60_000;

@@ -4,16 +4,16 @@
  * the front in order. After a drop, a restart or a cluster-id change, once the buffer has drained the sender
  * posts a BufferOverflow event (if anything was dropped) and streams a condition snapshot outside the buffer.
  */
-import type { Logger } from "../observability/logger";
-import type { AgentEvent } from "../protocol";
-import { AGENT_PATHS } from "../protocol";
+import type { Logger } from "../../observability/logger";
+import type { AgentEvent } from "../../protocol";
+import { AGENT_PATHS } from "../../protocol";
 import { bufferOverflowEvent, type ClusterIdentity } from "./event-factory";
-import { CpTransportError, type CpResponse } from "./http";
-import type { AgentMetrics } from "./metrics";
-import { fullJitterBackoff, retryAfterMs } from "./retry";
-import type { AgentState } from "./state";
-import type { AgentTransport } from "./transport";
-import { pause, Wakeup } from "./wakeup";
+import { CpTransportError, type CpResponse } from "../transport/http";
+import type { AgentMetrics } from "../../observability/agent-metrics";
+import { fullJitterBackoff, retryAfterMs } from "../transport/retry";
+import type { AgentState } from "../transport/state";
+import type { AgentTransport } from "../transport/transport";
+import { pause, Wakeup } from "../transport/wakeup";
 
 export type ResyncTrigger = "startup" | "overflow" | "cluster-id-change";
 

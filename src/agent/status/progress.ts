@@ -5,27 +5,19 @@
  * timeout (Abandoned), or a newer job for the same object (Abandoned). In memory only: the startup resync
  * carries the state after a restart.
  */
-import type { KubeClient } from "../kube/client";
-import { classifyError } from "../kube/errors";
-import type { KubeObject, ResourceType } from "../kube/types";
-import type { Logger } from "../observability/logger";
-import { jobActionPath, type StatusPhase, type StatusUpdate } from "../protocol";
+import type { KubeClient } from "../../kube/client";
+import { classifyError } from "../../kube/errors";
+import type { KubeObject, ResourceType } from "../../kube/types";
+import type { Logger } from "../../observability/logger";
+import { jobActionPath, type StatusPhase, type StatusUpdate } from "../../protocol";
 import { progressConditions, readinessOf } from "./readiness";
-import type { AgentTransport } from "./transport";
-import { pause } from "./wakeup";
+import type { AgentTransport } from "../transport/transport";
+import { pause } from "../transport/wakeup";
+import type { ProgressSink, TrackRequest } from "../jobs/ports";
 
 const TERMINAL: readonly StatusPhase[] = ["Ready", "Failed", "Deleted", "Abandoned"];
 const INTERVAL_MS = 1_000;
 const MAX_TRACKED = 1000;
-
-export interface TrackRequest {
-  jobId: string;
-  type: ResourceType;
-  namespace: string;
-  name: string;
-  generation: number;
-  deletion: boolean;
-}
 
 interface Tracking extends TrackRequest {
   since: number;
@@ -33,7 +25,7 @@ interface Tracking extends TrackRequest {
   abandon?: boolean;
 }
 
-export class ProgressTracker {
+export class ProgressTracker implements ProgressSink {
   readonly #byObject = new Map<string, Tracking>();
   readonly #stopped = new AbortController();
 

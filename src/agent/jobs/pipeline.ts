@@ -1,11 +1,12 @@
 /**
  * One job, start to finish (docs/connectivity.md#job-pipeline): ack, ledger, signature, expiry, decryption, idempotency,
  * decode, authorise and write, result, progress. Each step either passes the job on or ends it with a result.
+ * Transport-free: acknowledgement, result delivery and progress go through the ports of ./ports.
  * Decrypted payloads live only in this function's locals and are never logged, quoted or sent back.
  */
 import * as v from "valibot";
-import type { Logger } from "../observability/logger";
-import { PINNED_INTENT_KINDS, pinnedApiVersion, withPinnedTypeMeta } from "../policy/kinds";
+import type { Logger } from "../../observability/logger";
+import { PINNED_INTENT_KINDS, pinnedApiVersion, withPinnedTypeMeta } from "../../policy/kinds";
 import {
   applyPayloadSchema,
   deletePayloadSchema,
@@ -13,13 +14,12 @@ import {
   intentPayloadSchemas,
   isIntentName,
   isJobKind,
-  jobActionPath,
   jobResult,
   type AppliedRef,
   type JobEnvelope,
   type JobErrorCode,
   type JobResult,
-} from "../protocol";
+} from "../../protocol";
 import {
   decideDecryptionFailure,
   decidePlaintext,
@@ -30,14 +30,11 @@ import {
   type SecurityDecision,
   type SecurityMode,
   type TrustedKeySet,
-} from "../security";
-import { CpTransportError } from "./http";
+} from "../../security";
 import { ledgerBoundsProblem } from "./ledger";
 import type { LedgerStore } from "./ledger-store";
-import type { AgentMetrics } from "./metrics";
-import type { ProgressTracker } from "./progress";
-import type { ResultDelivery } from "./results";
-import type { AgentTransport } from "./transport";
+import type { AgentMetrics } from "../../observability/agent-metrics";
+import type { JobAcknowledger, ProgressSink, ResultSink } from "./ports";
 import type { JobWriter, WriteOutcome } from "./writer";
 
 export interface SecuritySettings {
@@ -50,11 +47,11 @@ export interface SecuritySettings {
 }
 
 export interface PipelineDeps {
-  transport: AgentTransport;
+  acknowledger: JobAcknowledger;
   ledger: LedgerStore;
   writer: JobWriter;
-  results: ResultDelivery;
-  progress: ProgressTracker;
+  results: ResultSink;
+  progress: ProgressSink;
   metrics: AgentMetrics;
   logger: Logger;
   clusterId(): string;
@@ -90,27 +87,12 @@ export class JobPipeline {
       return "skipped";
     }
     const envelope = raw as JobEnvelope & Record<string, unknown>;
-    const acked = await this.#ack(envelope.id, signal);
+    const acked = await this.deps.acknowledger.ack(envelope.id, signal);
     if (acked !== "acked") return acked;
     const screened = await this.#screen(envelope);
     const finish = screened.admitted ? await this.#decide(envelope, signal) : screened.finish;
     await this.#finish(envelope, finish, screened.admitted, signal);
     return "processed";
-  }
-
-  async #ack(jobId: string, signal: AbortSignal): Promise<JobDisposition | "acked"> {
-    try {
-      const response = await this.deps.transport.send({ endpoint: "ack", method: "POST", path: jobActionPath(jobId, "ack"), timeoutMs: 30_000, signal }, { jobScoped: true });
-      if (response.status >= 200 && response.status < 300) return "acked";
-      if (response.status === 401) return "stop";
-      if (response.status === 403) this.deps.metrics.rejections.inc({ code: "Forbidden" });
-      this.deps.logger.info({ jobId, status: response.status, requestId: response.requestId }, "ack not accepted; job skipped");
-      return response.status >= 500 || response.status === 429 ? "stop" : "skipped";
-    } catch (err) {
-      if (!(err instanceof CpTransportError)) throw err;
-      this.deps.logger.info({ jobId, err: err.message }, "ack failed; the job is left for redelivery");
-      return "stop";
-    }
   }
 
   /**

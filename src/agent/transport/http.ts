@@ -5,23 +5,11 @@
  * Bodies are streamed with a cap per request: past it the request is aborted (`oversized`), so a hostile or
  * broken server can never make the agent buffer more than the cap.
  */
-import pkg from "../../package.json";
-import { AGENT_MEDIA_TYPE, errorBodySchema, readCappedBody } from "../protocol";
+import pkg from "../../../package.json";
+import { AGENT_MEDIA_TYPE, errorBodySchema, readCappedBody } from "../../protocol";
 import * as v from "valibot";
-import type { AgentMetrics, RequestEndpoint } from "./metrics";
-
-export interface TlsMaterial {
-  cert?: string;
-  key?: string;
-  /** Replaces the system roots when set. */
-  ca?: string;
-}
-
-export interface CpTarget {
-  baseUrl: string;
-  token: string;
-  tls?: TlsMaterial;
-}
+import type { AgentMetrics, RequestEndpoint } from "../../observability/agent-metrics";
+import type { CpTarget, TlsMaterial } from "../credentials/credentials";
 
 export interface CpRequest {
   endpoint: RequestEndpoint;

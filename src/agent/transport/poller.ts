@@ -4,12 +4,12 @@
  * aborts the poll in flight so the next one uses the new material. On stop, the job in hand is finished.
  */
 import * as v from "valibot";
-import type { Logger } from "../observability/logger";
-import { jobsResponseSchema, pollPath } from "../protocol";
-import type { CredentialsProvider } from "./credentials";
+import type { Logger } from "../../observability/logger";
+import { jobsResponseSchema, pollPath } from "../../protocol";
+import type { CredentialsProvider } from "../credentials/credentials";
 import { CpTransportError, type CpResponse } from "./http";
-import type { AgentMetrics } from "./metrics";
-import type { JobPipeline } from "./pipeline";
+import type { AgentMetrics } from "../../observability/agent-metrics";
+import type { JobPipeline } from "../jobs/pipeline";
 import type { ResultDelivery } from "./results";
 import { fullJitterBackoff, retryAfterMs } from "./retry";
 import type { AgentState } from "./state";

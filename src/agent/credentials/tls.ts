@@ -4,9 +4,8 @@
  * certificate, certificate currently valid); problems are reported by message, never with the material.
  */
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import type { ClusterSpec } from "../api/cluster";
-import { secretValue, type Secret } from "./credentials";
-import type { TlsMaterial } from "./http";
+import type { ClusterSpec } from "../../api/cluster";
+import { secretValue, type Secret, type TlsMaterial } from "./credentials";
 
 export type TlsResolution =
   | { ok: true; tls: TlsMaterial | undefined; expiresWithinDays?: number; insecure: boolean }

@@ -3,11 +3,11 @@
  * 401/403 rules. A 401 re-reads the credentials Secret from the API once; a changed token is retried, else the
  * previous token; a 401 that persists, or a 403 on a cluster-scoped endpoint, pauses the agent.
  */
-import type { Logger } from "../observability/logger";
-import { credentialsFromSecret, type Credentials, type CredentialsProvider, type Secret } from "./credentials";
-import { tokenFingerprint } from "../security";
+import type { Logger } from "../../observability/logger";
+import { credentialsFromSecret, type Credentials, type CredentialsProvider, type Secret } from "../credentials/credentials";
+import { tokenFingerprint } from "../../security";
 import { cpRequest, type CpRequest, type CpResponse } from "./http";
-import type { AgentMetrics } from "./metrics";
+import type { AgentMetrics } from "../../observability/agent-metrics";
 import type { AgentState } from "./state";
 
 export class NotConfiguredError extends Error {

@@ -1,7 +1,7 @@
 /** The readiness view of an applied object (docs/connectivity.md#results-and-progress table), pure. */
-import { redactMessage } from "../api/redact";
-import type { Condition, KubeObject } from "../kube/types";
-import type { StatusPhase, WireCondition } from "../protocol";
+import { redactMessage } from "../../api/redact";
+import type { Condition, KubeObject } from "../../kube/types";
+import type { StatusPhase, WireCondition } from "../../protocol";
 import { wireCondition } from "./event-factory";
 
 interface Status {

@@ -3,16 +3,16 @@
  * timeout of min(10 s, interval / 2). A miss is no HTTP answer or any status but 204/401/403/429/503; the
  * miss streak and the last success are observations the Cluster controller turns into phase and conditions.
  */
-import type { Logger } from "../observability/logger";
-import { AGENT_PATHS, type WireCondition } from "../protocol";
-import type { CredentialsProvider } from "./credentials";
+import type { Logger } from "../../observability/logger";
+import { AGENT_PATHS, type WireCondition } from "../../protocol";
+import type { CredentialsProvider } from "../credentials/credentials";
 import { heartbeatEvent } from "./event-factory";
-import { CpTransportError } from "./http";
-import type { AgentMetrics } from "./metrics";
-import { retryAfterMs } from "./retry";
-import type { AgentState } from "./state";
-import type { AgentTransport } from "./transport";
-import { Wakeup } from "./wakeup";
+import { CpTransportError } from "../transport/http";
+import type { AgentMetrics } from "../../observability/agent-metrics";
+import { retryAfterMs } from "../transport/retry";
+import type { AgentState } from "../transport/state";
+import type { AgentTransport } from "../transport/transport";
+import { Wakeup } from "../transport/wakeup";
 
 export type BeatOutcome = { kind: "ok" } | { kind: "auth" } | { kind: "throttled"; retryAfterMs?: number } | { kind: "miss"; tls: boolean };
 

@@ -2,9 +2,9 @@
  * Write rules of pull jobs (docs/connectivity.md#write-rules), pure: the kind allow-list, the namespace rules, ownership
  * of existing objects and the Cluster guard. Each refusal carries its errorCode and a message without payload.
  */
-import { isGatedNamespace } from "../api/gate";
-import { LABEL_CLUSTER_ID, LABEL_MANAGED_BY } from "../api/labels";
-import type { JobErrorCode } from "../protocol";
+import { isGatedNamespace } from "../../api/gate";
+import { LABEL_CLUSTER_ID, LABEL_MANAGED_BY } from "../../api/labels";
+import type { JobErrorCode } from "../../protocol";
 
 export const MANAGED_BY_CONTROL_PLANE = "control-plane";
 export const AGENT_FIELD_MANAGER = "vworkspace-agent";

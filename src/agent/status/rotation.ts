@@ -5,20 +5,20 @@
  * still works and the failure is observed. One rotation at a time; later triggers join the running one.
  */
 import * as v from "valibot";
-import type { KubeClient } from "../kube/client";
-import { formatTime } from "../kube/time";
-import type { Logger } from "../observability/logger";
-import { AGENT_PATHS, rotateResponseSchema } from "../protocol";
-import { tokenFingerprint, type ClusterPublicKey } from "../security";
-import { ANNOTATION_TOKEN_ISSUED_AT, credentialsData, credentialsFromSecret, type Credentials, type CredentialsProvider, type Secret } from "./credentials";
+import type { KubeClient } from "../../kube/client";
+import { formatTime } from "../../kube/time";
+import type { Logger } from "../../observability/logger";
+import { AGENT_PATHS, rotateResponseSchema } from "../../protocol";
+import { tokenFingerprint, type ClusterPublicKey } from "../../security";
+import { ANNOTATION_TOKEN_ISSUED_AT, credentialsData, credentialsFromSecret, type Credentials, type CredentialsProvider, type Secret } from "../credentials/credentials";
 import { heartbeatEvent } from "./event-factory";
 import type { Heartbeat } from "./heartbeat";
-import { CpTransportError, cpRequest } from "./http";
-import type { AgentMetrics } from "./metrics";
-import { fullJitterBackoff, retryAfterMs } from "./retry";
-import type { AgentState } from "./state";
-import type { AgentTransport } from "./transport";
-import { pause } from "./wakeup";
+import { CpTransportError, cpRequest } from "../transport/http";
+import type { AgentMetrics } from "../../observability/agent-metrics";
+import { fullJitterBackoff, retryAfterMs } from "../transport/retry";
+import type { AgentState } from "../transport/state";
+import type { AgentTransport } from "../transport/transport";
+import { pause } from "../transport/wakeup";
 
 export type RotationTrigger = "spec" | "intent" | "expiry" | "keypair";
 export type RotationResult = { ok: true; newTokenFingerprint: string } | { ok: false; detail: string };

@@ -3,9 +3,22 @@
  * A snapshot is immutable; a swap of token, endpoint or TLS material notifies listeners (the poller aborts
  * its long poll) so the next request uses the new material.
  */
-import type { KubeObject } from "../kube/types";
-import { trimBaseUrl } from "../protocol";
-import type { CpTarget, TlsMaterial } from "./http";
+import type { KubeObject } from "../../kube/types";
+import { trimBaseUrl } from "../../protocol";
+
+/** Client certificate material for the control plane; PEM text. */
+export interface TlsMaterial {
+  cert?: string;
+  key?: string;
+  /** Replaces the system roots when set. */
+  ca?: string;
+}
+
+export interface CpTarget {
+  baseUrl: string;
+  token: string;
+  tls?: TlsMaterial;
+}
 
 export const CREDENTIAL_KEYS = {
   baseUrl: "control-plane-base-url",

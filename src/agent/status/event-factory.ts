@@ -2,9 +2,9 @@
  * Builds the agent's events (docs/connectivity.md#events) from objects and conditions. Pure: the caller supplies the
  * time. A condition counts as changed when it is new or its status, reason or message differs.
  */
-import { redactMessage } from "../api/redact";
-import type { Condition, KubeObject } from "../kube/types";
-import { auditKey, bufferOverflowKey, conditionTransitionKey, credentialRotatedKey, type AgentEvent, type AppliedRef, type WireCondition } from "../protocol";
+import { redactMessage } from "../../api/redact";
+import type { Condition, KubeObject } from "../../kube/types";
+import { auditKey, bufferOverflowKey, conditionTransitionKey, credentialRotatedKey, type AgentEvent, type AppliedRef, type WireCondition } from "../../protocol";
 
 export function resourceRefOf(object: KubeObject): AppliedRef {
   const ref: AppliedRef = { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace ?? "", name: object.metadata.name };
