@@ -80,6 +80,7 @@ export function createOperator(config: OperatorConfig, deps: OperatorDeps = {}):
   const client = new KubeClient({ connection, userAgent: "vworkspace-operator", ...(deps.apiObserver ? { observer: deps.apiObserver } : {}) });
   const identity = deps.identity ?? `${hostname()}_${crypto.randomUUID()}`;
   const health = new HealthChecks();
+  metrics.reportReadiness(() => health.isReady());
   // Serves every replica (the webhook checks identity too), so it lives outside leadership terms.
   const clusters = new Informer({ api: client, type: CLUSTER, logger, watcher: { resyncMs: config.resyncPeriodMs, clock } });
   const clusterView = new SharedView(CLUSTER, [clusters]);
