@@ -189,6 +189,9 @@ export function createOperator(config: OperatorConfig, deps: OperatorDeps = {}):
         stopped.abort();
         await term;
         await elector?.stop({ release: true });
+        // A terminating Pod stays behind its Service until its endpoint is removed: refusing then would
+        // refuse writes (failurePolicy Fail), so admission goes on for the drain delay.
+        if (webhook && config.webhook.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.webhook.drainDelayMs));
         await webhook?.stop();
         await clusters.stop();
         await Promise.all(listeners.map((listener) => listener.stop()));
