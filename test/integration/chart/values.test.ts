@@ -6,6 +6,8 @@
  * cluster-wide object with a fixed name); the field names and duration pattern are the upstream API's.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { parseAllDocuments } from "yaml";
+import { customResourceDefinitions } from "../../../src/api/crd/generate";
 import { applyObject } from "../../../src/kube/apply";
 import type { KubeObject, ResourceType } from "../../../src/kube/types";
 import { CRD_TYPE, crdEstablished } from "../../../src/manager/crds";
@@ -165,6 +167,17 @@ describe("every documented values combination", () => {
     expect(peers.spec.ingress?.[1]?.from).toEqual([{ namespaceSelector: { matchLabels: { name: "monitoring" } } }]);
     // Nothing served: an empty rule list denies all ingress.
     expect(policy(["webhooks.enabled=false", "metrics.enabled=false"]).spec.ingress).toBeUndefined();
+  });
+
+  test("helm install creates the operator's CRDs from chart/crds, and nothing else beyond the templates", () => {
+    const args = [k8sBin("VWS_BIN_HELM"), "template", "vws", `${REPO_ROOT}/chart`, "--namespace", ns.name, "--include-crds"];
+    const result = Bun.spawnSync(args, { stdout: "pipe", stderr: "pipe" });
+    expect(result.exitCode).toBe(0);
+    const crds = parseAllDocuments(result.stdout.toString())
+      .map((document) => document.toJSON() as KubeObject | null)
+      .filter((object): object is KubeObject => object?.kind === "CustomResourceDefinition");
+    const byName = (a: KubeObject, b: KubeObject) => a.metadata.name.localeCompare(b.metadata.name);
+    expect(crds.sort(byName)).toEqual((customResourceDefinitions() as unknown as KubeObject[]).sort(byName));
   });
 
   test("monitoring objects need the metrics endpoint", () => {
