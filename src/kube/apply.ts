@@ -11,6 +11,7 @@ export interface ApplyOptions {
   fieldManager: string;
   force?: boolean;
   dryRun?: boolean;
+  fieldValidation?: "Strict" | "Warn" | "Ignore";
   /** "status" to apply to the status subresource. */
   subresource?: string;
   signal?: AbortSignal;
@@ -48,6 +49,7 @@ export async function applyObject<T extends KubeObject = KubeObject>(
       fieldManager: options.fieldManager,
       force: options.force ?? false,
       dryRun: options.dryRun,
+      fieldValidation: options.fieldValidation,
       signal: options.signal,
     });
   } catch (err) {

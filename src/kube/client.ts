@@ -41,6 +41,8 @@ export interface ListAllOptions extends Omit<ListOptions, "limit" | "continue"> 
 export interface WriteOptions extends ObjectOptions {
   dryRun?: boolean;
   fieldManager?: string;
+  /** Strict: a field the schema does not know fails the write instead of being dropped with a warning. */
+  fieldValidation?: "Strict" | "Warn" | "Ignore";
 }
 
 export interface JsonPatchOp {
@@ -359,7 +361,7 @@ function contextOf(req: RawRequest): { verb: ApiVerb; path: string } {
 }
 
 function writeQuery(options: WriteOptions): Record<string, QueryValue> {
-  return { fieldManager: options.fieldManager, dryRun: options.dryRun ? "All" : undefined };
+  return { fieldManager: options.fieldManager, dryRun: options.dryRun ? "All" : undefined, fieldValidation: options.fieldValidation };
 }
 
 /** Bun rejects with the abort reason: a TimeoutError DOMException when our deadline fired. */

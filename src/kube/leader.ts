@@ -5,7 +5,8 @@
  *   clock skew between replicas does not matter);
  * - the leader renews every `retryPeriodMs` and steps down when no renewal succeeded within
  *   `renewDeadlineMs`;
- * - on a graceful stop the leader clears `holderIdentity` so a successor takes over at once.
+ * - on a graceful stop the leader clears `holderIdentity` so a successor takes over at once; a candidate
+ *   whose first read finds the lease released waits one retry period, leaving it to a waiting standby.
  * Every write is a PUT guarded by resourceVersion, so two candidates can never both win.
  * After losing the lease the elector campaigns again until stopped.
  */
@@ -153,10 +154,14 @@ export class LeaderElector {
         this.#observe(created);
         return true;
       }
+      const firstRead = this.#observed === undefined;
       this.#observe(lease);
       const spec = lease.spec ?? {};
       const heldByOther = !!spec.holderIdentity && spec.holderIdentity !== identity;
       if (heldByOther && this.#observedAt + this.#leaseDurationMs > now) return false;
+      // A released lease found on a candidate's first read waits one retry period, so a standby already
+      // campaigning (caches synced) takes it before the cold Pod that replaces the old leader.
+      if (!spec.holderIdentity && firstRead) return false;
       const updated = await client.replace<Lease>(LEASE_TYPE, this.#leaseBody(lease, now), { namespace, signal });
       this.#observe(updated);
       return true;

@@ -80,6 +80,7 @@ export function createOperator(config: OperatorConfig, deps: OperatorDeps = {}):
   const client = new KubeClient({ connection, userAgent: "vworkspace-operator", ...(deps.apiObserver ? { observer: deps.apiObserver } : {}) });
   const identity = deps.identity ?? `${hostname()}_${crypto.randomUUID()}`;
   const health = new HealthChecks();
+  metrics.reportReadiness(() => health.isReady());
   // Serves every replica (the webhook checks identity too), so it lives outside leadership terms.
   const clusters = new Informer({ api: client, type: CLUSTER, logger, watcher: { resyncMs: config.resyncPeriodMs, clock } });
   const clusterView = new SharedView(CLUSTER, [clusters]);
@@ -188,6 +189,9 @@ export function createOperator(config: OperatorConfig, deps: OperatorDeps = {}):
         stopped.abort();
         await term;
         await elector?.stop({ release: true });
+        // A terminating Pod stays behind its Service until its endpoint is removed: refusing then would
+        // refuse writes (failurePolicy Fail), so admission goes on for the drain delay.
+        if (webhook && config.webhook.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.webhook.drainDelayMs));
         await webhook?.stop();
         await clusters.stop();
         await Promise.all(listeners.map((listener) => listener.stop()));

@@ -45,6 +45,12 @@ export class HealthChecks {
   readonly live = new Map<string, Check>([["ping", () => ({ ok: true, message: "ok" })]]);
   readonly ready = new Map<string, Check>();
 
+  /** What /readyz answers, as a boolean (the readiness gauge reads it at each scrape). */
+  async isReady(): Promise<boolean> {
+    const results = await Promise.all([...this.ready.values()].map(runCheck));
+    return results.every((result) => result.ok);
+  }
+
   app(): Hono {
     const app = new Hono();
     app.get("/healthz", (c) => probe(this.live, c.req.query("verbose") !== undefined));

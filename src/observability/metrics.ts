@@ -106,6 +106,16 @@ export class OperatorMetrics {
     labelNames: ["reason"] as const,
     registers: [this.registry],
   });
+  #readiness: () => Promise<boolean> = async () => false;
+  // Set at scrape time, so an alert on it sees what the kubelet's readiness probe sees.
+  readonly ready: Gauge = new Gauge({
+    name: "vworkspace_operator_ready",
+    help: "1 while every readiness check passes (what /readyz answers), else 0",
+    registers: [this.registry],
+    collect: async () => {
+      this.ready.set((await this.#readiness()) ? 1 : 0);
+    },
+  });
   readonly buildInfo = new Gauge({
     name: "vworkspace_operator_build_info",
     help: "Build identity",
@@ -137,6 +147,11 @@ export class OperatorMetrics {
   constructor(options: { processMetrics?: boolean; commit?: string } = {}) {
     this.buildInfo.set({ version: pkg.version, commit: options.commit ?? "unknown" }, 1);
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The readiness the `vworkspace_operator_ready` gauge reports. */
+  reportReadiness(isReady: () => Promise<boolean>): void {
+    this.#readiness = isReady;
   }
 
   recordReconcile(controller: ControllerName, result: ReconcileResult, seconds: number): void {

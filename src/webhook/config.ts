@@ -12,6 +12,8 @@ export interface WebhookConfig {
   host: string;
   port: number;
   handlerTimeoutMs: number;
+  /** After a stop begins, how long the server keeps admitting while the API server stops routing to it. */
+  drainDelayMs: number;
   certMode: WebhookCertMode;
   certSecret: string;
   /** Files mode: directory holding tls.crt and tls.key (and optionally ca.crt). */
@@ -42,6 +44,12 @@ export const WEBHOOK_FLAGS: FlagSpec[] = [
   { name: "webhook-host", type: "string", env: "VWS_WEBHOOK_HOST", default: "", help: "Admission server bind host (empty: all interfaces)" },
   { name: "webhook-port", type: "int", env: "VWS_WEBHOOK_PORT", default: "9443", help: "Admission server port" },
   { name: "webhook-handler-timeout", type: "duration", default: "4s", help: "Bound on one admission request; expiry denies with InternalError" },
+  {
+    name: "webhook-drain-delay",
+    type: "duration",
+    default: "0s",
+    help: "On shutdown, keep admitting this long after releasing leadership, until the API server no longer routes to this Pod (the chart sets 5s)",
+  },
   { name: "webhook-cert-mode", type: "string", env: "VWS_WEBHOOK_CERT_MODE", default: "self-signed", help: "self-signed, cert-manager, external or files" },
   { name: "webhook-cert-secret", type: "string", default: "vworkspace-operator-webhook-tls", help: "Secret holding ca.crt, tls.crt and tls.key" },
   {
@@ -76,6 +84,7 @@ export const DEFAULT_WEBHOOK_CONFIG: WebhookConfig = {
   host: "",
   port: 9443,
   handlerTimeoutMs: 4_000,
+  drainDelayMs: 0,
   certMode: "self-signed",
   certSecret: "vworkspace-operator-webhook-tls",
   certDir: DEFAULT_CERT_DIR,
@@ -106,6 +115,7 @@ export function webhookConfigFromFlags(values: ParsedFlags["values"]): WebhookCo
     host: values.get("webhook-host") as string,
     port: values.get("webhook-port") as number,
     handlerTimeoutMs: values.get("webhook-handler-timeout") as number,
+    drainDelayMs: values.get("webhook-drain-delay") as number,
     certMode: certMode as WebhookCertMode,
     certSecret: values.get("webhook-cert-secret") as string,
     certDir: certDir || DEFAULT_CERT_DIR,

@@ -5,72 +5,104 @@
  * Standard, it talks to kube-apiserver with its own ServiceAccount
  * (in-cluster config through Service default/kubernetes and kube-proxy), its webhook behind its Service
  * denies an ungated write, it reconciles an ApplicationInstance into a HelmRelease and exports /metrics.
+ * With two replicas the standby takes over a deleted leader's Lease, and `helm upgrade` to a new image tag
+ * rolls both Pods; a loop of writes through the webhook meanwhile is never refused.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { APPLICATION_INSTANCE } from "../../src/api/groups";
 import { HELM_RELEASE } from "../../src/flux/types";
 import { LEASE_TYPE, type Lease } from "../../src/kube/leader";
-import { KubeClient } from "../../src/kube/client";
-import { resolveKubeConfig } from "../../src/kube/config";
+import type { KubeClient } from "../../src/kube/client";
 import type { KubeObject, ResourceType } from "../../src/kube/types";
 import { NAMESPACE_TYPE } from "../../src/api/gate";
 import { REPO_ROOT } from "../support/cluster";
 import { installTestCrds } from "../support/crds";
 import { eventually } from "../support/eventually";
-import { pipe } from "../support/flux";
-import { k8sBin } from "../support/k8s-bins";
-import { LogCapture } from "../support/logs";
-import { trustLoopbackRegistry } from "../../scripts/lib/node";
+import {
+  buildAndPushImage,
+  createRestrictedNamespace,
+  installOperator,
+  LEASE_NAME,
+  nodeCluster,
+  POD,
+  podOfHolder,
+  pushImage,
+  readyPods as readyPodsIn,
+  reconcileCount,
+  SELECTOR,
+  startRegistry,
+  type PodView,
+  type Registry,
+} from "../support/node-chart";
 
-const CLUSTER_DIR = join(REPO_ROOT, ".local/node-chart-cluster");
+const cluster = nodeCluster(join(REPO_ROOT, ".local/node-chart-cluster"));
 const WORK = join(REPO_ROOT, ".local/node-chart-test");
 const TAG = "e2e";
+const NEXT_TAG = "e2e-next";
 const RELEASE_NS = "vws-system";
-const POD: ResourceType = { group: "", version: "v1", kind: "Pod", plural: "pods", namespaced: true };
 const PDB: ResourceType = { group: "policy", version: "v1", kind: "PodDisruptionBudget", plural: "poddisruptionbudgets", namespaced: true };
-const LEASE_NAME = "dad03b25.vworkspace.io";
-const SELECTOR = "app.kubernetes.io/name=vworkspace-operator";
-
-interface PodView extends KubeObject {
-  spec: { nodeName?: string; serviceAccountName?: string; containers: { image: string }[] };
-  status?: { podIP?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { ready: boolean; restartCount: number; state?: unknown }[] };
-}
-
-function mustRun(cmd: string[], env: Record<string, string> = {}): string {
-  const res = Bun.spawnSync({ cmd, cwd: REPO_ROOT, env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
-  const out = `${res.stdout.toString()}${res.stderr.toString()}`;
-  if (res.exitCode !== 0) throw new Error(`${cmd.join(" ")} exited ${res.exitCode}:\n${out.slice(-3000)}`);
-  return out;
-}
-
-const localCluster = (...args: string[]) => mustRun([process.execPath, "scripts/local-cluster.ts", ...args], { VWS_CLUSTER_DIR: CLUSTER_DIR });
-const helm = (...args: string[]) => mustRun([k8sBin("VWS_BIN_HELM"), ...args], { KUBECONFIG: join(CLUSTER_DIR, "kubeconfig") });
 
 let client: KubeClient;
 let pod: PodView;
 let installToReadyS = 0;
 let repository = "";
-let registry: { stop(): Promise<void>; address: string } | undefined;
+let registry: Registry | undefined;
 
-/** The plain-HTTP loopback OCI registry (go-containerregistry's, built by scripts/k8s-bins.sh). */
-async function startRegistry(binary: string): Promise<{ stop(): Promise<void>; address: string }> {
-  const logs = new LogCapture(join(REPO_ROOT, ".local/test-logs/node-chart/oci-registry.log"));
-  const proc = Bun.spawn([binary], { stdout: "pipe", stderr: "pipe" });
-  void pipe(proc.stdout, logs);
-  void pipe(proc.stderr, logs);
-  const line = await logs.waitFor((candidate) => candidate.startsWith("listening on "), 20_000);
-  return { address: line.slice("listening on ".length).trim(), stop: async () => { proc.kill("SIGTERM"); await proc.exited; } };
+const readyPods = () => readyPodsIn(client, RELEASE_NS);
+
+interface AdmissionRecord {
+  attempts: number;
+  refused: number;
+  /** Longest span from a refused write to the next admitted one. */
+  maxRefusalMs: number;
+  firstRefusal: string;
+  /** Fewest Ready operator Pods seen between writes. */
+  minReadyPods: number;
 }
 
-/** Sum of vworkspace_operator_reconcile_total over its labels, read from the Pod's /metrics. */
-async function reconcileCount(podIP: string): Promise<number> {
-  const text = await (await fetch(`http://${podIP}:8080/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
-  return text
-    .split("\n")
-    .filter((line) => line.startsWith("vworkspace_operator_reconcile_total"))
-    .reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
+/**
+ * Dry-run creates of an ApplicationInstance in a gated namespace, back to back, each through the webhook
+ * (dry runs are admitted like writes): every refusal is a write a user would have seen refused.
+ */
+function admissionLoop(namespace: string): { stop(): Promise<AdmissionRecord> } {
+  let stopped = false;
+  const record: AdmissionRecord = { attempts: 0, refused: 0, maxRefusalMs: 0, firstRefusal: "", minReadyPods: Number.POSITIVE_INFINITY };
+  const loop = (async () => {
+    let refusedSince: number | undefined;
+    while (!stopped) {
+      const at = Date.now();
+      const refusal = await client.create(APPLICATION_INSTANCE, instance("probe", namespace), { dryRun: true }).then(() => "", (err: Error) => err.message);
+      record.attempts += 1;
+      if (refusal) {
+        record.refused += 1;
+        record.firstRefusal ||= refusal;
+        refusedSince ??= at;
+      } else if (refusedSince !== undefined) {
+        record.maxRefusalMs = Math.max(record.maxRefusalMs, Date.now() - refusedSince);
+        refusedSince = undefined;
+      }
+      record.minReadyPods = Math.min(record.minReadyPods, (await readyPods()).length);
+      await Bun.sleep(50);
+    }
+    if (refusedSince !== undefined) record.maxRefusalMs = Math.max(record.maxRefusalMs, Date.now() - refusedSince);
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
+      return record;
+    },
+  };
+}
+
+/** A gated namespace the webhook already admits writes in. */
+async function gatedNamespace(prefix: string): Promise<string> {
+  const ns = `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+  await client.create(NAMESPACE_TYPE, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { "managed-by": "vworkspace" } } });
+  await eventually(() => client.create(APPLICATION_INSTANCE, instance("probe", ns), { dryRun: true }), { what: `a write admitted in ${ns}`, timeoutMs: 60_000 });
+  return ns;
 }
 
 function instance(name: string, namespace: string): KubeObject {
@@ -88,44 +120,23 @@ function instance(name: string, namespace: string): KubeObject {
 }
 
 beforeAll(async () => {
-  Bun.spawnSync({ cmd: [process.execPath, "scripts/local-cluster.ts", "down", "--purge", "--quiet"], cwd: REPO_ROOT, env: { ...process.env, VWS_CLUSTER_DIR: CLUSTER_DIR } });
+  cluster.down();
   rmSync(WORK, { recursive: true, force: true });
   mkdirSync(WORK, { recursive: true });
-  localCluster("up", "--with-node");
-  // Always rebuilt: a binary left from older sources would test stale code.
-  for (const arch of ["amd64", "arm64"]) mustRun(["bash", "scripts/build.sh", `linux-${arch}`]);
-  // npm run image, pushed to the loopback registry the node's containerd pulls from.
-  registry = await startRegistry(k8sBin("VWS_BIN_OCI_REGISTRY"));
+  cluster.localCluster("up", "--with-node");
+  registry = await startRegistry(cluster.dir, join(REPO_ROOT, ".local/test-logs/node-chart/oci-registry.log"));
   repository = `${registry.address}/vworkspace-operator`;
-  mustRun(["bash", "scripts/image.sh", "--out", join(WORK, "layout"), "--push", `${repository}:${TAG}`]);
-  trustLoopbackRegistry(CLUSTER_DIR, registry.address);
-  client = KubeClient.fromKubeConfig(resolveKubeConfig({ kubeconfigPath: join(CLUSTER_DIR, "kubeconfig"), env: {} }));
+  buildAndPushImage(join(WORK, "layout"), `${repository}:${TAG}`);
+  client = cluster.client;
   await installTestCrds(client, REPO_ROOT);
   // Pod Security admission refuses any Pod of this namespace that is not "restricted".
-  const restricted = { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest" };
-  await client.create(NAMESPACE_TYPE, { apiVersion: "v1", kind: "Namespace", metadata: { name: RELEASE_NS, labels: restricted } });
-  const installed = Date.now();
-  helm(
-    "install", "vws", join(REPO_ROOT, "chart"), "--namespace", RELEASE_NS,
-    "--set", `image.repository=${repository}`, "--set", `image.tag=${TAG}`, "--set", "image.pullPolicy=IfNotPresent",
-    "--set", "clusterId=c-node",
-  );
-  pod = await eventually(
-    async () => {
-      const pods = await client.list<PodView>(POD, { namespace: RELEASE_NS, labelSelector: SELECTOR });
-      const p = pods.items[0];
-      const ready = p?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
-      if (!ready) throw new Error(`operator Pod not Ready: ${JSON.stringify(p?.status?.containerStatuses ?? p?.status?.conditions ?? "no Pod")}`);
-      return p;
-    },
-    { what: "operator Pod Ready", timeoutMs: 120_000 },
-  );
-  installToReadyS = (Date.now() - installed) / 1000;
+  await createRestrictedNamespace(client, RELEASE_NS);
+  ({ pod, installToReadyS } = await installOperator(cluster, { namespace: RELEASE_NS, repository, tag: TAG, sets: ["clusterId=c-node"] }));
 }, 600_000);
 
 afterAll(async () => {
   await registry?.stop();
-  Bun.spawnSync({ cmd: [process.execPath, "scripts/local-cluster.ts", "down", "--purge", "--quiet"], cwd: REPO_ROOT, env: { ...process.env, VWS_CLUSTER_DIR: CLUSTER_DIR } });
+  cluster.down();
   rmSync(WORK, { recursive: true, force: true });
 }, 120_000);
 
@@ -174,25 +185,22 @@ describe("the chart runs the operator as a Pod on the local node", () => {
     expect(text).toContain("vworkspace_operator_webhook_requests_total");
   });
 
-  test("two replicas elect one leader; another takes over and reconciles when the leader's Pod is deleted", async () => {
-    helm("upgrade", "vws", join(REPO_ROOT, "chart"), "--namespace", RELEASE_NS, "--reuse-values", "--set", "replicas=2");
-    const readyPods = async (): Promise<PodView[]> => {
-      const pods = await client.list<PodView>(POD, { namespace: RELEASE_NS, labelSelector: SELECTOR });
-      return pods.items.filter((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
-    };
+  test("two replicas elect one leader; the standby takes over and reconciles when the leader's Pod is deleted, no write refused", async () => {
+    cluster.helm("upgrade", "vws", join(REPO_ROOT, "chart"), "--namespace", RELEASE_NS, "--reuse-values", "--set", "replicas=2");
     const pods = await eventually(async () => ((await readyPods()).length === 2 ? readyPods() : undefined), { what: "two operator Pods Ready", timeoutMs: 120_000 });
     const pdb = await client.get<KubeObject & { status?: { expectedPods?: number } }>(PDB, "vworkspace-operator", { namespace: RELEASE_NS });
     expect(pdb.spec).toMatchObject({ maxUnavailable: 1 });
     const holderOf = async () => (await client.get<Lease>(LEASE_TYPE, LEASE_NAME, { namespace: RELEASE_NS })).spec?.holderIdentity ?? "";
-    const podNamed = (holder: string) => holder.slice(0, holder.lastIndexOf("_"));
+    const podNamed = podOfHolder;
     const leaderName = podNamed(await eventually(async () => ((await holderOf()) !== "" ? holderOf() : undefined), { what: "a Lease holder" }));
     expect(pods.map((p) => p.metadata.name)).toContain(leaderName);
     const standby = pods.find((p) => p.metadata.name !== leaderName);
     expect(await reconcileCount(standby?.status?.podIP ?? "")).toBe(0);
 
+    const writes = admissionLoop(await gatedNamespace("failover-writes"));
+    await Bun.sleep(1_000);
     const deleted = Date.now();
     await client.delete(POD, leaderName, { namespace: RELEASE_NS });
-    // The standby, or the Pod replacing the deleted one if it is quicker to the released Lease.
     const newLeader = await eventually(
       async () => {
         const holder = podNamed(await holderOf());
@@ -204,12 +212,49 @@ describe("the chart runs the operator as a Pod on the local node", () => {
     const electedS = (Date.now() - deleted) / 1000;
     await eventually(async () => (await reconcileCount(newLeader.status?.podIP ?? "")) > 0, { what: "the new leader's first reconcile", timeoutMs: 60_000, intervalMs: 100 });
     const reconciledS = (Date.now() - deleted) / 1000;
-    const who = newLeader.metadata.name === standby?.metadata.name ? "the standby" : "the replacement Pod";
-    console.log(`failover: leader Pod delete → ${who} holds the Lease ${electedS.toFixed(1)}s → its first reconcile ${reconciledS.toFixed(1)}s`);
+    // The deleted Pod drains its webhook for webhooks.drainDelay; keep writing until it is gone.
+    await eventually(async () => client.get(POD, leaderName, { namespace: RELEASE_NS }).then(() => undefined, () => true), { what: "the deleted leader's Pod gone", timeoutMs: 60_000 });
+    const record = await writes.stop();
+    console.log(`failover: leader Pod delete → the standby holds the Lease ${electedS.toFixed(1)}s → its first reconcile ${reconciledS.toFixed(1)}s; writes through the webhook meanwhile: ${record.attempts}, refused ${record.refused} (longest refusal ${record.maxRefusalMs} ms)`);
+    expect(newLeader.metadata.name).toBe(standby?.metadata.name ?? "");
+    expect(record.firstRefusal).toBe("");
+    expect(record.refused).toBe(0);
+    expect(record.attempts).toBeGreaterThan(10);
 
-    const ns = `failover-${Math.random().toString(36).slice(2, 8)}`;
-    await client.create(NAMESPACE_TYPE, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { "managed-by": "vworkspace" } } });
+    const ns = await gatedNamespace("failover");
     await client.create(APPLICATION_INSTANCE, instance("after-failover", ns));
     await eventually(() => client.get(HELM_RELEASE, "after-failover", { namespace: ns }).catch(() => undefined), { what: "HelmRelease from the new leader", timeoutMs: 60_000 });
   }, 240_000);
+
+  test("helm upgrade to a new image tag rolls both Pods one at a time without a refused write", async () => {
+    await eventually(async () => ((await readyPods()).length === 2 ? true : undefined), { what: "two operator Pods Ready", timeoutMs: 120_000 });
+    pushImage(join(WORK, "layout-next"), `${repository}:${NEXT_TAG}`);
+    const before = new Set((await readyPods()).map((p) => p.metadata.name));
+    const writes = admissionLoop(await gatedNamespace("rollout-writes"));
+    await Bun.sleep(1_000);
+    const started = Date.now();
+    await cluster.helmAsync("upgrade", "vws", join(REPO_ROOT, "chart"), "--namespace", RELEASE_NS, "--reuse-values", "--set", `image.tag=${NEXT_TAG}`, "--wait", "--timeout", "4m");
+    const rolled = await eventually(
+      async () => {
+        const all = await client.list<PodView>(POD, { namespace: RELEASE_NS, labelSelector: SELECTOR });
+        const ready = await readyPods();
+        const done = all.items.length === 2 && ready.length === 2 && ready.every((p) => p.spec.containers[0]?.image === `${repository}:${NEXT_TAG}` && !before.has(p.metadata.name));
+        return done ? ready : undefined;
+      },
+      { what: "both Pods replaced by the new tag and Ready, the old ones gone", timeoutMs: 120_000 },
+    );
+    const rolledS = (Date.now() - started) / 1000;
+    await Bun.sleep(2_000);
+    const record = await writes.stop();
+    console.log(`rolling update to ${NEXT_TAG}: ${rolledS.toFixed(1)}s; writes through the webhook meanwhile: ${record.attempts}, refused ${record.refused} (longest refusal ${record.maxRefusalMs} ms); fewest Ready Pods ${record.minReadyPods}`);
+    expect(rolled.map((p) => p.metadata.name).filter((name) => before.has(name))).toEqual([]);
+    expect(record.firstRefusal).toBe("");
+    expect(record.refused).toBe(0);
+    expect(record.attempts).toBeGreaterThan(10);
+    // maxUnavailable 0: a new Pod is Ready before an old one goes, and the PDB's budget is never spent.
+    expect(record.minReadyPods).toBeGreaterThanOrEqual(2);
+    const pdb = await client.get<KubeObject & { status?: { currentHealthy?: number; desiredHealthy?: number } }>(PDB, "vworkspace-operator", { namespace: RELEASE_NS });
+    expect(pdb.status?.currentHealthy).toBe(2);
+    expect(pdb.status?.desiredHealthy).toBe(1);
+  }, 420_000);
 });

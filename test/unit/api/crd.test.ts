@@ -5,7 +5,7 @@ import { customResourceDefinitions } from "../../../src/api/crd/generate";
 import { renderCrdBundle, renderCrdFiles } from "../../../src/api/crd/render";
 import type { CustomResourceDefinition, JSONSchemaProps } from "../../../src/api/crd/types";
 
-const CRD_DIR = resolve(import.meta.dir, "../../../crds");
+const ROOT = resolve(import.meta.dir, "../../..");
 const crds = customResourceDefinitions();
 
 function crdOf(kind: string): CustomResourceDefinition {
@@ -35,11 +35,12 @@ function nodeAt(kind: string, path: string): JSONSchemaProps {
 const KINDS = ["ApplicationInstance", "Operation", "Cluster"];
 
 describe("committed CRDs", () => {
-  test("crds/ holds exactly the generated files, byte for byte", () => {
+  // The chart's copy is what `helm install` creates; it must never drift from crds/.
+  test.each(["crds", "chart/crds"])("%s/ holds exactly the generated files, byte for byte", (dir) => {
     const committed = new Map(
-      readdirSync(CRD_DIR)
+      readdirSync(resolve(ROOT, dir))
         .filter((name) => name.endsWith(".yaml"))
-        .map((name) => [name, readFileSync(resolve(CRD_DIR, name), "utf8")]),
+        .map((name) => [name, readFileSync(resolve(ROOT, dir, name), "utf8")]),
     );
     const generated = renderCrdFiles();
     expect([...committed.keys()].sort()).toEqual([

@@ -109,6 +109,45 @@ describe("LeaderElector", () => {
     await b.stop();
   });
 
+  test("a released lease goes to the waiting standby, not to a candidate that just started", async () => {
+    const { leases, make, elapse, log } = setup();
+    const a = make("a");
+    const standby = make("standby");
+    const replacement = make("replacement");
+    a.start();
+    await settle();
+    standby.start();
+    await elapse(1_000);
+    await a.stop();
+    replacement.start();
+    await settle();
+    expect(replacement.isLeader()).toBe(false);
+    await elapse(2_500);
+    expect(standby.isLeader()).toBe(true);
+    expect(replacement.isLeader()).toBe(false);
+    expect(replacement.holder()).toBe("standby");
+    expect(leases.lease?.spec?.holderIdentity).toBe("standby");
+    expect(log).toEqual(["a started", "a signal aborted", "a stopped", "standby started"]);
+    await standby.stop({ release: false });
+    await replacement.stop();
+  });
+
+  test("alone, a candidate that finds the lease released takes it one retry period later", async () => {
+    const { leases, make, elapse } = setup();
+    const a = make("a");
+    a.start();
+    await settle();
+    await a.stop();
+    const b = make("b");
+    b.start();
+    await settle();
+    expect(b.isLeader()).toBe(false);
+    await elapse(2_000);
+    expect(b.isLeader()).toBe(true);
+    expect(leases.lease?.spec).toMatchObject({ holderIdentity: "b", leaseTransitions: 1 });
+    await b.stop();
+  });
+
   test("a holder that stops renewing is replaced only after the lease duration", async () => {
     const { leases, make, elapse } = setup();
     const a = make("a");

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { HealthChecks } from "../../../src/observability/health";
 import { parseBindAddress } from "../../../src/observability/listen";
+import { OperatorMetrics } from "../../../src/observability/metrics";
 
 describe("health endpoints", () => {
   test("ready only when every check passes, with a verbose listing of each", async () => {
@@ -19,6 +20,17 @@ describe("health endpoints", () => {
     expect(up.status).toBe(200);
     expect(await up.text()).toBe("ok");
     expect(await (await app.request("/readyz?verbose")).text()).toContain("[+]crds ok");
+  });
+
+  test("the readiness gauge reports what /readyz answers at each scrape", async () => {
+    const checks = new HealthChecks();
+    const metrics = new OperatorMetrics();
+    let apiUp = false;
+    checks.ready.set("apiserver", () => ({ ok: apiUp, message: "connection refused" }));
+    metrics.reportReadiness(() => checks.isReady());
+    expect(await metrics.registry.getSingleMetricAsString("vworkspace_operator_ready")).toContain("\nvworkspace_operator_ready 0");
+    apiUp = true;
+    expect(await metrics.registry.getSingleMetricAsString("vworkspace_operator_ready")).toContain("\nvworkspace_operator_ready 1");
   });
 
   test("a throwing check fails the probe instead of the server", async () => {

@@ -13,6 +13,11 @@ describe("webhook flags", () => {
     expect(config.namespaceSelector).toBeUndefined();
   });
 
+  test("--webhook-drain-delay: none by default, a duration when set", () => {
+    expect(configOf().drainDelayMs).toBe(0);
+    expect(configOf("--webhook-drain-delay=5s").drainDelayMs).toBe(5_000);
+  });
+
   test("--webhook-namespace-selector scopes admission to labelled namespaces", () => {
     expect(configOf("--webhook-namespace-selector=vworkspace.io/test=e2e,tier=a=b").namespaceSelector).toEqual({ "vworkspace.io/test": "e2e", tier: "a=b" });
   });
