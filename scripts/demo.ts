@@ -4,7 +4,7 @@
 //   --no-node   a cluster without a node (no root needed); the backup step, whose Pod needs the node, is skipped
 // VWS_CLUSTER_DIR moves the private cluster (default .local/demo-cluster); the test cluster is never touched.
 import { join, resolve } from "node:path";
-import { newDemoRun, runDemo, runStep, STOP_STEP, type DemoRun } from "./demo/run";
+import { newDemoRun, runDemo, stopDemo } from "./demo/run";
 import { summaryTable } from "./demo/report";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -25,11 +25,6 @@ function parseArgs(argv: string[]): { keep: boolean; withNode: boolean; timeoutM
   return options;
 }
 
-async function stopOnce(run: DemoRun, out: (line: string) => void): Promise<void> {
-  if (run.records.some((record) => record.title === STOP_STEP.title)) return;
-  await runStep(run, STOP_STEP, out);
-}
-
 async function main(argv: string[]): Promise<number> {
   const options = parseArgs(argv);
   const out = (line: string) => console.log(line);
@@ -43,15 +38,17 @@ async function main(argv: string[]): Promise<number> {
     if (interrupted) process.exit(130); // a second Ctrl-C gives up on the clean-up
     interrupted = true;
     out("\ninterrupted: stopping everything the demo started (Ctrl-C again to leave it)");
-    void stopOnce(run, out).finally(() => process.exit(130));
+    run.interrupt();
   });
-  process.on("SIGTERM", () => void stopOnce(run, out).finally(() => process.exit(143)));
+  process.on("SIGTERM", () => run.interrupt());
   await runDemo(run, { keep: options.keep, out });
   out(`\n${summaryTable(run.records)}`);
+  if (run.context.signal.aborted) return 130;
   if (run.error) out(`\ndemo failed: ${run.error.message}\nlogs: ${join(ROOT, ".local/demo/logs")}, ${join(clusterDir, "logs")}`);
   if (options.keep) {
     out(`\nkept running: export KUBECONFIG=${join(clusterDir, "kubeconfig")}; Ctrl-C stops everything`);
-    await new Promise(() => {});
+    await new Promise((resolve) => run.context.signal.addEventListener("abort", resolve, { once: true }));
+    await stopDemo(run, out);
   }
   return run.error ? 1 : 0;
 }

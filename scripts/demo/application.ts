@@ -28,7 +28,12 @@ const POD: ResourceType = { group: "", version: "v1", kind: "Pod", plural: "pods
 const FIELD_MANAGER = "vws-demo";
 
 function follow<T extends KubeObject>(context: DemoContext, type: ResourceType, key: { namespace?: string; name: string }, judge: (object: T | undefined) => Verdict, what: string): Promise<T | undefined> {
-  return waitForObject<T>(need(context.state.client, "the cluster"), type, key, judge, { what, timeoutMs: context.settings.stepTimeoutMs, onState: (state) => context.progress(`${what}: ${state}`) });
+  return waitForObject<T>(need(context.state.client, "the cluster"), type, key, judge, {
+    what,
+    timeoutMs: context.settings.stepTimeoutMs,
+    onState: (state) => context.progress(`${what}: ${state}`),
+    signal: context.signal,
+  });
 }
 
 /** Enqueues one job, signed and encrypted when the cluster published a key; returns its id. */
@@ -43,7 +48,9 @@ async function enqueue(context: DemoContext, payload: Record<string, unknown>, i
 
 /** The agent's answer to a job; anything but success is an error with its reason. */
 async function expectSucceeded(context: DemoContext, jobId: string): Promise<void> {
-  const result = await waitForResult(need(context.state.admin, "the control plane"), jobId, context.settings.stepTimeoutMs);
+  // The agent reports over HTTP to the control plane, which offers no watch: its own bounded poll.
+  const interrupted = new Promise<never>((_, reject) => context.signal.addEventListener("abort", () => reject(new Error(`job ${jobId}: interrupted`)), { once: true }));
+  const result = await Promise.race([waitForResult(need(context.state.admin, "the control plane"), jobId, context.settings.stepTimeoutMs), interrupted]);
   if (!result) throw new Error(`job ${jobId}: no result from the agent within ${Math.round(context.settings.stepTimeoutMs / 1000)} s`);
   if (result.outcome !== "succeeded") throw new Error(`job ${jobId}: the agent answered ${result.outcome}${result.errorCode ? ` (${result.errorCode})` : ""}${result.error ? `: ${result.error}` : ""}`);
   context.progress(`job ${jobId}: agent answered succeeded`);

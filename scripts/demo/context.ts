@@ -36,6 +36,13 @@ export interface DemoContext {
   state: DemoState;
   /** One progress line; `elapsed` is added by the runner. */
   progress(text: string): void;
+  /** Aborted by Ctrl-C: waits end at once, so the teardown sees everything that was started. */
+  signal: AbortSignal;
+}
+
+/** Throws when the run was interrupted (between the parts of a step). */
+export function checkInterrupted(context: DemoContext): void {
+  if (context.signal.aborted) throw new Error("interrupted");
 }
 
 /** A value the step before must have set; a clear error otherwise. */

@@ -22,15 +22,18 @@ import { fluxBinaries, serveChartRepository, startFlux } from "../../test/suppor
 import { BINARY, operatorBinaryStale } from "../../test/support/operator";
 import { CLUSTER_ROLES, renderTenantClusterRole } from "../../test/support/tenant";
 import { freePort } from "../lib/ports";
-import { need, type DemoContext } from "./context";
+import { checkInterrupted, need, type DemoContext } from "./context";
 import { FIRST_VERSION, UPGRADE_VERSION } from "./objects";
 
 export const OPERATOR_NAMESPACE = "vworkspace-system";
 const FIELD_MANAGER = "vws-demo";
 
-/** Runs a command, each output line a progress line; throws with the last lines on a non-zero exit. */
-async function runForwarded(context: DemoContext, command: string[], env: Record<string, string> = {}): Promise<void> {
-  const proc = Bun.spawn(command, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
+/**
+ * Runs a command, each output line a progress line; throws with the last lines on a non-zero exit.
+ * `ownSession` keeps a terminal's Ctrl-C away from it: the cluster's start is left to finish, then stopped.
+ */
+async function runForwarded(context: DemoContext, command: string[], options: { env?: Record<string, string>; ownSession?: boolean } = {}): Promise<void> {
+  const proc = Bun.spawn(command, { cwd: REPO_ROOT, env: { ...process.env, ...options.env }, stdout: "pipe", stderr: "pipe", detached: options.ownSession ?? false });
   const recent: string[] = [];
   const forward = async (stream: ReadableStream<Uint8Array>) => {
     let partial = "";
@@ -69,25 +72,30 @@ export async function startCluster(context: DemoContext): Promise<string> {
   const { settings, state } = context;
   context.progress(`private cluster in ${settings.clusterDir}${settings.withNode ? " with a node (containerd, kubelet)" : " (no node)"}`);
   state.clusterStarted = true;
-  await runForwarded(context, [bun, "scripts/local-cluster.ts", "up", ...(settings.withNode ? ["--with-node"] : [])], clusterEnv(context));
+  await runForwarded(context, [bun, "scripts/local-cluster.ts", "up", ...(settings.withNode ? ["--with-node"] : [])], { env: clusterEnv(context), ownSession: true });
+  checkInterrupted(context);
   state.kubeconfigPath = join(settings.clusterDir, "kubeconfig");
   state.client = KubeClient.fromKubeConfig(resolveKubeConfig({ kubeconfigPath: state.kubeconfigPath, env: {} }));
   const fluxCrds = thirdPartyCrds(REPO_ROOT).filter((crd) => crd.metadata.name.endsWith(".toolkit.fluxcd.io"));
   const crds = [...(customResourceDefinitions() as unknown as KubeObject[]), ...fluxCrds];
-  for (const crd of crds) await applyObject(state.client, CRD_TYPE, crd, { fieldManager: FIELD_MANAGER, force: true });
-  for (const crd of crds) await waitForCrd(state.client, crd.metadata.name, settings.stepTimeoutMs);
-  context.progress(`${crds.length} CRDs established (ours and Flux's)`);
+  const client = state.client;
+  await Promise.all(crds.map((crd) => applyObject(client, CRD_TYPE, crd, { fieldManager: FIELD_MANAGER, force: true })));
+  context.progress(`${crds.length} CRDs applied (ours and Flux's); waiting for the API server to serve them`);
+  await Promise.all(crds.map((crd) => waitForCrd(context, crd.metadata.name)));
+  context.progress("CRDs established");
   // The ClusterRole Flux installs tenant charts with, and the operator's own namespace: an administrator's part.
   await applyObject(state.client, CLUSTER_ROLES, renderTenantClusterRole(), { fieldManager: FIELD_MANAGER, force: true });
   await applyObject(state.client, NAMESPACE, { apiVersion: "v1", kind: "Namespace", metadata: { name: OPERATOR_NAMESPACE } }, { fieldManager: FIELD_MANAGER, force: true });
   return `${resolveKubeConfig({ kubeconfigPath: state.kubeconfigPath, env: {} }).server}${settings.withNode ? " + node vws-node" : ""}, ${crds.length} CRDs, ClusterRole ${TENANT_CLUSTER_ROLE}`;
 }
 
-async function waitForCrd(client: KubeClient, name: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+async function waitForCrd(context: DemoContext, name: string): Promise<void> {
+  const client = need(context.state.client, "the cluster");
+  const deadline = Date.now() + context.settings.stepTimeoutMs;
   // Establishing takes milliseconds; a get right after the apply nearly always sees it.
   while (!crdEstablished(await client.get(CRD_TYPE, name))) {
-    if (Date.now() > deadline) throw new Error(`CRD ${name} not Established within ${Math.round(timeoutMs / 1000)} s`);
+    checkInterrupted(context);
+    if (Date.now() > deadline) throw new Error(`CRD ${name} not Established within ${Math.round(context.settings.stepTimeoutMs / 1000)} s`);
     await Bun.sleep(50);
   }
 }
@@ -139,6 +147,7 @@ export async function startOperator(context: DemoContext): Promise<string> {
   context.progress(`pid ${proc.pid}, health ${healthUrl}, logs ${logFile}`);
   const deadline = Date.now() + settings.stepTimeoutMs;
   while ((await fetch(`${healthUrl}/readyz`).catch(() => undefined))?.status !== 200) {
+    checkInterrupted(context);
     if (proc.exitCode !== null) throw new Error(`the operator exited with ${proc.exitCode}; see ${logFile}`);
     if (Date.now() > deadline) throw new Error(`the operator's /readyz did not answer 200 within ${Math.round(settings.stepTimeoutMs / 1000)} s; see ${logFile}`);
     await Bun.sleep(100);
@@ -196,7 +205,7 @@ export async function stopEverything(context: DemoContext): Promise<string> {
   if (state.plane) await attempt("control plane", () => need(state.plane, "control plane").stop());
   if (state.flux) await attempt("Flux", () => need(state.flux, "Flux").stop());
   if (state.charts) await attempt("chart repository", async () => need(state.charts, "charts").stop());
-  if (state.clusterStarted) await attempt("cluster", () => runForwarded(context, [bun, "scripts/local-cluster.ts", "down"], clusterEnv(context)));
+  if (state.clusterStarted) await attempt("cluster", () => runForwarded(context, [bun, "scripts/local-cluster.ts", "down"], { env: clusterEnv(context), ownSession: true }));
   Object.assign(state, { operator: undefined, plane: undefined, flux: undefined, charts: undefined, clusterStarted: false });
   if (failures.length > 0) throw new Error(`teardown incomplete: ${failures.join("; ")}`);
   return stopped.length > 0 ? `stopped ${stopped.join(", ")}` : "nothing was running";

@@ -39,10 +39,16 @@ export interface DemoRun {
   stepStarted: number;
   /** The first failure, when a step failed. */
   error?: Error;
+  /** The teardown, once begun. */
+  stopping?: Promise<StepRecord>;
+  /** Ctrl-C: the step in flight ends early, no further step starts, and the teardown follows. */
+  interrupt(): void;
 }
 
 export function newDemoRun(settings: DemoSettings, out: (line: string) => void): DemoRun {
-  const run: DemoRun = { context: { settings, state: {}, progress: (text) => out(progressLine(Date.now() - run.stepStarted, text)) }, records: [], stepStarted: Date.now() };
+  const interrupted = new AbortController();
+  const progress = (text: string) => out(progressLine(Date.now() - run.stepStarted, text));
+  const run: DemoRun = { context: { settings, state: {}, progress, signal: interrupted.signal }, records: [], stepStarted: Date.now(), interrupt: () => interrupted.abort() };
   return run;
 }
 
@@ -70,12 +76,19 @@ export async function runStep(run: DemoRun, step: DemoStep, out: (line: string) 
   return record;
 }
 
-/** Every step until one fails; then the teardown unless `keep`. */
+/** Stops what the run started; a second call waits for the first instead of stopping twice. */
+export function stopDemo(run: DemoRun, out: (line: string) => void): Promise<StepRecord> {
+  run.stopping ??= runStep(run, STOP_STEP, out);
+  return run.stopping;
+}
+
+/** Every step until one fails or the run is interrupted; then the teardown unless `keep` (an interrupt always stops). */
 export async function runDemo(run: DemoRun, options: { keep: boolean; out(line: string): void }): Promise<DemoRun> {
   for (const step of DEMO_STEPS) {
+    if (run.context.signal.aborted) break;
     const record = await runStep(run, step, options.out);
     if (record.outcome === "failed") break;
   }
-  if (!options.keep) await runStep(run, STOP_STEP, options.out);
+  if (!options.keep || run.context.signal.aborted) await stopDemo(run, options.out);
   return run;
 }

@@ -16,6 +16,8 @@ export interface WaitOptions {
   what: string;
   timeoutMs: number;
   onState(state: string): void;
+  /** Ends the wait early (Ctrl-C). */
+  signal: AbortSignal;
 }
 
 export async function waitForObject<T extends KubeObject>(
@@ -28,6 +30,8 @@ export async function waitForObject<T extends KubeObject>(
   const deadline = Date.now() + options.timeoutMs;
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), options.timeoutMs);
+  const interrupt = () => abort.abort();
+  options.signal.addEventListener("abort", interrupt, { once: true });
   const fieldSelector = `metadata.name=${key.name}`;
   let lastState = "";
   const observe = (object: T | undefined): boolean => {
@@ -37,7 +41,7 @@ export async function waitForObject<T extends KubeObject>(
     return verdict.done;
   };
   try {
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !abort.signal.aborted) {
       const list = await client.list<T>(type, { namespace: key.namespace, fieldSelector, signal: abort.signal });
       let current = list.items[0];
       if (observe(current)) return current;
@@ -51,10 +55,13 @@ export async function waitForObject<T extends KubeObject>(
       }
     }
   } catch (err) {
+    if (options.signal.aborted) throw new Error(`${options.what}: interrupted`);
     if (!abort.signal.aborted) throw new Error(`${options.what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   } finally {
     clearTimeout(timer);
+    options.signal.removeEventListener("abort", interrupt);
     abort.abort();
   }
+  if (options.signal.aborted) throw new Error(`${options.what}: interrupted`);
   throw new Error(`${options.what}: not reached within ${Math.round(options.timeoutMs / 1000)} s (last state: ${lastState || "none"})`);
 }

@@ -9,8 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { linkExists, NODE_NAMES } from "../../scripts/lib/node-host";
 import { summaryTable } from "../../scripts/demo/report";
-import { DEMO_STEPS, newDemoRun, runDemo, STOP_STEP, type DemoRun } from "../../scripts/demo/run";
-import { stopEverything } from "../../scripts/demo/infra";
+import { DEMO_STEPS, newDemoRun, runDemo, STOP_STEP, stopDemo, type DemoRun } from "../../scripts/demo/run";
 import { REPO_ROOT } from "../support/cluster";
 
 const CLUSTER_DIR = join(REPO_ROOT, ".local/demo-test-cluster");
@@ -29,7 +28,7 @@ let run: DemoRun | undefined;
 
 afterAll(async () => {
   // A test killed by its timeout never reached the demo's own teardown.
-  if (run && !run.records.some((record) => record.title === STOP_STEP.title)) await stopEverything(run.context);
+  if (run) await stopDemo(run, (line) => console.log(line));
 }, 120_000);
 
 describe("npm run demo (its steps, in the suite)", () => {
