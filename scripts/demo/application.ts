@@ -4,7 +4,7 @@
  * encrypted) job the operator's agent fetches; every wait follows the objects with a watch.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import type { ApplicationInstance } from "../../src/api/applicationinstance";
 import type { Cluster } from "../../src/api/cluster";
 import { APPLICATION_INSTANCE, CLUSTER, OPERATION } from "../../src/api/groups";
@@ -17,6 +17,7 @@ import { NAMESPACE, SERVICE_ACCOUNT } from "../../src/engines/common/resources";
 import { applyObject } from "../../src/kube/apply";
 import type { KubeClient } from "../../src/kube/client";
 import type { KubeObject, ResourceType } from "../../src/kube/types";
+import { REPO_ROOT } from "../../test/support/cluster";
 import { need, type DemoContext } from "./context";
 import { OPERATOR_NAMESPACE } from "./infra";
 import { appConfigMapName, applicationInstance, backupOperation, FIRST_VERSION, gatedNamespace, parseBackup, runnerServiceAccount, upgradeOperation, UPGRADE_VERSION } from "./objects";
@@ -128,7 +129,7 @@ export async function backUpApplication(context: DemoContext): Promise<string> {
   mkdirSync(dir, { recursive: true });
   state.backupFile = join(dir, `${instance}-${new Date().toISOString().replace(/[:.]/g, "-")}.env`);
   writeFileSync(state.backupFile, log);
-  return `Operation ${operation.metadata.name} (RunCommand, job) Succeeded on node ${String((pod.spec as { nodeName?: string } | undefined)?.nodeName)}: chartVersion=${backup.chartVersion} saved to ${state.backupFile}`;
+  return `Operation ${operation.metadata.name} (RunCommand, job) Succeeded on node ${String((pod.spec as { nodeName?: string } | undefined)?.nodeName)}: chartVersion=${backup.chartVersion} saved to ${relative(REPO_ROOT, state.backupFile)}`;
 }
 
 export async function deleteApplication(context: DemoContext): Promise<string> {

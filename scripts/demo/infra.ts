@@ -3,7 +3,7 @@
  * Flux with a loopback chart repository, the reference control plane and the compiled operator.
  */
 import { appendFileSync, mkdirSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { customResourceDefinitions } from "../../src/api/crd/generate";
 import { TENANT_CLUSTER_ROLE } from "../../src/api/tenant";
 import { AdminClient } from "../../src/controlplane/admin-client";
@@ -70,7 +70,7 @@ const clusterEnv = (context: DemoContext) => ({ VWS_CLUSTER_DIR: context.setting
 
 export async function startCluster(context: DemoContext): Promise<string> {
   const { settings, state } = context;
-  context.progress(`private cluster in ${settings.clusterDir}${settings.withNode ? " with a node (containerd, kubelet)" : " (no node)"}`);
+  context.progress(`private cluster in ${relative(REPO_ROOT, settings.clusterDir)}${settings.withNode ? " with a node (containerd, kubelet)" : " (no node)"}`);
   state.clusterStarted = true;
   await runForwarded(context, [bun, "scripts/local-cluster.ts", "up", ...(settings.withNode ? ["--with-node"] : [])], { env: clusterEnv(context), ownSession: true });
   checkInterrupted(context);
@@ -122,7 +122,7 @@ export async function startReferenceControlPlane(context: DemoContext): Promise<
   for (const file of [db, `${db}-wal`, `${db}-shm`]) rmSync(file, { force: true });
   state.plane = await startControlPlane({ ...CONTROL_PLANE_DEFAULTS, hostname: "127.0.0.1", port: 0, db, adminToken }, logger);
   state.admin = new AdminClient({ url: state.plane.url, adminToken });
-  return `${state.plane.url}, SQLite in ${settings.workDir}`;
+  return `${state.plane.url}, SQLite in ${relative(REPO_ROOT, settings.workDir)}`;
 }
 
 export async function startOperator(context: DemoContext): Promise<string> {
@@ -144,7 +144,7 @@ export async function startOperator(context: DemoContext): Promise<string> {
   const proc = Bun.spawn([BINARY, ...args], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root" }, stdout: "pipe", stderr: "pipe" });
   state.operator = proc;
   const healthUrl = await firstHealthAddress(proc, logFile, settings.stepTimeoutMs);
-  context.progress(`pid ${proc.pid}, health ${healthUrl}, logs ${logFile}`);
+  context.progress(`pid ${proc.pid}, health ${healthUrl}, logs ${relative(REPO_ROOT, logFile)}`);
   const deadline = Date.now() + settings.stepTimeoutMs;
   while ((await fetch(`${healthUrl}/readyz`).catch(() => undefined))?.status !== 200) {
     checkInterrupted(context);

@@ -12,8 +12,8 @@ function describeCondition(conditions: readonly Condition[] | undefined, type: s
 
 export function clusterConnected(cluster: Cluster | undefined): Verdict {
   if (!cluster) return { done: false, state: "Cluster not created yet" };
-  const phase = cluster.status?.phase ?? "no phase yet";
-  return { done: phase === "Connected", state: `phase ${phase}, ${describeCondition(cluster.status?.conditions, "Connected")}` };
+  const phase = cluster.status?.phase;
+  return { done: phase === "Connected", state: `phase ${phase ?? "not set yet"}, ${describeCondition(cluster.status?.conditions, "Connected")}` };
 }
 
 /** Ready=True for the current generation; a terminal failure is reported as done so the caller can say why. */
