@@ -1,6 +1,6 @@
 // `npm run demo` (docs/first-application.md): from a fresh clone to a Ready application on real Flux and back.
 //   bun scripts/demo.ts [--keep] [--no-node] [--timeout SECONDS]
-//   --keep      leave the cluster, Flux, the control plane and the operator running until Ctrl-C
+//   --keep      leave the application, the cluster, Flux, the control plane and the operator running until Ctrl-C
 //   --no-node   a cluster without a node (no root needed); the backup step, whose Pod needs the node, is skipped
 // VWS_CLUSTER_DIR moves the private cluster (default .local/demo-cluster); the test cluster is never touched.
 import { join, resolve } from "node:path";
@@ -30,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
   const out = (line: string) => console.log(line);
   const clusterDir = resolve(process.env.VWS_CLUSTER_DIR || join(ROOT, ".local/demo-cluster"));
   const run = newDemoRun(
-    { clusterDir, workDir: join(ROOT, ".local/demo"), withNode: options.withNode, names: { namespace: "demo-shop", instance: "shop" }, stepTimeoutMs: options.timeoutMs },
+    { clusterDir, workDir: join(ROOT, ".local/demo"), withNode: options.withNode, names: { namespace: "demo-shop", instance: "shop" }, stepTimeoutMs: options.timeoutMs, keep: options.keep },
     out,
   );
   let interrupted = false;
@@ -41,12 +41,12 @@ async function main(argv: string[]): Promise<number> {
     run.interrupt();
   });
   process.on("SIGTERM", () => run.interrupt());
-  await runDemo(run, { keep: options.keep, out });
+  await runDemo(run, out);
   out(`\n${summaryTable(run.records)}`);
   if (run.context.signal.aborted) return 130;
   if (run.error) out(`\ndemo failed: ${run.error.message}\nlogs: ${join(ROOT, ".local/demo/logs")}, ${join(clusterDir, "logs")}`);
   if (options.keep) {
-    out(`\nkept running: export KUBECONFIG=${join(clusterDir, "kubeconfig")}; Ctrl-C stops everything`);
+    out(`\nkept running: export KUBECONFIG=${join(clusterDir, "kubeconfig")}; kubectl get appinst,op -n demo-shop; Ctrl-C stops everything`);
     await new Promise((resolve) => run.context.signal.addEventListener("abort", resolve, { once: true }));
     await stopDemo(run, out);
   }

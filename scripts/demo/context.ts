@@ -16,6 +16,8 @@ export interface DemoSettings {
   names: DemoNames;
   /** Bound on each wait; a generous failure bound, not a speed expectation. */
   stepTimeoutMs: number;
+  /** `--keep`: the application stays and nothing is stopped at the end. */
+  keep: boolean;
 }
 
 export interface DemoState {

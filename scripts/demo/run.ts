@@ -28,7 +28,7 @@ export const DEMO_STEPS: readonly DemoStep[] = [
     run: backUpApplication,
     skipReason: (settings) => (settings.withNode ? undefined : "needs a node to run the backup Pod (run without --no-node)"),
   },
-  { title: "delete it", run: deleteApplication },
+  { title: "delete it", run: deleteApplication, skipReason: (settings) => (settings.keep ? "--keep: the application stays for you to look at" : undefined) },
 ];
 export const STOP_STEP: DemoStep = { title: "stop everything", run: stopEverything };
 
@@ -82,13 +82,13 @@ export function stopDemo(run: DemoRun, out: (line: string) => void): Promise<Ste
   return run.stopping;
 }
 
-/** Every step until one fails or the run is interrupted; then the teardown unless `keep` (an interrupt always stops). */
-export async function runDemo(run: DemoRun, options: { keep: boolean; out(line: string): void }): Promise<DemoRun> {
+/** Every step until one fails or the run is interrupted; then the teardown unless kept (an interrupt always stops). */
+export async function runDemo(run: DemoRun, out: (line: string) => void): Promise<DemoRun> {
   for (const step of DEMO_STEPS) {
     if (run.context.signal.aborted) break;
-    const record = await runStep(run, step, options.out);
+    const record = await runStep(run, step, out);
     if (record.outcome === "failed") break;
   }
-  if (!options.keep || run.context.signal.aborted) await stopDemo(run, options.out);
+  if (!run.context.settings.keep || run.context.signal.aborted) await stopDemo(run, out);
   return run;
 }

@@ -36,8 +36,8 @@ describe("npm run demo (its steps, in the suite)", () => {
     await waitForFreeNode();
     const lines: string[] = [];
     const out = (line: string) => lines.push(line);
-    run = newDemoRun({ clusterDir: CLUSTER_DIR, workDir: join(REPO_ROOT, ".local/test-logs/demo"), withNode: true, names: { namespace: "demo-e2e", instance: "shop" }, stepTimeoutMs: 180_000 }, out);
-    await runDemo(run, { keep: false, out });
+    run = newDemoRun({ clusterDir: CLUSTER_DIR, workDir: join(REPO_ROOT, ".local/test-logs/demo"), withNode: true, names: { namespace: "demo-e2e", instance: "shop" }, stepTimeoutMs: 180_000, keep: false }, out);
+    await runDemo(run, out);
     console.log(summaryTable(run.records));
     if (run.error) throw new Error(`${run.error.message}\n${lines.slice(-30).join("\n")}`);
     expect(run.records.map((record) => [record.title, record.outcome])).toEqual([...DEMO_STEPS, STOP_STEP].map((step) => [step.title, "done"]));
