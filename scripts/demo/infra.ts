@@ -104,6 +104,9 @@ export async function startFluxAndCharts(context: DemoContext): Promise<string> 
   const { settings, state } = context;
   const binaries = fluxBinaries();
   if (!binaries) throw new Error("source-controller and helm-controller were not built (VWS_FLUX_AVAILABLE=0 in .local/k8s-bins.env); rerun bash scripts/k8s-bins.sh");
+  // Each run's logs alone: Flux, the control plane and the operator append to them.
+  rmSync(join(settings.workDir, "logs"), { recursive: true, force: true });
+  mkdirSync(join(settings.workDir, "logs"), { recursive: true });
   state.charts = serveChartRepository({ helm: binaries.helm, name: "demo", versions: [FIRST_VERSION, UPGRADE_VERSION] });
   context.progress(`chart repository ${state.charts.url}: vws-test ${FIRST_VERSION} and ${UPGRADE_VERSION}`);
   context.progress("source-controller and helm-controller starting (out of cluster, on 127.0.0.1)");
@@ -113,7 +116,6 @@ export async function startFluxAndCharts(context: DemoContext): Promise<string> 
 
 export async function startReferenceControlPlane(context: DemoContext): Promise<string> {
   const { settings, state } = context;
-  mkdirSync(join(settings.workDir, "logs"), { recursive: true });
   const logFile = join(settings.workDir, "logs", "control-plane.log");
   const logger = createLogger({ name: "control-plane", level: "info", destination: { write: (line: string) => appendFileSync(logFile, line) } });
   const adminToken = crypto.randomUUID();
