@@ -61,8 +61,11 @@ export function nodeApiserverArgs(pki: PlanePkiPaths): string[] {
   ];
 }
 
-/** Controllers Deployments, Services and PodDisruptionBudgets need, added to the local cluster's (list flags accumulate). */
-export const NODE_KCM_ARGS = ["--controllers=deployment-controller,replicaset-controller,endpoints-controller,endpointslice-controller,disruption-controller"];
+/**
+ * Controllers Deployments, Services, PodDisruptionBudgets and Jobs (the Operation job engine's Pods) need,
+ * added to the local cluster's (list flags accumulate).
+ */
+export const NODE_KCM_ARGS = ["--controllers=deployment-controller,replicaset-controller,endpoints-controller,endpointslice-controller,disruption-controller,job-controller"];
 
 export function nodeBinsFrom(env: Record<string, string>): NodeBins {
   // VWS_BIN_CONTAINERD swaps Debian's containerd (tests use it to prove a failing containerd is reported).

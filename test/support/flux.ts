@@ -41,9 +41,12 @@ export interface RunningFlux {
   stop(): Promise<void>;
 }
 
-/** `sourceEnv` reaches source-controller only, e.g. SSL_CERT_FILE naming a test CA for a TLS registry. */
-export async function startFlux(options: { binaries: FluxBinaries; kubeconfigPath: string; name: string; sourceEnv?: Record<string, string> }): Promise<RunningFlux> {
-  const logDir = join(REPO_ROOT, ".local/test-logs/flux", options.name);
+/**
+ * `sourceEnv` reaches source-controller only, e.g. SSL_CERT_FILE naming a test CA for a TLS registry.
+ * `logDir` defaults to .local/test-logs/flux/<name> (`npm run demo` keeps its own).
+ */
+export async function startFlux(options: { binaries: FluxBinaries; kubeconfigPath: string; name: string; sourceEnv?: Record<string, string>; logDir?: string }): Promise<RunningFlux> {
+  const logDir = options.logDir ?? join(REPO_ROOT, ".local/test-logs/flux", options.name);
   const storage = join(REPO_ROOT, ".local/flux/storage", options.name);
   rmSync(storage, { recursive: true, force: true });
   mkdirSync(storage, { recursive: true });

@@ -51,10 +51,14 @@ function newestSourceMtime(dir: string): number {
   return newest;
 }
 
+/** dist/vworkspace-operator is missing or older than a source file. */
+export function operatorBinaryStale(): boolean {
+  return !existsSync(BINARY) || statSync(BINARY).mtimeMs < Math.max(newestSourceMtime(join(ROOT, "src")), statSync(join(ROOT, "package.json")).mtimeMs);
+}
+
 /** Builds dist/vworkspace-operator when it is missing or older than any source file. */
 export function ensureBinary(): string {
-  const stale = !existsSync(BINARY) || statSync(BINARY).mtimeMs < Math.max(newestSourceMtime(join(ROOT, "src")), statSync(join(ROOT, "package.json")).mtimeMs);
-  if (stale) {
+  if (operatorBinaryStale()) {
     const build = spawnSync(["bash", join(ROOT, "scripts/build.sh")], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
     if (build.exitCode !== 0) throw new Error(`building the operator binary failed:\n${build.stderr.toString()}`);
   }
