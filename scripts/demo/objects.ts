@@ -4,7 +4,7 @@
  */
 import { APPS_API_VERSION, OPS_API_VERSION } from "../../src/api/groups";
 import { capabilityAnnotation, GATE_VALUE, LABEL_GATE } from "../../src/api/labels";
-import { RUNNER_SERVICE_ACCOUNT } from "../../src/engines/common/security";
+import { RUNNER_SERVICE_ACCOUNT } from "../../src/operations/parameters";
 import type { KubeObject } from "../../src/kube/types";
 import { NODE_IMAGE } from "../lib/node-image";
 

@@ -8,7 +8,7 @@ import { trustLoopbackRegistry } from "../../scripts/lib/node";
 import { KubeClient } from "../../src/kube/client";
 import { resolveKubeConfig } from "../../src/kube/config";
 import type { KubeObject, ResourceType } from "../../src/kube/types";
-import { NAMESPACE_TYPE } from "../../src/manager/namespace-gate";
+import { NAMESPACE_TYPE } from "../../src/api/gate";
 import { REPO_ROOT } from "./cluster";
 import { eventually } from "./eventually";
 import { pipe } from "./flux";
