@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 export VWS_PIPELINE_START="${VWS_PIPELINE_START:-$(date +%s)}"
 BUN="node_modules/.bin/bun"
 mkdir -p .local/test-logs
-rm -f .local/test-output.log
+rm -f .local/test-output*.log
 
 step() { echo "[test $(( $(date +%s) - VWS_PIPELINE_START ))s] $*"; }
 
@@ -40,14 +40,16 @@ install_debian_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-started_cluster=0
+started_dirs=()
+lane_pids=()
 watchdog_pid=""
 on_exit() {
   local rc=$?
   # Under set -e a failed kill (the watchdog already gone) would end the trap here with status 1.
   if [ -n "$watchdog_pid" ]; then kill "$watchdog_pid" 2>/dev/null || true; fi
+  for pid in "${lane_pids[@]}"; do pkill -TERM -P "$pid" 2>/dev/null || true; done
   if [ "$rc" -ne 0 ]; then
-    for f in .local/cluster/logs/*.log; do
+    for f in .local/cluster/logs/*.log .local/cluster-b/logs/*.log; do
       [ -f "$f" ] && { echo "----- tail $f"; tail -n 20 "$f"; }
     done
     echo "----- test logs:"; find .local/test-logs -name '*.log' 2>/dev/null | head -50 || true
@@ -58,9 +60,11 @@ on_exit() {
       echo "----- bun: ${passed:-?} passed, ${failed:-?} failed, ${skipped:-?} skipped"
     fi
   fi
-  if [ "$started_cluster" = 1 ] && [ "${VWS_KEEP_CLUSTER:-0}" != 1 ]; then
-    step "stopping the local cluster"
-    "$BUN" scripts/local-cluster.ts down || true
+  if [ "${VWS_KEEP_CLUSTER:-0}" != 1 ]; then
+    for dir in "${started_dirs[@]}"; do
+      step "stopping the local cluster in $dir"
+      VWS_CLUSTER_DIR="$dir" "$BUN" scripts/local-cluster.ts down || true
+    done
   fi
   exit "$rc"
 }
@@ -90,32 +94,95 @@ step "generated docs are current"
 step "compile operator"
 bash scripts/build.sh
 
-if "$BUN" scripts/local-cluster.ts status --quiet; then
-  step "reusing the healthy local cluster"
-else
-  step "starting the local cluster"
-  started_cluster=1
-  "$BUN" scripts/local-cluster.ts up
+# A full run splits the suite into two lanes, each a bun process on its own local cluster, run side by side:
+# the tests mostly wait on API servers, Flux and Pods, so two lanes roughly halve the wall time on two cores.
+# Lane b holds everything that needs the host-wide node or compiled binaries; test files never share a
+# cluster across lanes, so cluster-scoped objects (Cluster, webhooks) cannot interfere.
+# Arguments narrow the run to one lane on the default cluster.
+LANE_NAMES=(a)
+LANE_DIRS=(.local/cluster)
+LANE_PATHS=("${*:-}")
+if [ $# -eq 0 ]; then
+  LANE_NAMES=(a b)
+  LANE_DIRS=(.local/cluster .local/cluster-b)
+  LANE_PATHS=("test/unit test/integration" "test/e2e test/fault test/hostile")
+  for dir in test/*/; do
+    dir=${dir%/}
+    if find "$dir" -name '*.test.ts' | grep -q . && [[ " ${LANE_PATHS[*]} " != *" $dir "* ]]; then
+      echo "test: $dir has tests but is in no lane of scripts/test.sh" >&2
+      exit 1
+    fi
+  done
 fi
+
+for i in "${!LANE_NAMES[@]}"; do
+  dir=${LANE_DIRS[$i]}
+  if VWS_CLUSTER_DIR="$dir" "$BUN" scripts/local-cluster.ts status --quiet; then
+    step "reusing the healthy local cluster in $dir"
+  else
+    step "starting a local cluster in $dir"
+    started_dirs+=("$dir")
+    VWS_CLUSTER_DIR="$dir" "$BUN" scripts/local-cluster.ts up
+  fi
+done
 
 # kube-apiserver can panic in its etcd client's watch code under load (etcd-io/etcd#21969, unfixed): a
 # watchdog restarts a died process in place, same port and data, so the suite carries on.
-watchdog() { while sleep 5; do "$BUN" scripts/local-cluster.ts revive --quiet || true; done; }
+watchdog() {
+  while sleep 5; do
+    for dir in "${LANE_DIRS[@]}"; do VWS_CLUSTER_DIR="$dir" "$BUN" scripts/local-cluster.ts revive --quiet || true; done
+  done
+}
 watchdog &
 watchdog_pid=$!
 
-step "bun test"
+run_lane() {
+  local name=$1 dir=$2 paths=$3
+  # shellcheck disable=SC2086 # paths is a space-separated list of test paths
+  KUBECONFIG="$PWD/$dir/kubeconfig" "$BUN" test --timeout=120000 ${paths:-test} 2>&1 \
+    | tee ".local/test-output-$name.log" | "$BUN" scripts/test-timing.ts record ".local/test-timing-$name.log"
+  echo "${PIPESTATUS[0]}" > ".local/test-rc-$name"
+}
+
+step "bun test in ${#LANE_NAMES[@]} lane(s): $(for i in "${!LANE_NAMES[@]}"; do printf '%s=[%s] ' "${LANE_NAMES[$i]}" "${LANE_PATHS[$i]:-test}"; done)"
 set +e
-"$BUN" test --timeout=120000 "${@:-test}" 2>&1 | tee .local/test-output.log
-rc=${PIPESTATUS[0]}
+for i in "${!LANE_NAMES[@]}"; do
+  rm -f ".local/test-rc-${LANE_NAMES[$i]}"
+  run_lane "${LANE_NAMES[$i]}" "${LANE_DIRS[$i]}" "${LANE_PATHS[$i]}" &
+  lane_pids+=($!)
+done
+count() { grep -c "^($1)" ".local/test-output-$2.log" 2>/dev/null; }
+ticks=0
+while kill -0 "${lane_pids[@]}" 2>/dev/null; do
+  sleep 5
+  ticks=$((ticks + 1))
+  [ $((ticks % 12)) -eq 0 ] || continue
+  step "$(for name in "${LANE_NAMES[@]}"; do printf 'lane %s: %s passed, %s failed; ' "$name" "$(count pass "$name")" "$(count fail "$name")"; done)"
+done
+wait "${lane_pids[@]}"
 kill "$watchdog_pid" 2>/dev/null; wait "$watchdog_pid" 2>/dev/null
 watchdog_pid=""
 set -e
-summary() { { grep -Eo "^ *[0-9]+ $1\$" .local/test-output.log || true; } | tail -1 | tr -dc '0-9'; }
-passed=$(summary pass); failed=$(summary fail); skipped=$(summary skip)
-echo "bun: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
-if [ "$rc" -eq 0 ] && [ "${passed:-0}" -eq 0 ]; then
-  echo "test: bun ran no test" >&2
-  rc=1
-fi
+
+lane_pids=()
+outputs=() timings=()
+for name in "${LANE_NAMES[@]}"; do outputs+=(".local/test-output-$name.log"); timings+=(".local/test-timing-$name.log"); done
+cat "${outputs[@]}" > .local/test-output.log 2>/dev/null || true
+step "wall time by test file"
+"$BUN" scripts/test-timing.ts report "${timings[@]}" || true
+rc=0 passed=0 failed=0 skipped=0
+summary() { { grep -Eo "^ *[0-9]+ $1\$" "$2" || true; } | tail -1 | tr -dc '0-9'; }
+for name in "${LANE_NAMES[@]}"; do
+  log=".local/test-output-$name.log"
+  lane_rc=$(cat ".local/test-rc-$name" 2>/dev/null || echo 1)
+  lane_passed=$(summary pass "$log"); lane_failed=$(summary fail "$log"); lane_skipped=$(summary skip "$log")
+  echo "lane $name: rc $lane_rc, ${lane_passed:-0} passed, ${lane_failed:-0} failed, ${lane_skipped:-0} skipped"
+  if [ "$lane_rc" -ne 0 ]; then rc=$lane_rc; fi
+  if [ "${lane_passed:-0}" -eq 0 ]; then
+    echo "test: lane $name ran no test" >&2
+    rc=1
+  fi
+  passed=$((passed + ${lane_passed:-0})); failed=$((failed + ${lane_failed:-0})); skipped=$((skipped + ${lane_skipped:-0}))
+done
+echo "bun: $passed passed, $failed failed, $skipped skipped"
 exit "$rc"
