@@ -121,7 +121,7 @@ export function connectivityState(phase: ClusterPhase, heartbeatMisses: number):
 }
 
 /**
- * A switch of `spec.connectivityMode` (docs/connectivity.md#mode-migration): the Normal Event to emit when the
+ * A switch of `spec.connectivityMode` (docs/connectivity.md#mixed-fleets-and-changing-mode): the Normal Event to emit when the
  * mode in effect (remembered, else the one status last recorded) differs from the one asked for.
  */
 export function modeSwitch(inEffect: ConnectivityMode | undefined, wanted: ConnectivityMode): EventInput | undefined {

@@ -1,6 +1,6 @@
 /**
  * Push mode and mode switches against the real API server and the reference control plane
- * (docs/connectivity.md#push-mode, docs/connectivity.md#mode-migration): the Push RoleBinding follows the
+ * (docs/connectivity.md#push-mode, docs/connectivity.md#mixed-fleets-and-changing-mode): the Push RoleBinding follows the
  * namespace gate and the mode, an unlabelled binding of that name is left alone, Push without credentials
  * has no status channel, and pull → push → pull swaps the poller for the status channel and back without
  * touching any ApplicationInstance. Uses the fixed Cluster name of the agent suite: run alone.
