@@ -11,9 +11,6 @@ import type { ConnectivityDriver, DriverDeps, DriverInputs, HealthVerdict } from
 export const GIT_REPOSITORY: ResourceType = { group: "source.toolkit.fluxcd.io", version: "v1", kind: "GitRepository", plural: "gitrepositories", namespaced: true };
 export const KUSTOMIZATION: ResourceType = { group: "kustomize.toolkit.fluxcd.io", version: "v1", kind: "Kustomization", plural: "kustomizations", namespaced: true };
 
-/** The GitRepository and Kustomization the install creates in the operator namespace. */
-export const DESIRED_STATE_SOURCE = "vworkspace-desired-state";
-
 export function gitopsDriver(deps: DriverDeps, inputs: DriverInputs): ConnectivityDriver {
   return statusChannelDriver("gitops", deps, inputs);
 }

@@ -11,7 +11,7 @@ import type { KubeClient } from "../../kube/client";
 import type { Discovery } from "../../kube/discovery";
 import { classifyError } from "../../kube/errors";
 import type { ConnectivityMode } from "../../api/cluster";
-import { DESIRED_STATE_SOURCE, GIT_REPOSITORY, gitopsVerdict, KUSTOMIZATION, type GitOpsState } from "../../connectivity/gitops";
+import { GIT_REPOSITORY, gitopsVerdict, KUSTOMIZATION, type GitOpsState } from "../../connectivity/gitops";
 import { pushHealth } from "../../connectivity/push";
 import type { HealthVerdict } from "../../connectivity/types";
 import type { KubeObject, ResourceType } from "../../kube/types";
@@ -29,8 +29,9 @@ export interface ModeHealth extends HealthVerdict {
 export interface HealthSettings {
   fluxNamespace: string;
   veleroNamespace: string;
-  /** The operator namespace, where the GitOps desired-state source lives. */
+  /** The operator namespace: where the GitOps source lives unless `gitopsSource` names another. */
   namespace: string;
+  gitopsSource: { namespace: string; name: string };
   webhooksEnabled: boolean;
 }
 
@@ -49,8 +50,10 @@ export async function controllersHealthy(
   if (mode === "push") return pushHealth(verdict(checks), settings.webhooksEnabled);
   if (mode !== "gitops") return verdict(checks);
   checks.push(await deploymentCheck(client, settings.fluxNamespace, "kustomize-controller", signal));
-  const source = `${settings.namespace}/${DESIRED_STATE_SOURCE}`;
-  const [gitRepository, kustomization] = await Promise.all([GIT_REPOSITORY, KUSTOMIZATION].map((type) => optional(client, type, settings.namespace, DESIRED_STATE_SOURCE, signal)));
+  const namespace = settings.gitopsSource.namespace || settings.namespace;
+  const name = settings.gitopsSource.name;
+  const source = `${namespace}/${name}`;
+  const [gitRepository, kustomization] = await Promise.all([GIT_REPOSITORY, KUSTOMIZATION].map((type) => optional(client, type, namespace, name, signal)));
   const flux = gitopsVerdict({ source, gitRepository, kustomization, clusterId });
   const base = verdict(checks);
   if (base.reason === "ControllerMissing" || !flux.problem) return { ...base, gitops: flux.state };

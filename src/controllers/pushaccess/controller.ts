@@ -1,7 +1,8 @@
 /**
  * Wiring of the Push access controller: keyed by namespace name. A namespace change (a gate flip), a change
- * of the operator's own RoleBinding `vworkspace-control-plane`, or any Cluster change (a mode switch, a new
- * honoured Cluster) enqueues the namespaces concerned.
+ * of the operator's own RoleBinding `vworkspace-control-plane`, or a Cluster change that can move the answer
+ * (a new or deleted Cluster, a spec edit, deletion starting) enqueues the namespaces concerned. Status-only
+ * Cluster writes, one per heartbeat, do not.
  */
 import { CLUSTER } from "../../api/groups";
 import type { Cluster } from "../../api/cluster";
@@ -30,7 +31,7 @@ export const pushAccessController: ControllerFactory = (context: ManagerContext)
   };
   const pushNamespace = (object: KubeObject) => (object.metadata.name === CONTROL_PLANE_ROLE_BINDING && object.metadata.namespace ? [object.metadata.namespace] : []);
   const everyNamespace = () => [...new Set([...gate.view.list().map((namespace) => namespace.metadata.name).filter(inScope), ...roleBindings.list().flatMap(pushNamespace)])];
-  return new Controller({
+  const controller = new Controller({
     name: "push-access",
     workers: config.workers,
     metrics: context.metrics,
@@ -40,5 +41,17 @@ export const pushAccessController: ControllerFactory = (context: ManagerContext)
   })
     .watchMapped(gate.view, (namespace) => (inScope(namespace.metadata.name) ? [namespace.metadata.name] : []))
     .watchMapped(roleBindings, pushNamespace)
-    .watchMapped(clusters, everyNamespace);
+    // Registered for the sync wait only: before the Clusters are known no binding may be judged unwanted.
+    .watchMapped(clusters, () => []);
+  const enqueueEvery = () => {
+    for (const namespace of everyNamespace()) controller.queue.add(namespace);
+  };
+  clusters.addHandlers({
+    add: enqueueEvery,
+    delete: enqueueEvery,
+    update: (previous, current) => {
+      if (previous.metadata.generation !== current.metadata.generation || previous.metadata.deletionTimestamp !== current.metadata.deletionTimestamp) enqueueEvery();
+    },
+  });
+  return controller;
 };

@@ -1,5 +1,7 @@
 /** Push and GitOps health verdicts, pure: the webhook setting and Flux's objects in, ControllersHealthy out. */
 import { describe, expect, test } from "bun:test";
+import { gitopsSourceFlag } from "../../../src/agent/config";
+import { FlagError } from "../../../src/commandline/flags";
 import { gitopsVerdict } from "../../../src/connectivity/gitops";
 import { pushHealth } from "../../../src/connectivity/push";
 import type { KubeObject } from "../../../src/kube/types";
@@ -64,5 +66,19 @@ describe("gitopsVerdict", () => {
     const elsewhere = gitopsVerdict({ source, gitRepository: repoReady, kustomization: kustomizationReady, clusterId: "c-2" });
     expect(elsewhere.problem).toMatchObject({ reason: "KustomizationNotReady", message: expect.stringContaining("not ./clusters/c-2") });
     expect(elsewhere.state).toBe(0);
+  });
+});
+
+describe("--gitops-source", () => {
+  test("empty is the operator namespace's vworkspace-desired-state; a name alone stays in the operator namespace", () => {
+    expect(gitopsSourceFlag("")).toEqual({ namespace: "", name: "vworkspace-desired-state" });
+    expect(gitopsSourceFlag("fleet")).toEqual({ namespace: "", name: "fleet" });
+    expect(gitopsSourceFlag("flux-system/fleet.main")).toEqual({ namespace: "flux-system", name: "fleet.main" });
+  });
+  test("anything else is a flag error naming the flag", () => {
+    for (const bad of ["a/b/c", "Flux/fleet", "flux-system/", "/fleet", "flux_system/fleet"]) {
+      expect(() => gitopsSourceFlag(bad)).toThrow(FlagError);
+      expect(() => gitopsSourceFlag(bad)).toThrow(/--gitops-source wants <namespace>\/<name>/);
+    }
   });
 });
