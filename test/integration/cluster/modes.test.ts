@@ -122,7 +122,12 @@ describe("mode switches", () => {
     await eventually(async () => (await modeEvents(connected.metadata.uid!)).length === 1, { what: "ConnectivityModeChanged to push" });
     expect(await modeEvents(connected.metadata.uid!)).toEqual(["Normal: connectivity mode changed from pull to push"]);
 
-    // The status channel stays (credentials exist): heartbeats reach the plane, job polls do not.
+    // The status channel stays (credentials exist): the Cluster's condition transitions reach the plane as
+    // events, heartbeats keep flowing, job polls do not.
+    await eventually(async () => {
+      const { events } = await plane.admin.events({ clusterId, kind: "Cluster", eventKind: "ConditionTransition" });
+      return events.some((event) => event.conditions?.some((item) => item.type === "ControllersHealthy" && item.reason === "ControllerMissing"));
+    }, { what: "the ControllersHealthy transition of push mode at the control plane" });
     const pollsAtSwitch = (await plane.admin.requests(clusterId, "jobs")).length;
     const heartbeatsAtSwitch = await heartbeatsSent(running);
     await Bun.sleep(5_000);
