@@ -145,6 +145,20 @@ describe("Cluster reconciler with in-memory dependencies", () => {
     expect(world.lastStatus("main")?.connectivityMode).toBe("push");
   });
 
+  test("the new mode's driver is created only once the old one's graceful stop (job in hand, event flush) has finished", async () => {
+    const world = setup({ clusters: [clusterObject("main", "uid-a", registrable)], secrets: [credentialsSecret()] });
+    await world.pass();
+    let driversWhenStopped = -1;
+    world.drivers[0]!.stop = async () => {
+      await Bun.sleep(20);
+      driversWhenStopped = world.drivers.length;
+    };
+    world.clusters[0] = { ...world.clusters[0]!, spec: { ...world.clusters[0]!.spec, connectivityMode: "gitops" } };
+    await world.pass();
+    expect(driversWhenStopped).toBe(1);
+    expect(world.drivers.map((driver) => driver.mode)).toEqual(["pull", "gitops"]);
+  });
+
   test("after a restart the mode status recorded is the one switched from", async () => {
     const cluster = clusterObject("main", "uid-a", { connectivityMode: "gitops" });
     cluster.status = { connectivityMode: "pull" };
