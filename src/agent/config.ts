@@ -1,5 +1,6 @@
 /** Flags and defaults of the pull agent (docs/connectivity.md#pull-mode-wire-protocol, docs/connectivity.md#the-pull-agent, docs/reference/metrics.md). Intervals are milliseconds. */
-import type { FlagSpec, ParsedFlags } from "../commandline/flags";
+import { DNS1123_LABEL, isDns1123Subdomain } from "../api/patterns";
+import { FlagError, type FlagSpec, type ParsedFlags } from "../commandline/flags";
 import { BACKUP_STORAGE_LOCATION_FLAG } from "../policy/velero";
 
 export interface AgentConfig {
@@ -24,6 +25,8 @@ export interface AgentConfig {
   /** Jobs may write Velero BackupStorageLocations (where backups of the cluster are sent); off by default. */
   allowJobBackupStorageLocations: boolean;
   fluxNamespace: string;
+  /** GitOps mode's GitRepository and Kustomization (same name); namespace "" = the operator namespace. */
+  gitopsSource: { namespace: string; name: string };
   /** Tests only: replaces `spec.heartbeatIntervalSeconds` so the disconnect window fits a test. */
   heartbeatIntervalOverrideMs?: number;
   /** Tests only: the minimum gap between two polls (docs/connectivity.md#backoff: 1 s). */
@@ -43,6 +46,7 @@ export const AGENT_FLAGS: FlagSpec[] = [
   { name: "job-progress-timeout", type: "duration", default: "30m", help: "How long a job's object is tracked before Abandoned" },
   { name: "velero-namespace", type: "string", default: "velero", help: "The only namespace Velero kinds may target" },
   { name: "flux-namespace", type: "string", default: "flux-system", help: "Namespace of the Flux controllers" },
+  { name: "gitops-source", type: "string", default: "", help: "GitOps mode: <namespace>/<name> of the GitRepository and Kustomization (default: <operator namespace>/vworkspace-desired-state)" },
   {
     name: BACKUP_STORAGE_LOCATION_FLAG,
     type: "bool",
@@ -72,6 +76,7 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   veleroNamespace: "velero",
   allowJobBackupStorageLocations: false,
   fluxNamespace: "flux-system",
+  gitopsSource: { namespace: "", name: "vworkspace-desired-state" },
   minPollGapMs: 1_000,
 };
 
@@ -92,7 +97,19 @@ export function agentConfigFromFlags(values: ParsedFlags["values"]): AgentConfig
     veleroNamespace: values.get("velero-namespace") as string,
     allowJobBackupStorageLocations: values.get(BACKUP_STORAGE_LOCATION_FLAG) as boolean,
     fluxNamespace: values.get("flux-namespace") as string,
+    gitopsSource: gitopsSourceFlag(values.get("gitops-source") as string),
   };
+}
+
+/** `--gitops-source`: `<namespace>/<name>`, or `<name>` in the operator namespace. */
+export function gitopsSourceFlag(value: string): AgentConfig["gitopsSource"] {
+  if (value === "") return DEFAULT_AGENT_CONFIG.gitopsSource;
+  const parts = value.split("/");
+  const [namespace, name] = parts.length === 2 ? parts : ["", parts[0]!];
+  if (parts.length > 2 || (parts.length === 2 && !(namespace!.length <= 63 && DNS1123_LABEL.test(namespace!))) || !isDns1123Subdomain(name!)) {
+    throw new FlagError(`--gitops-source wants <namespace>/<name> or <name> (DNS-1123), got "${value}"`);
+  }
+  return { namespace: namespace!, name: name! };
 }
 
 /** `wait` of the poll URL (docs/connectivity.md#endpoints): the poll interval in whole seconds, clamped to 1–240. */

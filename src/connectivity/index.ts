@@ -3,8 +3,9 @@
  * A mode registers by adding itself to DRIVERS.
  */
 import type { ConnectivityMode } from "../api/cluster";
+import { gitopsDriver } from "./gitops";
 import { pullDriver } from "./pull";
-import { statusChannelDriver } from "./status-channel";
+import { pushDriver } from "./push";
 import type { ConnectivityDriver, DriverDeps, DriverInputs } from "./types";
 
 export interface DriverRegistration {
@@ -12,17 +13,19 @@ export interface DriverRegistration {
   create(deps: DriverDeps, inputs: DriverInputs): ConnectivityDriver;
 }
 
-export const DRIVERS: readonly DriverRegistration[] = [{ mode: "pull", create: pullDriver }];
+export const DRIVERS: readonly DriverRegistration[] = [
+  { mode: "pull", create: pullDriver },
+  { mode: "push", create: pushDriver },
+  { mode: "gitops", create: gitopsDriver },
+];
 
 export function driverFor(mode: ConnectivityMode | string): DriverRegistration | undefined {
   return DRIVERS.find((driver) => driver.mode === mode);
 }
 
-/**
- * The driver for `mode`. Push and GitOps have none yet: they keep what every mode ran before drivers
- * existed, the status channel (events, heartbeat, rotation) without polling for jobs.
- */
+/** The driver for `mode`; the CRD admits only the registered modes. */
 export function createDriver(mode: ConnectivityMode, deps: DriverDeps, inputs: DriverInputs): ConnectivityDriver {
   const registered = driverFor(mode);
-  return registered ? registered.create(deps, inputs) : statusChannelDriver(mode, deps, inputs);
+  if (!registered) throw new Error(`no connectivity driver for mode ${JSON.stringify(mode)}`);
+  return registered.create(deps, inputs);
 }

@@ -7,7 +7,7 @@ import type { Cluster, ConnectivityMode } from "../api/cluster";
 import type { AgentDeps, AgentInputs } from "../agent/agent";
 import type { RotationResult, RotationTrigger } from "../agent/status/rotation";
 import type { AgentObservations } from "../agent/transport/state";
-import type { KubeObject } from "../kube/types";
+import type { ConditionStatus, KubeObject } from "../kube/types";
 
 /** What the driver runs on; replaced as a whole on every pass through `update`. */
 export type DriverInputs = AgentInputs;
@@ -38,6 +38,13 @@ export interface ConnectivityDriver {
   /** A new registration replaced the credentials: heartbeat and authentication are observed afresh. */
   registered(): void;
   observations(): DriverObservations;
+}
+
+/** A `ControllersHealthy` verdict: the condition's status, reason and message. */
+export interface HealthVerdict {
+  status: ConditionStatus;
+  reason: string;
+  message: string;
 }
 
 export type DriverFactory = (mode: ConnectivityMode, deps: DriverDeps, inputs: DriverInputs) => ConnectivityDriver;

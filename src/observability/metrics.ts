@@ -6,7 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import pkg from "../../package.json";
 
-export type ControllerName = "applicationinstance" | "operation" | "cluster" | "tenant";
+export type ControllerName = "applicationinstance" | "operation" | "cluster" | "tenant" | "push-access";
 export type ReconcileResult = "success" | "error" | "requeue";
 export type WatchRestartReason = "idle_timeout" | "gone" | "error";
 

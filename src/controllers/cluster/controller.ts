@@ -1,6 +1,6 @@
 /**
  * Wiring of the Cluster controller: every Cluster change, a change of a Secret in the operator namespace, a
- * namespace gate flip or an agent observation re-runs the one reconcile over all Clusters. ApplicationInstance
+ * namespace gate flip, a Push RoleBinding change or an agent observation re-runs the one reconcile over all Clusters. ApplicationInstance
  * and Operation condition changes in gated namespaces feed the agent's event sender.
  */
 import { AgentMetrics } from "../../observability/agent-metrics";
@@ -15,6 +15,10 @@ import { controllersHealthy } from "./health";
 import { ClusterReconciler } from "./reconciler";
 import { register } from "./registration";
 import { SECRET } from "./secrets";
+import { CONTROL_PLANE_ROLE_BINDING } from "../../api/push-access";
+import { grantsPushAccess } from "../pushaccess/desired";
+import { removeAllPushAccess } from "../pushaccess/reconciler";
+import { MANAGED_SELECTOR, ROLE_BINDING } from "../tenant/desired";
 
 const KEY = "clusters";
 const metricsByRegistry = new WeakMap<object, AgentMetrics>();
@@ -38,6 +42,7 @@ export const clusterController: ControllerFactory = (context: ManagerContext) =>
   const secrets = informers.for<Secret>({ type: SECRET, namespace });
   const instances = informers.for<KubeObject>({ type: APPLICATION_INSTANCE });
   const operations = informers.for<KubeObject>({ type: OPERATION });
+  const roleBindings = informers.for<KubeObject>({ type: ROLE_BINDING, labelSelector: MANAGED_SELECTOR });
   const registry = context.metrics.registry;
   const metrics = metricsByRegistry.get(registry) ?? new AgentMetrics(registry);
   metricsByRegistry.set(registry, metrics);
@@ -51,6 +56,7 @@ export const clusterController: ControllerFactory = (context: ManagerContext) =>
 
   let controller: ClusterController | undefined;
   const discovery = new Discovery(context.client, { ttlMs: 10_000, clock: context.clock });
+  const logger = context.logger.child({ controller: "cluster" });
   const reconciler = new ClusterReconciler({
     client: context.client,
     discovery,
@@ -64,11 +70,14 @@ export const clusterController: ControllerFactory = (context: ManagerContext) =>
     status: context.status,
     events: context.events,
     metrics,
-    logger: context.logger.child({ controller: "cluster" }),
+    logger,
     enqueue: () => controller?.queue.add(KEY),
     createDriver,
     register,
-    controllersHealthy: (signal) => controllersHealthy(context.client, discovery, config.agent, signal),
+    controllersHealthy: (mode, clusterId, signal) =>
+      controllersHealthy(context.client, discovery, { ...config.agent, namespace: config.namespace, webhooksEnabled: config.webhook.enabled }, mode, clusterId, signal),
+    pushAccess: (name) => grantsPushAccess(roleBindings.get(`${name}/${CONTROL_PLANE_ROLE_BINDING}`), config.namespace),
+    removePushAccess: (signal) => removeAllPushAccess(context.client, signal, logger),
   });
   controller = new ClusterController(
     {
@@ -81,7 +90,8 @@ export const clusterController: ControllerFactory = (context: ManagerContext) =>
     },
     reconciler,
   );
-  controller.watchMapped(clusters, () => [KEY]).watchMapped(secrets, () => [KEY]).watchMapped(gate.view, () => []);
+  const pushBinding = (binding: KubeObject) => (binding.metadata.name === CONTROL_PLANE_ROLE_BINDING ? [KEY] : []);
+  controller.watchMapped(clusters, () => [KEY]).watchMapped(secrets, () => [KEY]).watchMapped(gate.view, () => []).watchMapped(roleBindings, pushBinding);
   gate.onChange(() => controller?.queue.add(KEY));
 
   // Condition transitions of managed objects become events once the caches hold the starting state;

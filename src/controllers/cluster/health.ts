@@ -1,39 +1,88 @@
 /**
  * `ControllersHealthy` (docs/connectivity.md#heartbeat-and-controller-health): the Flux CRDs served and the Flux controllers Available, and
- * Velero's Deployment when Velero's CRDs are installed. Reason precedence: ControllerMissing, then
- * ControllerDegraded; the message lists every failing item.
+ * Velero's Deployment when Velero's CRDs are installed. Push mode also needs the admission webhooks; GitOps
+ * mode also needs kustomize-controller and a Ready desired-state source (docs/connectivity.md#gitops-mode).
+ * Reason precedence: ControllerMissing, then the GitOps source reasons, then ControllerDegraded; the
+ * message lists every failing item.
  */
 import { HELM_RELEASE, HELM_REPOSITORY } from "../../flux/types";
 import { truncateMessage } from "../../kube/conditions";
 import type { KubeClient } from "../../kube/client";
 import type { Discovery } from "../../kube/discovery";
 import { classifyError } from "../../kube/errors";
-import type { ConditionStatus, KubeObject, ResourceType } from "../../kube/types";
+import type { ConnectivityMode } from "../../api/cluster";
+import { GIT_REPOSITORY, gitopsVerdict, KUSTOMIZATION, type GitOpsState } from "../../connectivity/gitops";
+import { pushHealth } from "../../connectivity/push";
+import type { HealthVerdict } from "../../connectivity/types";
+import type { KubeObject, ResourceType } from "../../kube/types";
 
 const DEPLOYMENT: ResourceType = { group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true };
 const VELERO_BACKUPS = { group: "velero.io", version: "v1", plural: "backups" };
 
-export interface HealthVerdict {
-  status: ConditionStatus;
-  reason: string;
-  message: string;
+export type { HealthVerdict };
+
+/** The verdict, and in GitOps mode the state of the desired-state source for the connectivity gauge. */
+export interface ModeHealth extends HealthVerdict {
+  gitops?: GitOpsState;
+}
+
+export interface HealthSettings {
+  fluxNamespace: string;
+  veleroNamespace: string;
+  /** The operator namespace: where the GitOps source lives unless `gitopsSource` names another. */
+  namespace: string;
+  gitopsSource: { namespace: string; name: string };
+  webhooksEnabled: boolean;
 }
 
 type Check = { item: string; state: "ok" | "missing" | "degraded" };
 
+/** The verdict for `mode`; `clusterId` is the registered or declared id the GitOps path must name. */
 export async function controllersHealthy(
+  client: Pick<KubeClient, "get">,
+  discovery: Pick<Discovery, "isServed">,
+  settings: HealthSettings,
+  mode: ConnectivityMode,
+  clusterId: string | undefined,
+  signal?: AbortSignal,
+): Promise<ModeHealth> {
+  const checks = await controllerChecks(client, discovery, settings, signal);
+  if (mode === "push") return pushHealth(verdict(checks), settings.webhooksEnabled);
+  if (mode !== "gitops") return verdict(checks);
+  checks.push(await deploymentCheck(client, settings.fluxNamespace, "kustomize-controller", signal));
+  const namespace = settings.gitopsSource.namespace || settings.namespace;
+  const name = settings.gitopsSource.name;
+  const source = `${namespace}/${name}`;
+  const [gitRepository, kustomization] = await Promise.all([GIT_REPOSITORY, KUSTOMIZATION].map((type) => optional(client, type, namespace, name, signal)));
+  const flux = gitopsVerdict({ source, gitRepository, kustomization, clusterId });
+  const base = verdict(checks);
+  if (base.reason === "ControllerMissing" || !flux.problem) return { ...base, gitops: flux.state };
+  return { ...flux.problem, gitops: flux.state };
+}
+
+async function controllerChecks(
   client: Pick<KubeClient, "get">,
   discovery: Pick<Discovery, "isServed">,
   settings: { fluxNamespace: string; veleroNamespace: string },
   signal?: AbortSignal,
-): Promise<HealthVerdict> {
+): Promise<Check[]> {
   const checks: Check[] = [];
   for (const type of [HELM_RELEASE, HELM_REPOSITORY]) {
     checks.push({ item: `CRD ${type.plural}.${type.group}`, state: (await discovery.isServed(type, signal)) ? "ok" : "missing" });
   }
   for (const name of ["helm-controller", "source-controller"]) checks.push(await deploymentCheck(client, settings.fluxNamespace, name, signal));
   if (await discovery.isServed(VELERO_BACKUPS, signal)) checks.push(await deploymentCheck(client, settings.veleroNamespace, "velero", signal));
-  return verdict(checks);
+  return checks;
+}
+
+/** The object, or undefined when it (or its CRD) does not exist. */
+async function optional(client: Pick<KubeClient, "get">, type: ResourceType, namespace: string, name: string, signal?: AbortSignal): Promise<KubeObject | undefined> {
+  try {
+    return await client.get(type, name, { namespace, ...(signal ? { signal } : {}) });
+  } catch (err) {
+    if (classifyError(err) === "notFound") return undefined;
+    throw new Error(`reading ${type.kind} ${namespace}/${name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
 }
 
 export function verdict(checks: readonly Check[]): HealthVerdict {

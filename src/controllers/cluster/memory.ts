@@ -3,10 +3,10 @@
  * replaced as a whole when another Cluster becomes the honoured one, so nothing learnt about one Cluster
  * leaks into the handling of the next.
  */
-import type { ClusterStatus } from "../../api/cluster";
+import type { ClusterStatus, ConnectivityMode } from "../../api/cluster";
 import type { Backoff } from "../../kube/backoff";
 import { fullJitterBackoff } from "../../agent/transport/retry";
-import type { HealthVerdict } from "./health";
+import type { ModeHealth } from "./health";
 import type { RegistrationFact } from "./status";
 
 export type RegisteredStatus = Pick<ClusterStatus, "observedToken" | "credentialsSecretRef" | "credentialStatus">;
@@ -24,8 +24,10 @@ export interface ClusterMemory {
   /** What the last exchange recorded in status, so a pass on a stale cached copy cannot drop it. */
   registered: RegisteredStatus | undefined;
   readonly registrationBackoff: Backoff;
-  /** The last ControllersHealthy verdict and when it was taken. */
-  health: { at: number; verdict: HealthVerdict } | undefined;
+  /** The last ControllersHealthy verdict and when it was taken; dropped when the mode changes. */
+  health: { at: number; verdict: ModeHealth } | undefined;
+  /** The connectivity mode in effect after the last pass. */
+  mode: ConnectivityMode | undefined;
   /** Token fingerprint and endpoint already warned about (once each, not per pass). */
   deprecatedWarned: string | undefined;
   insecureWarned: string | undefined;
@@ -45,6 +47,7 @@ export function freshMemory(honouredUid: string | undefined): ClusterMemory {
     registered: undefined,
     registrationBackoff: fullJitterBackoff(),
     health: undefined,
+    mode: undefined,
     deprecatedWarned: undefined,
     insecureWarned: undefined,
     keypairAnnounced: true,

@@ -5,7 +5,7 @@
  * Decisions are the pure steps of ./steps.ts and ./registration-step.ts over one ClusterMemory; this class
  * gathers state and performs the I/O they ask for.
  */
-import { decodeCluster, type Cluster, type ClusterStatus } from "../../api/cluster";
+import { CONNECTIVITY_MODES, decodeCluster, type Cluster, type ClusterPhase, type ClusterStatus, type ConnectivityMode } from "../../api/cluster";
 import { CLUSTER } from "../../api/groups";
 import type { AgentConfig } from "../../agent/config";
 import { credentialsFromSecret, type Credentials, type Secret, type TlsMaterial } from "../../agent/credentials/credentials";
@@ -26,14 +26,14 @@ import type { AgentMetrics } from "../../observability/agent-metrics";
 import type { Logger } from "../../observability/logger";
 import type { ClusterKeypair, TrustedKeySet } from "../../security";
 import { honouredCluster } from "../../api/honoured-cluster";
-import type { HealthVerdict } from "./health";
+import type { ModeHealth } from "./health";
 import { ensureKeypair } from "./keypair";
 import { freshMemory, type ClusterMemory } from "./memory";
 import { exchangeIfDue } from "./exchange";
 import { endpointOf, resolveToken, type register } from "./registration";
 import { readSecret } from "./secrets";
 import { clusterStatus } from "./status";
-import { configurationWarnings, connectivityState, credentialProblems, credentialStatusOf, healthCheckDue, intervalMs, managedNamespaces, ownSecret, rotationDue, transitionEvents, trustedKeysOf } from "./steps";
+import { configurationWarnings, connectivityState, credentialProblems, credentialStatusOf, healthCheckDue, intervalMs, managedNamespaces, modeSwitch, ownSecret, rotationDue, transitionEvents, trustedKeysOf } from "./steps";
 
 export interface ClusterReconcilerDeps {
   client: KubeClient;
@@ -56,8 +56,12 @@ export interface ClusterReconcilerDeps {
   createDriver: DriverFactory;
   /** The registration exchange with the control plane. */
   register: typeof register;
-  /** The ControllersHealthy verdict of the cluster as it is now. */
-  controllersHealthy(signal: AbortSignal): Promise<HealthVerdict>;
+  /** The ControllersHealthy verdict of the cluster as it is now, for a mode and the cluster id GitOps applies. */
+  controllersHealthy(mode: ConnectivityMode, clusterId: string | undefined, signal: AbortSignal): Promise<ModeHealth>;
+  /** Whether the Push RoleBinding exists in a namespace (status.managedNamespaces[].pushAccess). */
+  pushAccess(namespace: string): boolean;
+  /** Deletes the Push RoleBindings the operator created, before the Cluster's finalizer goes. */
+  removePushAccess(signal: AbortSignal): Promise<void>;
 }
 
 const TERMINATION_FLUSH_MS = 5_000;
@@ -110,6 +114,13 @@ export class ClusterReconciler {
     const status: ClusterStatus = { ...(cluster.status ?? {}) };
     const period = intervalMs(cluster, deps.config.heartbeatIntervalOverrideMs);
     let requeueMs = period;
+    const mode = modeOf(cluster);
+    const switched = modeSwitch(memory.mode ?? cluster.status?.connectivityMode, mode);
+    if (switched) {
+      deps.events.record(cluster, switched);
+      memory.health = undefined;
+    }
+    memory.mode = mode;
 
     const warnings = configurationWarnings(endpoint, tls, token, memory);
     Object.assign(memory, warnings.memory);
@@ -137,9 +148,12 @@ export class ClusterReconciler {
     }
     this.#triggerRotation(cluster, credentials, now);
 
-    if (healthCheckDue(memory, Date.now(), period)) memory.health = { at: Date.now(), verdict: await deps.controllersHealthy(signal) };
+    if (healthCheckDue(memory, Date.now(), period)) {
+      memory.health = { at: Date.now(), verdict: await deps.controllersHealthy(mode, credentials?.clusterId ?? spec.clusterId, signal) };
+    }
     const observations = this.#driver?.observations();
     const view = clusterStatus({
+      mode,
       previousPhase: cluster.status?.phase,
       previousConditions: cluster.status?.conditions as never,
       generation: cluster.metadata.generation,
@@ -152,23 +166,22 @@ export class ClusterReconciler {
       ...(problems.mismatch ? { clusterIdMismatch: problems.mismatch } : {}),
       ...(problems.expired ? { expired: problems.expired } : {}),
       agent: observations,
-      controllersHealthy: memory.health!.verdict,
+      controllersHealthy: { status: memory.health!.verdict.status, reason: memory.health!.verdict.reason, message: memory.health!.verdict.message },
       signingMode: spec.security?.payloadSigning?.mode ?? "warn",
       trustedKeys: trusted,
       keypairReady: true,
     });
     status.phase = view.phase;
     status.conditions = view.conditions;
-    status.connectivityMode = modeOf(cluster);
+    status.connectivityMode = mode;
     if (observations?.heartbeat.lastHeartbeat) status.lastHeartbeat = observations.heartbeat.lastHeartbeat;
     const credentialStatus = credentialStatusOf(status, credentials, observations?.lastRotatedAt, formatTime);
     if (credentialStatus) status.credentialStatus = credentialStatus;
-    status.managedNamespaces = managedNamespaces(deps.gate.view.list(), (name) => deps.gate.isGated(name));
+    status.managedNamespaces = managedNamespaces(deps.gate.view.list(), (name) => deps.gate.isGated(name), deps.pushAccess);
     const before = cluster.status?.conditions as never;
     for (const event of transitionEvents(before, view.conditions)) deps.events.record(cluster, event);
     this.#driver?.observe({ ...cluster, status: { conditions: before } }, { ...cluster, status: { conditions: view.conditions } });
-    // Labelled pull whatever the mode, as before drivers existed; a mode's own driver will set its label.
-    deps.metrics.connectivityState.set({ mode: "pull" }, connectivityState(view.phase, observations?.heartbeat.misses ?? 0));
+    this.#exportConnectivityState(mode, view.phase, observations?.heartbeat.misses ?? 0);
     if (credentials?.issuedAt) deps.metrics.credentialAge.set(Math.max(0, (now.getTime() - Date.parse(credentials.issuedAt)) / 1000));
     await deps.status.apply(CLUSTER, written, status as Record<string, unknown>, { signal });
     return { requeueAfterMs: requeueMs };
@@ -176,12 +189,14 @@ export class ClusterReconciler {
 
   async #runDriver(cluster: Cluster, credentials: Credentials, tls: TlsMaterial | undefined, trustedKeys: TrustedKeySet | undefined, keypair: ClusterKeypair): Promise<void> {
     const inputs = { cluster, credentials, tls, trustedKeys, keypair };
-    if (this.#driver && this.#driver.clusterId !== credentials.clusterId) await this.stop();
+    // Another cluster id or another mode needs another driver; stopping drains the job in hand.
+    const mode = modeOf(cluster);
+    if (this.#driver && (this.#driver.clusterId !== credentials.clusterId || this.#driver.mode !== mode)) await this.stop();
     if (this.#driver) {
       this.#driver.update(inputs);
       return;
     }
-    const driver = this.deps.createDriver(modeOf(cluster), this.#driverDeps(), inputs);
+    const driver = this.deps.createDriver(mode, this.#driverDeps(), inputs);
     this.#driver = driver;
     await driver.start();
   }
@@ -211,6 +226,16 @@ export class ClusterReconciler {
         if (cluster?.spec?.rotateCredentials) await deps.client.patch(CLUSTER, cluster.metadata.name, { type: "merge", body: { spec: { rotateCredentials: false } } });
       },
     };
+  }
+
+  /** One series, labelled with the mode in effect; none in Push without a status channel. */
+  #exportConnectivityState(mode: ConnectivityMode, phase: ClusterPhase, misses: number): void {
+    const gauge = this.deps.metrics.connectivityState;
+    for (const other of CONNECTIVITY_MODES) if (other !== mode) gauge.remove({ mode: other });
+    const gitops = this.#memory.health?.verdict.gitops;
+    if (mode === "gitops") gauge.set({ mode }, gitops ?? 0);
+    else if (mode === "push" && phase === "Active") gauge.remove({ mode });
+    else gauge.set({ mode }, connectivityState(phase, misses));
   }
 
   #triggerRotation(cluster: Cluster, credentials: Credentials | undefined, now: Date): void {
@@ -253,6 +278,7 @@ export class ClusterReconciler {
       await deps.status.apply(CLUSTER, cluster, { ...(cluster.status ?? {}), phase: "Terminating" }, { signal }).catch(() => undefined);
     }
     await this.stop();
+    await deps.removePushAccess(signal);
     await removeFinalizer(deps.client, CLUSTER, cluster, CLUSTER.finalizer);
     this.#memory = freshMemory(undefined);
   }

@@ -3,7 +3,7 @@
  * reconciler and the agent's observations in, the status fields the controller owns out. Messages never carry
  * tokens, key material or payload content.
  */
-import type { ClusterPhase } from "../../api/cluster";
+import type { ClusterPhase, ConnectivityMode } from "../../api/cluster";
 import { setCondition } from "../../kube/conditions";
 import type { Condition, ConditionStatus } from "../../kube/types";
 import type { AgentObservations } from "../../agent/transport/state";
@@ -15,6 +15,7 @@ export type RegistrationFact =
   | { state: "exchanged" };
 
 export interface ClusterFacts {
+  mode: ConnectivityMode;
   previousPhase: ClusterPhase | undefined;
   previousConditions: readonly Condition[] | undefined;
   generation: number | undefined;
@@ -48,12 +49,8 @@ export function clusterStatus(facts: ClusterFacts): ClusterStatusView {
   const auth = authCondition(facts);
   sets.push(auth);
   sets.push(connectedCondition(facts));
-  const disconnected = (heartbeat?.misses ?? 0) >= 3;
-  sets.push(
-    disconnected
-      ? { type: "Disconnected", status: "True", reason: "NoRecentRoundTrip", message: `${heartbeat?.misses} consecutive heartbeats missed` }
-      : { type: "Disconnected", status: "False", reason: "Connected", message: "" },
-  );
+  const disconnected = facts.mode !== "gitops" && (heartbeat?.misses ?? 0) >= 3;
+  sets.push(disconnectedCondition(facts, disconnected));
   sets.push({ type: "ControllersHealthy", ...facts.controllersHealthy });
   sets.push(
     agent?.overflow.active
@@ -70,6 +67,21 @@ export function clusterStatus(facts: ClusterFacts): ClusterStatusView {
   return { phase: phaseOf(facts, auth, disconnected), conditions };
 }
 
+/**
+ * Whether the Cluster has a status channel: Pull always needs one; Push and GitOps only once credentials
+ * exist or a registration token is configured (docs/connectivity.md#push-mode).
+ */
+export function hasStatusChannel(facts: Pick<ClusterFacts, "mode" | "hasCredentials" | "tokenResolvable" | "tokenSecretMissing" | "registration">): boolean {
+  return facts.mode === "pull" || facts.hasCredentials || facts.tokenResolvable || facts.tokenSecretMissing || facts.registration.state !== "none";
+}
+
+function disconnectedCondition(facts: ClusterFacts, disconnected: boolean): Set {
+  if (facts.mode === "gitops") return { type: "Disconnected", status: "False", reason: "GitOpsMode", message: "GitOps mode: Flux applies the desired state, no link to lose" };
+  if (!hasStatusChannel(facts)) return { type: "Disconnected", status: "False", reason: "StatusChannelDisabled", message: "Push mode without agent credentials: no status channel" };
+  if (disconnected) return { type: "Disconnected", status: "True", reason: "NoRecentRoundTrip", message: `${facts.agent?.heartbeat.misses} consecutive heartbeats missed` };
+  return { type: "Disconnected", status: "False", reason: "Connected", message: "" };
+}
+
 function authCondition(facts: ClusterFacts): Set {
   const auth = facts.agent?.auth;
   if (facts.clusterIdMismatch) return { type: "Authenticated", status: "False", reason: "CredentialRejected", message: facts.clusterIdMismatch };
@@ -79,6 +91,7 @@ function authCondition(facts: ClusterFacts): Set {
   if (facts.registration.state === "failed") return { type: "Authenticated", status: "False", reason: "RegistrationFailed", message: facts.registration.message };
   if (!facts.hasCredentials) {
     if (facts.tokenSecretMissing) return { type: "Authenticated", status: "False", reason: "TokenSecretMissing", message: "the registration token Secret does not resolve" };
+    if (!hasStatusChannel(facts)) return { type: "Authenticated", status: "False", reason: "CredentialMissing", message: `${facts.mode} mode without agent credentials: no status channel configured` };
     if (!facts.tokenResolvable) return { type: "Authenticated", status: "False", reason: "CredentialMissing", message: "no credentials and no registration token" };
     return { type: "Authenticated", status: "False", reason: "CredentialMissing", message: "registration not completed yet" };
   }
@@ -100,6 +113,7 @@ function connectedCondition(facts: ClusterFacts): Set {
       return { type: "Connected", status: "False", reason: "RegistrationPending", message };
     }
     if (facts.tokenSecretMissing) return { type: "Connected", status: "False", reason: "RegistrationPending", message: "the registration token Secret does not resolve" };
+    if (!hasStatusChannel(facts)) return { type: "Connected", status: "Unknown", reason: "StatusChannelDisabled", message: `${facts.mode} mode without agent credentials: no status channel` };
     return { type: "Connected", status: "False", reason: "CredentialMissing", message: "no credentials Secret and no registration token" };
   }
   if (heartbeat && heartbeat.misses >= 3) {
@@ -133,6 +147,9 @@ function payloadsEncrypted(facts: ClusterFacts): Set {
 function phaseOf(facts: ClusterFacts, auth: Set, disconnected: boolean): ClusterPhase {
   const authFailed = auth.status === "False" && ["RegistrationFailed", "CredentialRejected", "CredentialExpired", "RotationFailed"].includes(auth.reason);
   if (facts.tlsInvalid || authFailed) return "Error";
+  // Nothing whose loss matters: Flux or the control plane's own writes carry the desired state.
+  if (facts.mode !== "pull" && !hasStatusChannel(facts)) return "Active";
+  if (facts.mode === "gitops") return facts.hasCredentials ? "Active" : "Pending";
   // Until a first exchange there is nothing to be connected with; registration retries keep this phase.
   if (!facts.hasCredentials) return "Pending";
   if (disconnected) return "Disconnected";

@@ -2,7 +2,7 @@
  * The Cluster reconciler's decisions, pure: observed state and memory in, what to do out. The reconciler
  * (./reconciler.ts) gathers the state, applies the memory updates and performs the writes.
  */
-import type { Cluster, ClusterPhase, ClusterStatus } from "../../api/cluster";
+import type { Cluster, ClusterPhase, ClusterStatus, ConnectivityMode } from "../../api/cluster";
 import { ANNOTATION_ALLOWED_TYPES } from "../../api/labels";
 import type { Credentials, Secret } from "../../agent/credentials/credentials";
 import type { TlsResolution } from "../../agent/credentials/tls";
@@ -120,14 +120,23 @@ export function connectivityState(phase: ClusterPhase, heartbeatMisses: number):
   return phase === "Connected" || phase === "Registering" ? 0 : -1;
 }
 
+/**
+ * A switch of `spec.connectivityMode` (docs/connectivity.md#mixed-fleets-and-changing-mode): the Normal Event to emit when the
+ * mode in effect (remembered, else the one status last recorded) differs from the one asked for.
+ */
+export function modeSwitch(inEffect: ConnectivityMode | undefined, wanted: ConnectivityMode): EventInput | undefined {
+  if (!inEffect || inEffect === wanted) return undefined;
+  return { type: "Normal", reason: "ConnectivityModeChanged", action: "SwitchMode", note: `connectivity mode changed from ${inEffect} to ${wanted}` };
+}
+
 /** `status.managedNamespaces`: the gated namespaces by name, with the operation types their annotation allows. */
-export function managedNamespaces(namespaces: readonly KubeObject[], isGated: (name: string) => boolean): NonNullable<ClusterStatus["managedNamespaces"]> {
+export function managedNamespaces(namespaces: readonly KubeObject[], isGated: (name: string) => boolean, pushAccess: (name: string) => boolean): NonNullable<ClusterStatus["managedNamespaces"]> {
   return namespaces
     .filter((namespace) => isGated(namespace.metadata.name))
     .map((namespace) => {
       const types = namespace.metadata.annotations?.[ANNOTATION_ALLOWED_TYPES];
       const allowedOperationTypes = types ? types.split(",").map((type) => type.trim()).filter(Boolean) : [];
-      return { name: namespace.metadata.name, allowedOperationTypes, pushAccess: false };
+      return { name: namespace.metadata.name, allowedOperationTypes, pushAccess: pushAccess(namespace.metadata.name) };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -1,4 +1,4 @@
-/** The connectivity driver registry: pull has a driver; push and gitops run the status channel without polling until theirs exist. */
+/** The connectivity driver registry: one driver per mode; push and gitops run the status channel without polling. */
 import { describe, expect, test } from "bun:test";
 import { Registry } from "prom-client";
 import { DEFAULT_AGENT_CONFIG } from "../../../src/agent/config";
@@ -34,11 +34,12 @@ const inputs = (mode: string): DriverInputs =>
   }) as unknown as DriverInputs;
 
 describe("connectivity driver registry", () => {
-  test("pull is registered; push, gitops and unknown modes are not", () => {
+  test("pull, push and gitops are registered; an unknown mode is not and cannot get a driver", () => {
     expect(driverFor("pull")?.mode).toBe("pull");
-    expect(driverFor("push")).toBeUndefined();
-    expect(driverFor("gitops")).toBeUndefined();
+    expect(driverFor("push")?.mode).toBe("push");
+    expect(driverFor("gitops")?.mode).toBe("gitops");
     expect(driverFor("carrier-pigeon")).toBeUndefined();
+    expect(() => createDriver("carrier-pigeon" as never, deps, inputs("pull"))).toThrow(/no connectivity driver for mode "carrier-pigeon"/);
   });
 
   test.each(["pull", "push", "gitops"] as const)("createDriver(%s) answers for that mode and the credentials' cluster id, idle until started", (mode) => {

@@ -7,7 +7,7 @@ import type { RotationResult, RotationTrigger } from "../../../../src/agent/stat
 import type { ConnectivityDriver, DriverInputs, DriverObservations } from "../../../../src/connectivity/types";
 import { ClusterReconciler, type ClusterReconcilerDeps } from "../../../../src/controllers/cluster/reconciler";
 import type { RegisterOutcome } from "../../../../src/controllers/cluster/registration";
-import type { HealthVerdict } from "../../../../src/controllers/cluster/health";
+import type { ModeHealth } from "../../../../src/controllers/cluster/health";
 import { KubeApiError } from "../../../../src/kube/errors";
 import type { EventInput } from "../../../../src/kube/events";
 import type { KubeObject, ResourceType } from "../../../../src/kube/types";
@@ -76,14 +76,16 @@ export function secretObject(name: string, values: Record<string, string>): Secr
 }
 
 /** A reconciler over in-memory state; `register` answers with `outcomes` in turn (the last one repeats). */
-export function setup(options: { clusters: Cluster[]; secrets?: Secret[]; outcomes?: RegisterOutcome[]; health?: HealthVerdict }) {
+export function setup(options: { clusters: Cluster[]; secrets?: Secret[]; outcomes?: RegisterOutcome[]; health?: ModeHealth; pushAccess?: readonly string[] }) {
   const clusters = options.clusters;
+  const namespaces = (options.pushAccess ?? []).map((name) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name } }));
   const secrets = new Map((options.secrets ?? []).map((secret) => [secret.metadata.name, secret]));
   const events: Array<EventInput & { on: string }> = [];
   const statuses: Array<{ name: string; status: Record<string, unknown> }> = [];
   const registerCalls: Array<{ endpoint: string; body: unknown }> = [];
   const drivers: RecordingDriver[] = [];
-  let healthChecks = 0;
+  const healthModes: ConnectivityMode[] = [];
+  let pushAccessRemovals = 0;
   let version = 10;
   const client = {
     get: async (type: ResourceType, name: string) => {
@@ -119,7 +121,7 @@ export function setup(options: { clusters: Cluster[]; secrets?: Secret[]; outcom
     namespace: NAMESPACE,
     clusters: { list: () => clusters },
     secret: (name: string) => secrets.get(name),
-    gate: { isGated: () => true, view: { list: () => [], get: () => undefined } },
+    gate: { isGated: () => true, view: { list: () => namespaces, get: () => undefined } },
     managedObjects: () => [],
     cached: () => undefined,
     status: {
@@ -142,15 +144,19 @@ export function setup(options: { clusters: Cluster[]; secrets?: Secret[]; outcom
       const outcomes = options.outcomes ?? [];
       return outcomes[Math.min(registerCalls.length, outcomes.length) - 1] ?? { kind: "retry", message: "no answer scripted" };
     },
-    controllersHealthy: async () => {
-      healthChecks++;
+    pushAccess: (name: string) => (options.pushAccess ?? []).includes(name),
+    removePushAccess: async () => {
+      pushAccessRemovals++;
+    },
+    controllersHealthy: async (mode: ConnectivityMode) => {
+      healthModes.push(mode);
       return options.health ?? { status: "True", reason: "AllControllersReady", message: "required controllers are available" };
     },
   } as unknown as ClusterReconcilerDeps;
   const reconciler = new ClusterReconciler(deps);
   const pass = () => reconciler.reconcile(new AbortController().signal);
   const lastStatus = (name: string) => statuses.filter((entry) => entry.name === name).at(-1)?.status;
-  return { reconciler, pass, clusters, secrets, events, statuses, registerCalls, drivers, lastStatus, healthChecks: () => healthChecks };
+  return { reconciler, pass, clusters, secrets, events, statuses, registerCalls, drivers, lastStatus, healthChecks: () => healthModes.length, healthModes, pushAccessRemovals: () => pushAccessRemovals, deps };
 }
 
 function applyFinalizerOp(cluster: Cluster, op: { op: string; path: string; value?: unknown }): void {

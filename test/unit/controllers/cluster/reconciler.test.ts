@@ -133,12 +133,71 @@ describe("Cluster reconciler with in-memory dependencies", () => {
     expect(condition(world.lastStatus("main"), "ControllersHealthy")).toBe("False/ControllerMissing");
   });
 
+  test("a mode switch stops the driver in place and starts the new mode's, emits ConnectivityModeChanged once, re-checks health for the new mode", async () => {
+    const world = setup({ clusters: [clusterObject("main", "uid-a", registrable)], secrets: [credentialsSecret()] });
+    await world.pass();
+    world.clusters[0] = { ...world.clusters[0]!, metadata: { ...world.clusters[0]!.metadata, generation: 2 }, spec: { ...world.clusters[0]!.spec, connectivityMode: "push" } };
+    await world.pass();
+    await world.pass();
+    expect(world.drivers.map((driver) => `${driver.mode}:${driver.calls.join(",")}`)).toEqual(["pull:start,stop", "push:start,update"]);
+    expect(world.events.filter((event) => event.reason === "ConnectivityModeChanged").map((event) => `${event.type}: ${event.note}`)).toEqual(["Normal: connectivity mode changed from pull to push"]);
+    expect(world.healthModes).toEqual(["pull", "push"]);
+    expect(world.lastStatus("main")?.connectivityMode).toBe("push");
+  });
+
+  test("the new mode's driver is created only once the old one's graceful stop (job in hand, event flush) has finished", async () => {
+    const world = setup({ clusters: [clusterObject("main", "uid-a", registrable)], secrets: [credentialsSecret()] });
+    await world.pass();
+    let driversWhenStopped = -1;
+    world.drivers[0]!.stop = async () => {
+      await Bun.sleep(20);
+      driversWhenStopped = world.drivers.length;
+    };
+    world.clusters[0] = { ...world.clusters[0]!, spec: { ...world.clusters[0]!.spec, connectivityMode: "gitops" } };
+    await world.pass();
+    expect(driversWhenStopped).toBe(1);
+    expect(world.drivers.map((driver) => driver.mode)).toEqual(["pull", "gitops"]);
+  });
+
+  test("after a restart the mode status recorded is the one switched from", async () => {
+    const cluster = clusterObject("main", "uid-a", { connectivityMode: "gitops" });
+    cluster.status = { connectivityMode: "pull" };
+    const world = setup({ clusters: [cluster] });
+    await world.pass();
+    await world.pass();
+    expect(world.events.filter((event) => event.reason === "ConnectivityModeChanged").map((event) => event.note)).toEqual(["connectivity mode changed from pull to gitops"]);
+    expect(world.lastStatus("main")?.phase).toBe("Active");
+  });
+
+  test("connectivity_state carries the mode in effect: none in Push without a status channel, the source state in GitOps", async () => {
+    const world = setup({ clusters: [clusterObject("main", "uid-a", { connectivityMode: "push" })] });
+    await world.pass();
+    const gauge = async () => (await world.deps.metrics.connectivityState.get()).values.map((value) => `${value.labels.mode}=${value.value}`);
+    expect(await gauge()).toEqual([]);
+    world.clusters[0] = { ...world.clusters[0]!, spec: { ...world.clusters[0]!.spec, connectivityMode: "gitops" } };
+    await world.pass();
+    expect(await gauge()).toEqual(["gitops=0"]);
+    world.clusters[0] = { ...world.clusters[0]!, spec: { ...world.clusters[0]!.spec, connectivityMode: "pull" } };
+    await world.pass();
+    expect(await gauge()).toEqual(["pull=-1"]);
+  });
+
+  test("status.managedNamespaces reports the Push RoleBinding per namespace", async () => {
+    const world = setup({ clusters: [clusterObject("main", "uid-a", { connectivityMode: "push" })], pushAccess: ["team-b", "team-a"] });
+    await world.pass();
+    expect(world.lastStatus("main")?.managedNamespaces).toEqual([
+      { name: "team-a", allowedOperationTypes: [], pushAccess: true },
+      { name: "team-b", allowedOperationTypes: [], pushAccess: true },
+    ]);
+  });
+
   test("deletion stops the driver and removes the finalizer", async () => {
     const world = setup({ clusters: [clusterObject("main", "uid-a", registrable)], secrets: [credentialsSecret()] });
     await world.pass();
     world.clusters[0] = { ...world.clusters[0]!, metadata: { ...world.clusters[0]!.metadata, deletionTimestamp: "2026-03-01T00:00:00Z" } };
     await world.pass();
     expect(world.drivers[0]!.calls).toEqual(["start", "stop"]);
+    expect(world.pushAccessRemovals()).toBe(1);
     expect(world.clusters[0]!.metadata.finalizers ?? []).toEqual([]);
     expect(world.lastStatus("main")?.phase).toBe("Terminating");
   });

@@ -13,6 +13,7 @@ function agent(overrides: Partial<AgentObservations> = {}, paused = false): Agen
 
 function facts(overrides: Partial<ClusterFacts> = {}): ClusterFacts {
   return {
+    mode: "pull",
     previousPhase: undefined,
     previousConditions: undefined,
     generation: 1,

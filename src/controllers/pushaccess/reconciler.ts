@@ -1,0 +1,103 @@
+/**
+ * One pass over a namespace's Push RoleBinding: observe (informer caches), decide (desired.ts), write. A
+ * RoleBinding of that name without the operator's label belongs to someone else: it is left exactly as it
+ * is and reported with a log line and a Warning Event.
+ */
+import { isGatedNamespace } from "../../api/gate";
+import { LABEL_MANAGED_BY, MANAGED_BY_OPERATOR } from "../../api/labels";
+import { CONTROL_PLANE_ROLE_BINDING } from "../../api/push-access";
+import type { KubeClient } from "../../kube/client";
+import { classifyError } from "../../kube/errors";
+import type { EventRecorder } from "../../kube/events";
+import { objectKey, type KubeObject } from "../../kube/types";
+import type { Logger } from "../../observability/logger";
+import { isManaged, MANAGED_SELECTOR, ROLE_BINDING, type RoleBinding } from "../tenant/desired";
+import { pushAccessActions, type PushAccessAction } from "./desired";
+
+export interface PushAccessDeps {
+  client: Pick<KubeClient, "get" | "create" | "delete">;
+  namespaces: { get(name: string): KubeObject | undefined };
+  /** Whether the operator's watch scope covers the namespace (`--watch-namespaces`). */
+  inScope(namespace: string): boolean;
+  /** Whether the honoured Cluster's mode asks for Push access now. */
+  wanted(): boolean;
+  /** The operator's labelled RoleBindings, by `namespace/name`. */
+  roleBindings: { get(key: string): KubeObject | undefined };
+  /** Where the control plane's ServiceAccount lives. */
+  operatorNamespace: string;
+  events: Pick<EventRecorder, "record">;
+}
+
+export const REASON_NOT_MANAGED = "PushAccessNotManaged";
+
+export async function reconcilePushAccess(deps: PushAccessDeps, namespace: string, signal: AbortSignal, logger: Logger): Promise<void> {
+  const object = deps.namespaces.get(namespace);
+  // A deleted or terminating namespace takes its binding with it; a create there would be refused.
+  if (!object || object.metadata.deletionTimestamp !== undefined || !deps.inScope(namespace)) return;
+  const actions = pushAccessActions({
+    namespace,
+    operatorNamespace: deps.operatorNamespace,
+    wanted: deps.wanted() && isGatedNamespace(object.metadata.labels),
+    current: deps.roleBindings.get(objectKey({ name: CONTROL_PLANE_ROLE_BINDING, namespace })) as RoleBinding | undefined,
+  });
+  for (const action of actions) {
+    try {
+      await perform(deps, action, signal, logger);
+    } catch (err) {
+      throw new Error(`${action.verb} RoleBinding ${CONTROL_PLANE_ROLE_BINDING} in namespace ${namespace}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+}
+
+/** Deletes every Push RoleBinding the operator created (the honoured Cluster is being deleted). */
+export async function removeAllPushAccess(client: Pick<KubeClient, "listAll" | "delete">, signal: AbortSignal, logger: Logger): Promise<void> {
+  const bindings = await client.listAll(ROLE_BINDING, { labelSelector: MANAGED_SELECTOR, signal });
+  for (const binding of bindings.items.filter((item) => item.metadata.name === CONTROL_PLANE_ROLE_BINDING && isManaged(item))) {
+    await remove(client, binding, signal);
+    logger.info({ namespace: binding.metadata.namespace }, "deleted the Push RoleBinding: the Cluster is being deleted");
+  }
+}
+
+async function perform(deps: PushAccessDeps, action: PushAccessAction, signal: AbortSignal, logger: Logger): Promise<void> {
+  switch (action.verb) {
+    case "create":
+      return create(deps, action.body, signal, logger);
+    case "recreate":
+      await remove(deps.client, action.current, signal);
+      logger.info({ namespace: action.current.metadata.namespace }, "recreating the Push RoleBinding: its roleRef or subjects were changed");
+      return create(deps, action.body, signal, logger);
+    case "delete":
+      await remove(deps.client, action.current, signal);
+      logger.info({ namespace: action.current.metadata.namespace }, "deleted the Push RoleBinding: the namespace is no longer gated or the mode is pull");
+  }
+}
+
+async function create(deps: PushAccessDeps, body: RoleBinding, signal: AbortSignal, logger: Logger): Promise<void> {
+  const namespace = body.metadata.namespace ?? "";
+  try {
+    await deps.client.create(ROLE_BINDING, body, { namespace, signal });
+    logger.info({ namespace }, "created the Push RoleBinding");
+    return;
+  } catch (err) {
+    if (classifyError(err) !== "alreadyExists") throw err;
+  }
+  const existing = await deps.client.get(ROLE_BINDING, body.metadata.name, { namespace, signal }).catch((err: unknown) => {
+    // Deleted between the two calls; nothing we watch announces that, so the pass is retried with backoff.
+    if (classifyError(err) === "notFound") throw new Error("it existed at create and was gone when read; retrying", { cause: err });
+    throw err;
+  });
+  // Ours but not yet in the cache: its informer event brings the next pass.
+  if (isManaged(existing)) return;
+  const note = `RoleBinding ${body.metadata.name} exists without the label ${LABEL_MANAGED_BY}=${MANAGED_BY_OPERATOR}; the operator leaves it untouched`;
+  logger.warn({ namespace, name: body.metadata.name }, note);
+  deps.events.record(existing, { type: "Warning", reason: REASON_NOT_MANAGED, action: "Reconcile", note });
+}
+
+async function remove(client: Pick<KubeClient, "delete">, current: KubeObject, signal: AbortSignal): Promise<void> {
+  const { name, namespace, uid } = current.metadata;
+  try {
+    await client.delete(ROLE_BINDING, name, { namespace, signal, ...(uid ? { preconditions: { uid } } : {}) });
+  } catch (err) {
+    if (classifyError(err) !== "notFound") throw err;
+  }
+}

@@ -1,0 +1,61 @@
+/** The Push RoleBinding decisions, pure: which writes bring a namespace to the access its mode asks for. */
+import { describe, expect, test } from "bun:test";
+import type { Cluster } from "../../../../src/api/cluster";
+import { desiredPushRoleBinding, grantsPushAccess, pushAccessActions, pushAccessWanted } from "../../../../src/controllers/pushaccess/desired";
+import type { RoleBinding } from "../../../../src/controllers/tenant/desired";
+
+const cluster = (mode: string | undefined, deleting = false) =>
+  ({ metadata: { name: "main", ...(deleting ? { deletionTimestamp: "2026-01-01T00:00:00Z" } : {}) }, spec: mode ? { connectivityMode: mode } : {} }) as unknown as Cluster;
+const ours = () => desiredPushRoleBinding("team-a", "vworkspace-system");
+const foreign = (): RoleBinding => ({ ...ours(), metadata: { name: "vworkspace-control-plane", namespace: "team-a" } });
+
+describe("pushAccessWanted", () => {
+  test("push and gitops want it; pull, the default, none and a deleting Cluster do not", () => {
+    expect(pushAccessWanted(cluster("push"))).toBe(true);
+    expect(pushAccessWanted(cluster("gitops"))).toBe(true);
+    expect(pushAccessWanted(cluster("pull"))).toBe(false);
+    expect(pushAccessWanted(cluster(undefined))).toBe(false);
+    expect(pushAccessWanted(undefined)).toBe(false);
+    expect(pushAccessWanted(cluster("push", true))).toBe(false);
+  });
+});
+
+describe("pushAccessActions", () => {
+  const observe = (wanted: boolean, current: RoleBinding | undefined) => pushAccessActions({ namespace: "team-a", operatorNamespace: "vworkspace-system", wanted, current });
+
+  test("the binding: labelled, the namespaced ClusterRole, the control plane's ServiceAccount in the operator namespace", () => {
+    expect(ours()).toMatchObject({
+      metadata: { name: "vworkspace-control-plane", namespace: "team-a", labels: { "app.vworkspace.io/managed-by": "vworkspace-operator" } },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "vworkspace-control-plane-namespaced" },
+      subjects: [{ kind: "ServiceAccount", name: "vworkspace-control-plane", namespace: "vworkspace-system" }],
+    });
+  });
+
+  test("wanted and absent → create; wanted and present → nothing; unwanted and present → delete", () => {
+    expect(observe(true, undefined).map((action) => action.verb)).toEqual(["create"]);
+    expect(observe(true, ours())).toEqual([]);
+    expect(observe(false, ours()).map((action) => action.verb)).toEqual(["delete"]);
+    expect(observe(false, undefined)).toEqual([]);
+  });
+
+  test("a drifted roleRef or subject is recreated", () => {
+    const widened = { ...ours(), roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" } };
+    expect(observe(true, widened).map((action) => action.verb)).toEqual(["recreate"]);
+    const other = { ...ours(), subjects: [{ kind: "ServiceAccount", name: "intruder", namespace: "vworkspace-system" }] };
+    expect(observe(true, other).map((action) => action.verb)).toEqual(["recreate"]);
+  });
+
+  test("an unlabelled binding of that name is never touched, wanted or not", () => {
+    expect(observe(true, foreign())).toEqual([]);
+    expect(observe(false, foreign())).toEqual([]);
+  });
+});
+
+describe("grantsPushAccess", () => {
+  test("only the operator's own binding with the expected grant counts", () => {
+    expect(grantsPushAccess(ours(), "vworkspace-system")).toBe(true);
+    expect(grantsPushAccess(foreign(), "vworkspace-system")).toBe(false);
+    expect(grantsPushAccess(undefined, "vworkspace-system")).toBe(false);
+    expect(grantsPushAccess(ours(), "elsewhere")).toBe(false);
+  });
+});
