@@ -26,7 +26,7 @@ export function fluxBinaries(): FluxBinaries | undefined {
 }
 
 /** A port the kernel just handed out on 127.0.0.1 (closed again; Flux binds it right after). */
-function freePort(): number {
+export function freePort(): number {
   const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
   const { port } = listener;
   listener.stop(true);

@@ -10,32 +10,28 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import YAML from "yaml";
 import { APPLICATION_INSTANCE, CLUSTER } from "../../../src/api/groups";
-import { CONTROL_PLANE_NAMESPACED_ROLE, CONTROL_PLANE_ROLE_BINDING, CONTROL_PLANE_SERVICE_ACCOUNT, CONTROL_PLANE_TOKEN_SECRET } from "../../../src/api/push-access";
+import { CONTROL_PLANE_SERVICE_ACCOUNT, CONTROL_PLANE_TOKEN_SECRET } from "../../../src/api/push-access";
 import { main } from "../../../src/cli/main";
 import { applyObject } from "../../../src/kube/apply";
 import { KubeClient } from "../../../src/kube/client";
 import { resolveKubeConfig } from "../../../src/kube/config";
 import { classifyError } from "../../../src/kube/errors";
 import type { KubeObject, ResourceType } from "../../../src/kube/types";
-import { findRendered, helmTemplate } from "../../support/chart";
 import { getCluster, type TestCluster } from "../../support/cluster";
 import { eventually } from "../../support/eventually";
 import { deleteNamespace, GATE_LABEL, randomSuffix, TEST_LABEL, TEST_RUN_LABEL } from "../../support/namespace";
 import { startPrivatePlane, type PrivatePlane } from "../../support/private-plane";
+import { bindControlPlane, installPushAccess, SECRETS, SERVICE_ACCOUNTS, type PushAccess } from "../../support/push-access";
 
 const type = (group: string, kind: string, plural: string, namespaced: boolean): ResourceType => ({ group, version: "v1", kind, plural, namespaced });
 const NAMESPACES = type("", "Namespace", "namespaces", false);
-const SERVICE_ACCOUNTS = type("", "ServiceAccount", "serviceaccounts", true);
-const SECRETS = type("", "Secret", "secrets", true);
 const CONFIG_MAPS = type("", "ConfigMap", "configmaps", true);
-const CLUSTER_ROLES = type("rbac.authorization.k8s.io", "ClusterRole", "clusterroles", false);
-const CLUSTER_ROLE_BINDINGS = type("rbac.authorization.k8s.io", "ClusterRoleBinding", "clusterrolebindings", false);
-const ROLE_BINDINGS = type("rbac.authorization.k8s.io", "RoleBinding", "rolebindings", true);
 
 let cluster: TestCluster;
 let dir: string;
 const suffix = randomSuffix();
-const names = { operator: `t-push-op-${suffix}`, bare: `t-push-bare-${suffix}`, gated: `t-push-gated-${suffix}`, ungated: `t-push-open-${suffix}`, binding: `vws-test-push-${suffix}` };
+const names = { operator: `t-push-op-${suffix}`, bare: `t-push-bare-${suffix}`, gated: `t-push-gated-${suffix}`, ungated: `t-push-open-${suffix}` };
+let access: PushAccess | undefined;
 
 interface Outcome {
   code: number;
@@ -74,23 +70,8 @@ beforeAll(async () => {
   cluster = await getCluster();
   dir = mkdtempSync(join(tmpdir(), "vws-push-"));
   for (const [name, gated] of [[names.operator, false], [names.bare, false], [names.gated, true], [names.ungated, false]] as const) await cluster.client.create(NAMESPACES, namespace(name, gated));
-  const { objects, exitCode, stderr } = helmTemplate(names.operator, "push.enabled=true", "push.tokenSecret=true");
-  expect({ exitCode, stderr }).toEqual({ exitCode: 0, stderr: "" });
-  await cluster.client.create(SERVICE_ACCOUNTS, findRendered(objects, "ServiceAccount", CONTROL_PLANE_SERVICE_ACCOUNT));
-  await cluster.client.create(SECRETS, findRendered(objects, "Secret", CONTROL_PLANE_TOKEN_SECRET));
-  for (const role of objects.filter((object) => object.kind === "ClusterRole" && object.metadata.name.startsWith("vworkspace-control-plane"))) {
-    await applyObject(cluster.client, CLUSTER_ROLES, role, { fieldManager: "vws-tests-push", force: true });
-  }
-  const binding = findRendered(objects, "ClusterRoleBinding", "vworkspace-control-plane-clusters");
-  await cluster.client.create(CLUSTER_ROLE_BINDINGS, { ...binding, metadata: { ...binding.metadata, name: names.binding } });
-  // What the operator keeps in each gated namespace in push mode; created by hand until that controller exists.
-  await cluster.client.create(ROLE_BINDINGS, {
-    apiVersion: "rbac.authorization.k8s.io/v1",
-    kind: "RoleBinding",
-    metadata: { name: CONTROL_PLANE_ROLE_BINDING, namespace: names.gated, labels: { "app.vworkspace.io/managed-by": "vworkspace-operator" } },
-    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: CONTROL_PLANE_NAMESPACED_ROLE },
-    subjects: [{ kind: "ServiceAccount", name: CONTROL_PLANE_SERVICE_ACCOUNT, namespace: names.operator }],
-  } as KubeObject);
+  access = await installPushAccess(cluster.client, names.operator, { tokenSecret: true });
+  await bindControlPlane(cluster.client, names.gated, names.operator);
   // The ServiceAccount of the bare namespace has no RoleBinding anywhere.
   await cluster.client.create(SERVICE_ACCOUNTS, { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: CONTROL_PLANE_SERVICE_ACCOUNT, namespace: names.bare } });
   await eventually(async () => (await secretToken()) !== "", { what: "the token controller fills vworkspace-control-plane-token" });
@@ -99,9 +80,7 @@ beforeAll(async () => {
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   if (!cluster) return;
-  await cluster.client.delete(CLUSTER_ROLE_BINDINGS, names.binding).catch((err) => {
-    if (classifyError(err) !== "notFound") throw err;
-  });
+  await access?.remove();
   await Promise.all(Object.values(names).filter((name) => name.startsWith("t-")).map((name) => deleteNamespace(cluster.client, name)));
 }, 120_000);
 
