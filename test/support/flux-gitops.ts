@@ -3,12 +3,11 @@
  * apiserver, every listener on 127.0.0.1 (the helm-controller pair lives in flux.ts). kustomize-controller
  * fetches artifacts from source-controller's loopback storage address, which the GitRepository advertises.
  */
-import type { Subprocess } from "bun";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "./cluster";
 import { eventually } from "./eventually";
-import { freePort, pipe } from "./flux";
+import { controllerProcesses, freePort } from "./flux";
 import { k8sBinsEnv } from "./k8s-bins";
 import { LogCapture } from "./logs";
 
@@ -42,29 +41,14 @@ export async function startGitOpsFlux(options: { binaries: GitOpsFluxBinaries; k
   const health = { source: `127.0.0.1:${freePort()}`, kustomize: `127.0.0.1:${freePort()}` };
   const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", KUBECONFIG: options.kubeconfigPath, RUNTIME_NAMESPACE: options.namespace };
   const logs = { source: new LogCapture(join(logDir, "source-controller.log")), kustomize: new LogCapture(join(logDir, "kustomize-controller.log")) };
-  const processes: Subprocess[] = [];
-  const spawn = (command: string[], capture: LogCapture) => {
-    const proc = Bun.spawn(command, { env, stdout: "pipe", stderr: "pipe" });
-    void pipe(proc.stdout, capture);
-    void pipe(proc.stderr, capture);
-    processes.push(proc);
-  };
-  const stop = async () => {
-    for (const proc of processes) proc.kill("SIGTERM");
-    await Promise.all(
-      processes.map(async (proc) => {
-        const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
-        await proc.exited;
-        clearTimeout(timer);
-      }),
-    );
-  };
+  const { spawn, stop } = controllerProcesses(env);
   try {
     spawn(
       [options.binaries.sourceController, `--storage-path=${storage}`, `--storage-addr=${storageAddr}`, `--storage-adv-addr=${storageAddr}`, "--metrics-addr=0", `--health-addr=${health.source}`, "--watch-all-namespaces=false"],
+      {},
       logs.source,
     );
-    spawn([options.binaries.kustomizeController, "--metrics-addr=0", `--health-addr=${health.kustomize}`, "--watch-all-namespaces=false", "--requeue-dependency=2s"], logs.kustomize);
+    spawn([options.binaries.kustomizeController, "--metrics-addr=0", `--health-addr=${health.kustomize}`, "--watch-all-namespaces=false", "--requeue-dependency=2s"], {}, logs.kustomize);
     for (const address of Object.values(health)) {
       await eventually(async () => (await fetch(`http://${address}/readyz`)).status === 200, { what: `Flux /readyz on ${address}`, timeoutMs: 60_000 });
     }
