@@ -17,6 +17,7 @@ import { KubeClient } from "../../../src/kube/client";
 import { resolveKubeConfig } from "../../../src/kube/config";
 import { classifyError } from "../../../src/kube/errors";
 import type { KubeObject, ResourceType } from "../../../src/kube/types";
+import { findRendered, helmTemplate } from "../../support/chart";
 import { getCluster, type TestCluster } from "../../support/cluster";
 import { eventually } from "../../support/eventually";
 import { deleteNamespace, GATE_LABEL, randomSuffix, TEST_LABEL, TEST_RUN_LABEL } from "../../support/namespace";
@@ -172,6 +173,31 @@ describe("push-kubeconfig", () => {
     const result = await pushKubeconfig(cluster.kubeconfigPath, ...args);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(message);
+  });
+});
+
+describe("the chart's Push RBAC", () => {
+  const pushObjects = (...sets: string[]) =>
+    helmTemplate(names.operator, ...sets)
+      .objects.filter((object) => object.metadata.name.startsWith("vworkspace-control-plane"))
+      .map((object) => `${object.kind}/${object.metadata.name}`)
+      .sort();
+
+  test("nothing by default; push.enabled adds the ServiceAccount, both ClusterRoles and the binding; push.tokenSecret the token Secret", () => {
+    expect(pushObjects()).toEqual([]);
+    expect(pushObjects("push.tokenSecret=true")).toEqual([]);
+    const withoutSecret = ["ClusterRole/vworkspace-control-plane-clusters", "ClusterRole/vworkspace-control-plane-namespaced", "ClusterRoleBinding/vworkspace-control-plane-clusters", "ServiceAccount/vworkspace-control-plane"];
+    expect(pushObjects("push.enabled=true")).toEqual(withoutSecret);
+    expect(pushObjects("push.enabled=true", "push.tokenSecret=true")).toEqual([...withoutSecret, "Secret/vworkspace-control-plane-token"].sort());
+  });
+
+  test("the namespaced ClusterRole grants ApplicationInstances and Operations and nothing else", () => {
+    const role = findRendered(helmTemplate(names.operator, "push.enabled=true").objects, "ClusterRole", "vworkspace-control-plane-namespaced") as KubeObject & { rules: unknown[] };
+    const verbs = ["create", "get", "list", "watch", "patch", "update", "delete"];
+    expect(role.rules).toEqual([
+      { apiGroups: ["apps.vworkspace.io"], resources: ["applicationinstances"], verbs },
+      { apiGroups: ["ops.vworkspace.io"], resources: ["operations"], verbs },
+    ]);
   });
 });
 
