@@ -3,8 +3,9 @@
 # (docs/development.md#kubernetes-binaries, docs/development.md#third-party-crds). Results are cached per component/version/Go version under $VWS_CACHE_DIR;
 # .local/k8s-bins.env tells local-cluster.ts and the tests where they are.
 #
-# usage: bash scripts/k8s-bins.sh [--rebuild] [--with-etcd] [--with-kubectl] [--with-node]
+# usage: bash scripts/k8s-bins.sh [--rebuild] [--with-etcd] [--with-kubectl] [--with-node] [--only=COMPONENT]
 #        --with-node also builds kubelet, kube-scheduler and kube-proxy (local-cluster.ts up --with-node)
+#        --only=COMPONENT builds that one component (e.g. kustomize-controller) and no CRDs; for timing one build
 # env:   VWS_CACHE_DIR, VWS_FLUX=0 (skip Flux), VWS_OCI_REGISTRY=0 (skip the optional OCI registry),
 #        CI=true + VWS_PIPELINE_START (budget guard, docs/development.md#ci-and-the-npm-test-pipeline)
 set -euo pipefail
@@ -20,14 +21,15 @@ readonly HEARTBEAT_S=60
 readonly FLUX_BUDGET_S=2700       # docs/development.md#ci-and-the-npm-test-pipeline: skip Flux when more than 45 min are gone before its builds
 readonly LOCK_TIMEOUT_S=5400
 
-REBUILD=0 WITH_ETCD=0 WITH_KUBECTL=0 WITH_NODE=0
+REBUILD=0 WITH_ETCD=0 WITH_KUBECTL=0 WITH_NODE=0 ONLY=""
 for arg in "$@"; do
   case $arg in
     --rebuild) REBUILD=1 ;;
     --with-etcd) WITH_ETCD=1 ;;
     --with-kubectl) WITH_KUBECTL=1 ;;
     --with-node) WITH_NODE=1 ;;
-    -h | --help) sed -n '2,9p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --only=?*) ONLY=${arg#--only=} ;;
+    -h | --help) sed -n '2,10p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "k8s-bins: unknown argument: $arg (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -135,6 +137,11 @@ component_spec() {
       C_PKGS=(github.com/fluxcd/helm-controller=helm-controller)
       C_REQUIRES=("$C_MODULE/api@$C_VERSION")
       [[ -z ${FLUX_HELM_CONTROLLER_REPLACE_OVERRIDE:-} ]] || C_OVERRIDES=("$FLUX_HELM_CONTROLLER_REPLACE_OVERRIDE") ;;
+    kustomize-controller)
+      C_MODULE=github.com/fluxcd/kustomize-controller C_VERSION=$FLUX_KUSTOMIZE_CONTROLLER
+      C_LABEL="kustomize-controller $C_VERSION"
+      C_PKGS=(github.com/fluxcd/kustomize-controller=kustomize-controller)
+      C_REQUIRES=("$C_MODULE/api@$C_VERSION") ;;
     oci-registry)
       C_MODULE=github.com/google/go-containerregistry C_VERSION=$OCI_REGISTRY
       C_LABEL="oci-registry (go-containerregistry $C_VERSION)"
@@ -447,16 +454,20 @@ flux_over_budget() {
 }
 
 flux_needs_build() {
-  ((REBUILD)) || ! component_cached source-controller || ! component_cached helm-controller
+  ((REBUILD)) || ! component_cached source-controller || ! component_cached helm-controller || ! component_cached kustomize-controller
 }
 
 plan_components() {
   COMPONENTS=(kubernetes kine helm)
   ((WITH_ETCD)) && COMPONENTS+=(etcd)
   ((WITH_NODE)) && COMPONENTS+=(kubernetes-node)
-  if flux_wanted; then COMPONENTS+=(source-controller helm-controller); fi
+  if flux_wanted; then COMPONENTS+=(source-controller helm-controller kustomize-controller); fi
   OPTIONAL_COMPONENTS=()
   if oci_registry_wanted; then OPTIONAL_COMPONENTS+=(oci-registry); fi
+  if [[ -n $ONLY ]]; then
+    component_spec "$ONLY"
+    COMPONENTS=("$ONLY") OPTIONAL_COMPONENTS=()
+  fi
   STEP_TOTAL=$((${#COMPONENTS[@]} + ${#OPTIONAL_COMPONENTS[@]} + 1))
   STEP=0
 }
@@ -492,6 +503,7 @@ write_env_file() {
     env_line VWS_BIN_HELM "$(bin_path helm helm)"
     env_line VWS_BIN_SOURCE_CONTROLLER "$src"
     env_line VWS_BIN_HELM_CONTROLLER "$hc"
+    env_line VWS_BIN_KUSTOMIZE_CONTROLLER "$(flux_wanted && bin_path kustomize-controller kustomize-controller || true)"
     env_line VWS_BIN_ETCD "$(bin_path etcd etcd)"
     env_line VWS_BIN_OCI_REGISTRY "$(oci_registry_wanted && bin_path oci-registry oci-registry || true)"
     env_line VWS_CRD_DIR "$(crd_dir)"
@@ -557,6 +569,12 @@ main() {
   setup_env
   take_lock
   plan_components
+  if [[ -n $ONLY ]]; then
+    run_step "$ONLY"
+    write_env_file
+    say "step seconds: ${STEP_REPORT[*]}"
+    return 0
+  fi
   if ((!REBUILD)) && everything_cached; then
     write_env_file
     say "cache hit"

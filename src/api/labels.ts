@@ -39,3 +39,6 @@ export const ANNOTATION_ROTATE_CREDENTIALS = "ops.vworkspace.io/rotate-credentia
 export const ANNOTATION_FLUX_REQUESTED_AT = "reconcile.fluxcd.io/requestedAt";
 /** On a VolumeSnapshot taken by an Operation: RFC 3339 expiry. */
 export const ANNOTATION_EXPIRES_AT = "ops.vworkspace.io/expires-at";
+
+/** Value of LABEL_MANAGED_BY on ApplicationInstances and Operations the control plane declares (any mode). */
+export const MANAGED_BY_CONTROL_PLANE = "control-plane";

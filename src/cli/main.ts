@@ -26,6 +26,14 @@ const COMMANDS: Record<string, Command> = {
     // Loaded on first use: `run` never parses the control plane or bun:sqlite.
     run: async (args, env, io) => (await import("../controlplane/cli/command")).controlPlaneCommand(args, env, io),
   },
+  "push-kubeconfig": {
+    summary: "write a kubeconfig for the control plane's ServiceAccount (push mode), checked with the new token",
+    run: async (args, env, io) => (await import("../push/kubeconfig-command")).pushKubeconfigCommand(args, env, io),
+  },
+  render: {
+    summary: "write a cluster's desired state as the GitOps repository layout (exit 3 with --check when it would change)",
+    run: async (args, env, io) => (await import("../gitops/render/command")).renderCommand(args, env, io),
+  },
   version: {
     summary: "print the version",
     run: async (_args, _env, io) => {

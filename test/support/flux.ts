@@ -26,7 +26,7 @@ export function fluxBinaries(): FluxBinaries | undefined {
 }
 
 /** A port the kernel just handed out on 127.0.0.1 (closed again; Flux binds it right after). */
-function freePort(): number {
+export function freePort(): number {
   const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
   const { port } = listener;
   listener.stop(true);
@@ -54,24 +54,8 @@ export async function startFlux(options: { binaries: FluxBinaries; kubeconfigPat
   const sourceHealth = `127.0.0.1:${freePort()}`;
   const helmHealth = `127.0.0.1:${freePort()}`;
   const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", KUBECONFIG: options.kubeconfigPath };
-  const processes: Subprocess[] = [];
   const logs = { source: new LogCapture(join(logDir, "source-controller.log")), helm: new LogCapture(join(logDir, "helm-controller.log")) };
-  const spawn = (command: string[], extraEnv: Record<string, string>, capture: LogCapture) => {
-    const proc = Bun.spawn(command, { env: { ...env, ...extraEnv }, stdout: "pipe", stderr: "pipe" });
-    void pipe(proc.stdout, capture);
-    void pipe(proc.stderr, capture);
-    processes.push(proc);
-  };
-  const stop = async () => {
-    for (const proc of processes) proc.kill("SIGTERM");
-    await Promise.all(
-      processes.map(async (proc) => {
-        const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
-        await proc.exited;
-        clearTimeout(timer);
-      }),
-    );
-  };
+  const { spawn, stop } = controllerProcesses(env);
   try {
     spawn(
       [
@@ -100,6 +84,32 @@ export async function startFlux(options: { binaries: FluxBinaries; kubeconfigPat
     throw new Error(`${err instanceof Error ? err.message : String(err)}\nsource-controller:\n${logs.source.tail(20)}\nhelm-controller:\n${logs.helm.tail(20)}`);
   }
   return { logs, stop };
+}
+
+/** Flux controllers as child processes: output into a LogCapture each, SIGTERM then SIGKILL after 10 s on stop. */
+export function controllerProcesses(env: Record<string, string>): {
+  spawn(command: string[], extraEnv: Record<string, string>, capture: LogCapture): void;
+  stop(): Promise<void>;
+} {
+  const processes: Subprocess[] = [];
+  return {
+    spawn(command, extraEnv, capture) {
+      const proc = Bun.spawn(command, { env: { ...env, ...extraEnv }, stdout: "pipe", stderr: "pipe" });
+      void pipe(proc.stdout, capture);
+      void pipe(proc.stderr, capture);
+      processes.push(proc);
+    },
+    async stop() {
+      for (const proc of processes) proc.kill("SIGTERM");
+      await Promise.all(
+        processes.map(async (proc) => {
+          const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+          await proc.exited;
+          clearTimeout(timer);
+        }),
+      );
+    },
+  };
 }
 
 export interface ChartRepository {

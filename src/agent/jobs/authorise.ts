@@ -3,10 +3,9 @@
  * of existing objects and the Cluster guard. Each refusal carries its errorCode and a message without payload.
  */
 import { isGatedNamespace } from "../../api/gate";
-import { LABEL_CLUSTER_ID, LABEL_MANAGED_BY } from "../../api/labels";
+import { LABEL_CLUSTER_ID, LABEL_MANAGED_BY, MANAGED_BY_CONTROL_PLANE } from "../../api/labels";
 import type { JobErrorCode } from "../../protocol";
 
-export const MANAGED_BY_CONTROL_PLANE = "control-plane";
 export const AGENT_FIELD_MANAGER = "vworkspace-agent";
 
 export interface GroupKind {
