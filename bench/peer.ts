@@ -67,10 +67,12 @@ interface Figures {
   readyQuietMs: number;
   readyRestartMs: number;
   idleRssMiB: number;
+  idleAnonMiB: number;
   idlePerMin: number;
   idleDetail: string;
   toReleasesSeconds: number;
   loadedRssMiB: number;
+  loadedAnonMiB: number;
   steadyPerMin: number;
   steadyDetail: string;
   writesPerInstance: number;
@@ -90,8 +92,9 @@ function subjects(): Subject[] {
   return [ours, { name: "peer", binary: peer, args: (port) => peerArgs.split(/\s+/).filter(Boolean).map((arg) => arg.replaceAll("{port}", String(port))), env: { ENABLE_WEBHOOKS: "false" } }];
 }
 
-function rssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((candidate) => candidate.startsWith("VmRSS:"));
+/** VmRSS counts the executable's mapped pages too; RssAnon is the process's own memory (heap, stacks). */
+function rssMiB(pid: number, field: "VmRSS" | "RssAnon" = "VmRSS"): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((candidate) => candidate.startsWith(`${field}:`));
   return Number(line?.replace(/\D+/g, "")) / 1024;
 }
 
@@ -172,6 +175,7 @@ async function measure(subject: Subject, client: KubeClient, kubeconfig: string,
   const running = operator;
   const idle = await countDuring(client, () => Bun.sleep(idleSeconds * 1000));
   const idleRssMiB = rssMiB(running.proc.pid);
+  const idleAnonMiB = rssMiB(running.proc.pid, "RssAnon");
 
   const run = Math.random().toString(36).slice(2, 7);
   const namespaces = Array.from({ length: namespaceCount }, (_, i) => `vws-bench-peer-${subject.name}-${run}-${i}`);
@@ -184,6 +188,7 @@ async function measure(subject: Subject, client: KubeClient, kubeconfig: string,
   await Bun.sleep(10_000);
   const steady = await countDuring(client, () => Bun.sleep(steadySeconds * 1000));
   const loadedRssMiB = rssMiB(running.proc.pid);
+  const loadedAnonMiB = rssMiB(running.proc.pid, "RssAnon");
 
   const fresh = namespaces.slice(0, 1);
   const writes = await countDuring(client, async () => {
@@ -207,10 +212,12 @@ async function measure(subject: Subject, client: KubeClient, kubeconfig: string,
     readyQuietMs: quiet.readyMs,
     readyRestartMs: median(restartMs),
     idleRssMiB,
+    idleAnonMiB,
     idlePerMin: perMinute(idle, idleSeconds, baselinePerMin),
     idleDetail: describe(idle),
     toReleasesSeconds,
     loadedRssMiB,
+    loadedAnonMiB,
     steadyPerMin: perMinute(steady, steadySeconds, baselinePerMin),
     steadyDetail: describe(steady),
     writesPerInstance: total(writes, "writes") / newInstances,
@@ -253,9 +260,11 @@ function table(results: Array<{ subject: Subject; figures: Figures }>): string {
   add(`exec → /readyz 200, quiet cluster`, (f) => f.readyQuietMs, (v) => `${v.toFixed(0)} ms`);
   add(`exec → /readyz 200, right after a restart (median of ${restarts})`, (f) => f.readyRestartMs, (v) => `${v.toFixed(0)} ms`);
   add(`idle RSS after ${idleSeconds} s`, (f) => f.idleRssMiB, mib);
+  add(`idle RssAnon after ${idleSeconds} s`, (f) => f.idleAnonMiB, mib);
   add("API requests/min at rest, above baseline", (f) => f.idlePerMin, (v) => v.toFixed(1));
   add(`${n} instances → ${n} HelmReleases, from the apply's start`, (f) => f.toReleasesSeconds, (v) => `${v.toFixed(1)} s`);
   add(`RSS at ${n} instances`, (f) => f.loadedRssMiB, mib);
+  add(`RssAnon at ${n} instances`, (f) => f.loadedAnonMiB, mib);
   add(`API requests/min, ${n} instances not Ready, above baseline`, (f) => f.steadyPerMin, (v) => v.toFixed(1));
   add("writes per new instance", (f) => f.writesPerInstance, (v) => v.toFixed(2));
   return lines.join("\n");
