@@ -35,6 +35,15 @@ export class AppliedObjects {
     return containsFields(cached.metadata, { labels, annotations, ownerReferences });
   }
 
+  /**
+   * True when `desired` is exactly what was applied last and the cache does not hold the object yet: our
+   * own apply has not come back through the watch. A delete seen since then would have been forgotten.
+   */
+  awaitingCache(type: ResourceType, desired: KubeObject, cached: KubeObject | undefined): boolean {
+    if (cached) return false;
+    return this.#entries.get(keyOf(type, desired))?.digest === digestOf(desired);
+  }
+
   forget(type: ResourceType, object: Pick<KubeObject, "metadata">): void {
     this.#entries.delete(keyOf(type, object));
   }

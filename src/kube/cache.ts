@@ -1,7 +1,8 @@
 /**
  * The reflector's store: the last known state of every watched object, by key, with secondary
- * indexes. Objects are stored without managedFields (they are large and never read by
- * reconcilers) and must be treated as read-only by callers.
+ * indexes. Objects are stored without managedFields and without kubectl's last-applied-configuration
+ * annotation (a copy of the whole object as kubectl applied it): both are large and no decision reads
+ * them. Stored objects must be treated as read-only by callers.
  */
 import { matchesSelector, parseSelector, type Requirement } from "./labels";
 import { objectKey, type KubeObject } from "./types";
@@ -76,7 +77,7 @@ export class Store<T extends KubeObject = KubeObject> {
 
   /** Inserts or replaces; returns the previous version. */
   upsert(object: T): T | undefined {
-    const stored = stripManagedFields(object);
+    const stored = withoutUnreadMetadata(object);
     const key = objectKey(stored.metadata);
     const previous = this.#objects.get(key);
     if (previous) this.#unindex(key, previous);
@@ -155,8 +156,16 @@ export function byLabel<T extends KubeObject>(label: string): IndexFunc<T> {
   };
 }
 
-export function stripManagedFields<T extends KubeObject>(object: T): T {
-  if (object.metadata.managedFields === undefined) return object;
+const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
+export function withoutUnreadMetadata<T extends KubeObject>(object: T): T {
+  const { managedFields, annotations } = object.metadata;
+  const lastApplied = annotations !== undefined && LAST_APPLIED in annotations;
+  if (managedFields === undefined && !lastApplied) return object;
   const { managedFields: _dropped, ...metadata } = object.metadata;
+  if (lastApplied) {
+    const { [LAST_APPLIED]: _copy, ...kept } = annotations;
+    metadata.annotations = kept;
+  }
   return { ...object, metadata };
 }

@@ -25,7 +25,13 @@ export interface ObjectOptions {
   signal?: AbortSignal;
 }
 
+/** Accept headers that make the API server answer with metadata only (labels, annotations, owners, …). */
+const METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+const METADATA_OBJECT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
+
 export interface ListOptions extends ObjectOptions {
+  /** Items as PartialObjectMetadata: for caches whose readers need nothing beyond `metadata`. */
+  metadataOnly?: boolean;
   labelSelector?: string;
   fieldSelector?: string;
   resourceVersion?: string;
@@ -72,6 +78,8 @@ export interface DeleteOptions extends ObjectOptions {
 }
 
 export interface WatchOptions extends ObjectOptions {
+  /** Event objects as PartialObjectMetadata. */
+  metadataOnly?: boolean;
   labelSelector?: string;
   fieldSelector?: string;
   resourceVersion?: string;
@@ -151,6 +159,7 @@ export class KubeClient {
         limit: options.limit,
         continue: options.continue,
       },
+      ...(options.metadataOnly ? { accept: METADATA_LIST } : {}),
       signal: options.signal,
     });
   }
@@ -162,7 +171,9 @@ export class KubeClient {
     let page: KubeList<T> | undefined;
     let token: string | undefined;
     do {
-      page = await this.list<T>(type, { ...rest, limit: pageSize, continue: token });
+      // A continue token carries its snapshot's version: the server refuses a resourceVersion beside it.
+      const version = token ? { resourceVersion: undefined, resourceVersionMatch: undefined } : {};
+      page = await this.list<T>(type, { ...rest, ...version, limit: pageSize, continue: token });
       items.push(...page.items);
       token = page.metadata.continue || undefined;
     } while (token);
@@ -272,6 +283,7 @@ export class KubeClient {
         labelSelector: options.labelSelector,
         fieldSelector: options.fieldSelector,
       },
+      ...(options.metadataOnly ? { accept: METADATA_OBJECT } : {}),
       signal: options.signal,
       timeoutMs: 0,
     });

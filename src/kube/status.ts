@@ -27,12 +27,21 @@ export interface StatusWriteResult<T extends KubeObject> {
 
 type Status = Record<string, unknown>;
 
+/** Enough for every object a busy controller writes between two of its cache updates. */
+const REMEMBERED_WRITES = 1_024;
+
 export class StatusWriter {
   readonly #client: StatusApi;
   readonly #fieldManager: string;
   readonly #force: boolean;
   readonly #ignore: readonly string[];
   readonly #onWrite: ((type: ResourceType) => void) | undefined;
+  /**
+   * The last status applied per object and the resourceVersion it was applied over. A pass that still
+   * reads that version from its cache (the watch event of our own write has not arrived) and wants the
+   * same status would repeat a write the server already holds.
+   */
+  readonly #lastApplied = new Map<string, { over: string | undefined; status: Status }>();
 
   constructor(options: StatusWriterOptions) {
     this.#client = options.client;
@@ -49,6 +58,13 @@ export class StatusWriter {
     desired: Status,
     options: { signal?: AbortSignal } = {},
   ): Promise<StatusWriteResult<T>> {
+    const key = writeKey(type, current);
+    const last = this.#lastApplied.get(key);
+    this.#lastApplied.delete(key);
+    if (last && last.over === current.metadata.resourceVersion && statusEqual(withoutTransitionTimes(last.status), withoutTransitionTimes(desired), this.#ignore)) {
+      this.#lastApplied.set(key, last);
+      return { written: false, object: current };
+    }
     if (statusEqual(current.status, desired, this.#ignore)) return { written: false, object: current };
     this.#onWrite?.(type);
     const object = await applyStatus<T>(this.#client, type, current, desired, {
@@ -56,6 +72,7 @@ export class StatusWriter {
       force: this.#force,
       signal: options.signal,
     });
+    this.#remember(key, current.metadata.resourceVersion, desired);
     return { written: true, object };
   }
 
@@ -69,6 +86,7 @@ export class StatusWriter {
     desired: Status,
     options: { signal?: AbortSignal } = {},
   ): Promise<StatusWriteResult<T>> {
+    this.#lastApplied.delete(writeKey(type, current));
     if (statusEqual(current.status, desired, this.#ignore)) return { written: false, object: current };
     this.#onWrite?.(type);
     const body = {
@@ -81,6 +99,25 @@ export class StatusWriter {
     });
     return { written: true, object };
   }
+
+  #remember(key: string, over: string | undefined, status: Status): void {
+    this.#lastApplied.set(key, { over, status });
+    if (this.#lastApplied.size > REMEMBERED_WRITES) this.#lastApplied.delete(this.#lastApplied.keys().next().value as string);
+  }
+}
+
+/**
+ * A pass reading the version our write went over sees none of the conditions we wrote, so each looks like
+ * a transition and gets a new lastTransitionTime: that alone is no reason to write again.
+ */
+function withoutTransitionTimes(status: Status): Status {
+  const conditions = status.conditions;
+  if (!Array.isArray(conditions)) return status;
+  return { ...status, conditions: conditions.map((condition) => (typeof condition === "object" && condition !== null ? { ...condition, lastTransitionTime: undefined } : condition)) };
+}
+
+function writeKey(type: ResourceType, object: KubeObject): string {
+  return `${type.group}/${type.plural}/${object.metadata.namespace ?? ""}/${object.metadata.name}/${object.metadata.uid ?? ""}`;
 }
 
 export function statusEqual(stored: unknown, desired: Status, ignoreFields: readonly string[] = []): boolean {

@@ -32,6 +32,13 @@ export interface WatcherObserver {
 
 export interface WatcherOptions {
   namespace?: string;
+  /** Cache PartialObjectMetadata instead of whole objects. */
+  metadataOnly?: boolean;
+  /**
+   * For a resource that may not be installed (an optional CRD): resolves once it may be served, true
+   * when it had to wait. A 404 then waits here, noted once, instead of a retry and a warning every 30 s.
+   */
+  untilServed?: (signal: AbortSignal) => Promise<boolean>;
   labelSelector?: string;
   fieldSelector?: string;
   /** Server-side stream length, jittered down by up to 25 %; at most 240. Default 240. */
@@ -68,6 +75,19 @@ interface Cursor {
 }
 
 const RESYNC_DUE = Symbol("resync due");
+
+/**
+ * Where a list may be served from, as client-go's reflector chooses: the first list and a resync are
+ * answered by the API server's watch cache ("0": any state; the last seen version: not older than it),
+ * which costs no quorum read and no wait for the cache to catch up. The watch that follows starts at
+ * the list's version, so a stale list converges through the events after it. Only after 410 Gone (the
+ * version is no longer known) is the list a consistent one ("").
+ */
+export function listResourceVersion(reason: RelistReason, last: string | undefined): string | undefined {
+  if (reason === "gone") return undefined;
+  if (reason === "resync" && last !== undefined) return last;
+  return "0";
+}
 const STREAM_STALLED = Symbol("stream stalled");
 
 export class Watcher<T extends KubeObject = KubeObject> {
@@ -81,6 +101,7 @@ export class Watcher<T extends KubeObject = KubeObject> {
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #backoff: Backoff;
+  #absenceNoted = false;
 
   constructor(
     private readonly api: WatchApi,
@@ -106,7 +127,7 @@ export class Watcher<T extends KubeObject = KubeObject> {
       if (!relist && this.#resyncDue(listedAt)) relist = "resync";
       try {
         if (relist) {
-          const objects = await this.#list(cursor, signal);
+          const objects = await this.#list(cursor, relist, signal);
           listedAt = this.#clock.now();
           this.#countRelist(relist);
           yield { type: "restarted", objects, reason: relist };
@@ -128,14 +149,22 @@ export class Watcher<T extends KubeObject = KubeObject> {
           relist = "gone";
           continue;
         }
+        if (this.#options.untilServed && classifyError(err) === "notFound") {
+          // Listed afresh once served again: whatever was cached went with the resource.
+          relist ??= "error";
+          await this.#awaitServed(this.#options.untilServed, signal);
+          continue;
+        }
         await this.#retryAfterError(err, signal);
       }
     }
   }
 
-  async #list(cursor: Cursor, signal: AbortSignal): Promise<T[]> {
+  async #list(cursor: Cursor, reason: RelistReason, signal: AbortSignal): Promise<T[]> {
     const list = await this.api.listAll<T>(this.type, {
       namespace: this.#options.namespace,
+      resourceVersion: listResourceVersion(reason, cursor.resourceVersion),
+      metadataOnly: this.#options.metadataOnly,
       labelSelector: this.#options.labelSelector,
       fieldSelector: this.#options.fieldSelector,
       pageSize: this.#options.pageSize,
@@ -144,6 +173,7 @@ export class Watcher<T extends KubeObject = KubeObject> {
     cursor.resourceVersion = list.metadata.resourceVersion;
     this.stats.resourceVersion = cursor.resourceVersion;
     this.#backoff.reset();
+    this.#absenceNoted = false;
     return list.items;
   }
 
@@ -165,6 +195,7 @@ export class Watcher<T extends KubeObject = KubeObject> {
         labelSelector: this.#options.labelSelector,
         fieldSelector: this.#options.fieldSelector,
         resourceVersion: cursor.resourceVersion,
+        metadataOnly: this.#options.metadataOnly,
         timeoutSeconds,
         allowWatchBookmarks: true,
         signal: controller.signal,
@@ -206,6 +237,15 @@ export class Watcher<T extends KubeObject = KubeObject> {
       "watch failed; retrying",
     );
     await sleep(this.#clock, delayMs, signal);
+  }
+
+  async #awaitServed(untilServed: (signal: AbortSignal) => Promise<boolean>, signal: AbortSignal): Promise<void> {
+    if (!this.#absenceNoted) {
+      this.#absenceNoted = true;
+      this.#options.logger?.warn({ resource: `${this.type.plural}.${this.type.group}` }, "API not served; waiting for its CustomResourceDefinition");
+    }
+    // Its CRD exists but the API is not served yet (not Established): a plain backoff.
+    if (!(await untilServed(signal))) await sleep(this.#clock, this.#backoff.next(), signal);
   }
 
   #statusError(status: { code?: number; reason?: string; message?: string }): KubeApiError {

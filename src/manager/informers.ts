@@ -2,6 +2,7 @@
  * Shared informers: one watch per (resource, namespace, label selector), however many controllers
  * read it. Scoped operators (tests, `--watch-namespaces`) get one informer per namespace behind one view.
  */
+import { CrdPresence, crdName } from "../kube/crd-presence";
 import { Informer } from "../kube/informer";
 import type { KubeClient } from "../kube/client";
 import type { Clock } from "../kube/clock";
@@ -15,6 +16,8 @@ export interface WatchRequest {
   labelSelector?: string;
   /** Pins a namespaced type to one namespace (e.g. the operator's own), whatever the watch scope. */
   namespace?: string;
+  /** Cache only metadata (PartialObjectMetadata): for readers of labels, annotations and owners. */
+  metadataOnly?: boolean;
 }
 
 /** Read access to every informer behind one watch request, plus handler registration. */
@@ -68,11 +71,12 @@ export class InformerFactory {
   readonly #views = new Map<string, SharedView>();
   readonly #informers: Informer[] = [];
   #signal: AbortSignal | undefined;
+  #crds: CrdPresence | undefined;
 
   constructor(private readonly options: InformerFactoryOptions) {}
 
   for<T extends KubeObject>(request: WatchRequest): SharedView<T> {
-    const id = `${request.type.group}/${request.type.version}/${request.type.plural}?${request.labelSelector ?? ""}@${request.namespace ?? ""}`;
+    const id = `${request.type.group}/${request.type.version}/${request.type.plural}?${request.labelSelector ?? ""}@${request.namespace ?? ""}${request.metadataOnly ? "#metadata" : ""}`;
     let view = this.#views.get(id);
     if (!view) {
       view = new SharedView(request.type, this.#create(request));
@@ -84,11 +88,13 @@ export class InformerFactory {
   /** Starts every informer made so far and any made later. */
   start(signal: AbortSignal): void {
     this.#signal = signal;
+    const { client, logger, clock, resyncMs } = this.options;
+    this.#crds = new CrdPresence({ api: client, signal, logger, resyncMs, ...(clock ? { clock } : {}) });
     for (const informer of this.#informers) informer.start(signal);
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.#informers.map((informer) => informer.stop()));
+    await Promise.all([...this.#informers.map((informer) => informer.stop()), this.#crds?.stop()]);
   }
 
   #create(request: WatchRequest): Informer[] {
@@ -103,6 +109,9 @@ export class InformerFactory {
           watcher: {
             ...(namespace ? { namespace } : {}),
             ...(request.labelSelector ? { labelSelector: request.labelSelector } : {}),
+            ...(request.metadataOnly ? { metadataOnly: true } : {}),
+            // Only a CRD serves a dotted group that can be absent; built-in groups never answer a list with 404.
+            ...(type.group.includes(".") ? { untilServed: (signal: AbortSignal) => this.#crds?.untilPresent(crdName(type), signal) ?? Promise.resolve(false) } : {}),
             resyncMs: this.options.resyncMs,
             ...(this.options.clock ? { clock: this.options.clock } : {}),
             observer: {

@@ -1,7 +1,7 @@
 /**
  * Gate state from a Namespace informer: `isGated(name)` for reconcilers, `onChange` so a label change
  * re-enqueues everything in that namespace, and the managed-namespaces gauge. Reads only; the operator
- * never creates or labels a Namespace.
+ * never creates or labels a Namespace. Namespaces are cached as metadata only.
  */
 import { isGatedNamespace, NAMESPACE_TYPE } from "../api/gate";
 import type { KubeObject } from "../kube/types";
@@ -14,7 +14,8 @@ export class NamespaceGate {
   readonly #listeners = new Set<(namespace: string) => void>();
 
   constructor(informers: InformerFactory, private readonly metrics: OperatorMetrics) {
-    this.view = informers.for<KubeObject>({ type: NAMESPACE_TYPE });
+    // Every reader needs labels, annotations or deletionTimestamp only.
+    this.view = informers.for<KubeObject>({ type: NAMESPACE_TYPE, metadataOnly: true });
     this.view.addHandlers({
       add: (namespace) => this.#observe(namespace),
       update: (_previous, current) => this.#observe(current),

@@ -16,7 +16,6 @@ import { listen, parseBindAddress, type Listener } from "../observability/listen
 import { createLogger, type Logger } from "../observability/logger";
 import { OperatorMetrics } from "../observability/metrics";
 import type { OperatorConfig } from "./config";
-import type { Controller } from "./controller";
 import { installCrds, ownCrdsServed } from "./crds";
 import { checkApiServer } from "./apiserver";
 import { NamespaceGate } from "./namespace-gate";
@@ -24,7 +23,7 @@ import { ClusterIdentity } from "./cluster-identity";
 import { CLUSTER } from "../api/groups";
 import { Informer } from "../kube/informer";
 import { InformerFactory, SharedView } from "./informers";
-import { AdmissionServer } from "../webhook/admission-server";
+import type { AdmissionServer } from "../webhook/admission-server";
 
 /** Everything a controller factory may use; built once per leadership term. */
 export interface ManagerContext {
@@ -42,7 +41,13 @@ export interface ManagerContext {
   clock: Clock;
 }
 
-export type ControllerFactory = (context: ManagerContext) => Controller;
+/** What the manager needs of a controller: a name to log and a loop to run for the leadership term. */
+export interface RunnableController {
+  readonly name: string;
+  run(signal: AbortSignal, shutdownTimeoutMs: number): Promise<void>;
+}
+
+export type ControllerFactory = (context: ManagerContext) => RunnableController;
 
 export interface OperatorDeps {
   logger?: Logger;
@@ -85,22 +90,26 @@ export function createOperator(config: OperatorConfig, deps: OperatorDeps = {}):
   const clusters = new Informer({ api: client, type: CLUSTER, logger, watcher: { resyncMs: config.resyncPeriodMs, clock } });
   const clusterView = new SharedView(CLUSTER, [clusters]);
   const clusterIdentity = new ClusterIdentity(clusterView, config.clusterId);
-  // Every replica serves admission; only the leader writes the certificate and the configuration.
-  const webhook = config.webhook.enabled
-    ? new AdmissionServer({
-        config: config.webhook,
-        namespace: config.namespace,
-        clusterId: () => clusterIdentity.clusterId(),
-        client,
-        isLeader: () => !config.leaderElect || (elector?.isLeader() ?? false),
-        metrics,
-        logger,
-        clock,
-        resyncMs: config.resyncPeriodMs,
-        operations: config.operations,
-      })
-    : undefined;
-  if (webhook) health.ready.set("webhook", () => webhook.ready());
+  // Every replica serves admission; only the leader writes the certificate and the configuration. Its
+  // module (x509, TLS serving) is loaded at start, and only when the webhook is on.
+  let webhook: AdmissionServer | undefined;
+  const startWebhook = async (): Promise<void> => {
+    const { AdmissionServer } = await import("../webhook/admission-server");
+    webhook = new AdmissionServer({
+      config: config.webhook,
+      namespace: config.namespace,
+      clusterId: () => clusterIdentity.clusterId(),
+      client,
+      isLeader: () => !config.leaderElect || (elector?.isLeader() ?? false),
+      metrics,
+      logger,
+      clock,
+      resyncMs: config.resyncPeriodMs,
+      operations: config.operations,
+    });
+    webhook.start();
+  };
+  if (config.webhook.enabled) health.ready.set("webhook", () => webhook?.ready() ?? { ok: false, message: "admission server not started" });
   const discovery = new Discovery(client, { ttlMs: 2_000, clock });
   const status = new StatusWriter({ client, onWrite: (type) => metrics.statusWrites.inc({ kind: type.kind }) });
   const stopped = new AbortController();
@@ -158,7 +167,7 @@ export function createOperator(config: OperatorConfig, deps: OperatorDeps = {}):
       }
       startListeners(config, health, metrics, listeners, logger);
       clusters.start(stopped.signal);
-      webhook?.start();
+      if (config.webhook.enabled) await startWebhook();
       if (!config.leaderElect) {
         term = runTerm(stopped.signal);
         return;

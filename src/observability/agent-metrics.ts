@@ -1,5 +1,8 @@
 /** The agent's metrics (docs/reference/metrics.md), registered in the operator's registry. Labels are fixed enumerations. */
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
+import Counter from "prom-client/lib/counter";
+import Gauge from "prom-client/lib/gauge";
+import Histogram from "prom-client/lib/histogram";
 
 export type RequestEndpoint = "jobs" | "ack" | "status" | "result" | "events" | "heartbeat" | "register" | "rotate";
 

@@ -3,7 +3,11 @@
  * instance, so several operators in one test process never share counters. Label values come only from
  * fixed sets: never object names, namespaces or error texts.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+// One by one rather than from the index (src/observability/prom-client-parts.d.ts says why).
+import Counter from "prom-client/lib/counter";
+import Gauge from "prom-client/lib/gauge";
+import Histogram from "prom-client/lib/histogram";
+import Registry from "prom-client/lib/registry";
 import pkg from "../../package.json";
 
 export type ControllerName = "applicationinstance" | "operation" | "cluster" | "tenant" | "push-access";
@@ -146,7 +150,12 @@ export class OperatorMetrics {
 
   constructor(options: { processMetrics?: boolean; commit?: string } = {}) {
     this.buildInfo.set({ version: pkg.version, commit: options.commit ?? "unknown" }, 1);
-    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics) void this.#collectProcessMetrics();
+  }
+
+  async #collectProcessMetrics(): Promise<void> {
+    const { default: collectDefaultMetrics } = await import("prom-client/lib/defaultMetrics");
+    collectDefaultMetrics({ register: this.registry });
   }
 
   /** The readiness the `vworkspace_operator_ready` gauge reports. */

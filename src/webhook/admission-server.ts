@@ -64,7 +64,8 @@ export class AdmissionServer {
     this.#logger = options.logger.child({ component: "webhook" });
     this.#webhooks = options.webhooks ?? [applicationInstanceWebhook, operationWebhook];
     const { client, config, clock, resyncMs } = options;
-    this.#namespaces = new Informer({ api: client, type: NAMESPACE_TYPE, logger: this.#logger, watcher: { resyncMs, clock } });
+    // Labels and annotations are all admission reads of a namespace.
+    this.#namespaces = new Informer({ api: client, type: NAMESPACE_TYPE, logger: this.#logger, watcher: { resyncMs, clock, metadataOnly: true } });
     this.#secret =
       config.certMode === "files"
         ? undefined

@@ -66,11 +66,11 @@ async function reconcileLive(pass: Pass): Promise<WorkResult | void> {
 /** docs/applications.md#reconcile-flow steps 9–10: source, stale source, HelmRelease; conditions from the applied HelmRelease. */
 async function applyChildren(pass: Pass, instance: ManagedInstance, settings: ChildSettings): Promise<void> {
   const { deps, signal } = pass;
-  let helmRelease: HelmRelease;
+  let helmRelease: HelmRelease | undefined;
   try {
     const refreshAt = needsIndexRefresh(instance) ? deps.clock.now() : undefined;
     const source = desiredSource(instance, settings, refreshAt);
-    if (!currentChild(pass, source)) await applyOwned(pass, source);
+    if (!currentChild(pass, source) && !awaitingCache(pass, source)) await applyOwned(pass, source);
     await deleteStaleSource(pass, instance);
     // The generation docs/applications.md#status-mapping compares against is the one our apply produced (docs/applications.md#adopting-existing-objects): from the response, or
     // from a cached copy that still carries exactly that apply's generation.
@@ -78,6 +78,9 @@ async function applyChildren(pass: Pass, instance: ManagedInstance, settings: Ch
     const current = currentChild<HelmRelease>(pass, desired);
     if (current) {
       helmRelease = current;
+    } else if (awaitingCache(pass, desired)) {
+      // Just applied by an earlier pass: it has no status yet, which maps like an absent HelmRelease.
+      helmRelease = undefined;
     } else {
       await takeOver(pass, desired);
       helmRelease = await applyOwned<HelmRelease>(pass, desired);
@@ -108,6 +111,12 @@ async function applyChildren(pass: Pass, instance: ManagedInstance, settings: Ch
 function currentChild<T extends KubeObject>(pass: Pass, child: DesiredChild): T | undefined {
   const cached = pass.deps.children.get(child.type, objectKey(child.body.metadata));
   return pass.deps.applied.isCurrent(child.type, child.body, cached) ? (cached as T) : undefined;
+}
+
+/** The child was applied as desired by an earlier pass whose write the informer has not delivered yet. */
+function awaitingCache(pass: Pass, child: DesiredChild): boolean {
+  const cached = pass.deps.children.get(child.type, objectKey(child.body.metadata));
+  return pass.deps.applied.awaitingCache(child.type, child.body, cached);
 }
 
 /**

@@ -38,14 +38,28 @@ export function desiredStatus(
 const QUIET_FIRST_FALSE = new Set(["Blocked", "Degraded", "Suspended"]);
 const WARNING_WHEN: Record<string, Condition["status"]> = { Ready: "False", Degraded: "True", Blocked: "True" };
 
-/** One Event per change of a condition's status or reason (docs/concepts.md#conditions, docs/operations.md#kubernetes-events). */
+/**
+ * One Event per change of a condition's status or reason (docs/concepts.md#conditions, docs/operations.md#kubernetes-events),
+ * except that conditions changing in the same pass with the same message say the same thing (a new
+ * instance: Ready=Unknown and Reconciling=True, both "installing"): they get one Event, the Warning
+ * among them if there is one, else the first (Ready before Reconciling).
+ */
 export function transitionEvents(before: readonly Condition[] | undefined, after: readonly Condition[]): EventInput[] {
-  return conditionTransitions(before, after)
+  const changed = conditionTransitions(before, after)
     .filter(({ previous, current }) => previous !== undefined || !(current.status === "False" && QUIET_FIRST_FALSE.has(current.type)))
     .map(({ current }) => ({
-      type: WARNING_WHEN[current.type] === current.status ? "Warning" : "Normal",
-      reason: current.reason,
-      action: current.type,
-      note: `${current.type}=${current.status}: ${current.message}`,
+      message: current.message,
+      event: {
+        type: WARNING_WHEN[current.type] === current.status ? ("Warning" as const) : ("Normal" as const),
+        reason: current.reason,
+        action: current.type,
+        note: `${current.type}=${current.status}: ${current.message}`,
+      },
     }));
+  return changed
+    .filter((candidate) => {
+      const same = changed.filter((other) => other.message === candidate.message);
+      return (same.find((other) => other.event.type === "Warning") ?? same[0]) === candidate;
+    })
+    .map(({ event }) => event);
 }

@@ -33,6 +33,16 @@ function memoAfterApply(body = desired()): AppliedObjects {
 }
 
 describe("AppliedObjects", () => {
+  test("our apply not yet in the cache is awaited, not repeated; a changed body, a cached copy or a seen delete end the wait", () => {
+    const memo = memoAfterApply();
+    expect(memo.awaitingCache(RELEASES, desired(), undefined)).toBe(true);
+    expect(memo.awaitingCache(RELEASES, desired("2.0.0"), undefined)).toBe(false);
+    expect(memo.awaitingCache(RELEASES, desired(), stored(desired()))).toBe(false);
+    memo.forget(RELEASES, desired());
+    expect(memo.awaitingCache(RELEASES, desired(), undefined)).toBe(false);
+    expect(new AppliedObjects().awaitingCache(RELEASES, desired(), undefined)).toBe(false);
+  });
+
   test("the same body over the object our apply produced is current, whatever else the server added", () => {
     expect(memoAfterApply().isCurrent(RELEASES, desired(), stored(desired(), { resourceVersion: "90" }))).toBe(true);
   });

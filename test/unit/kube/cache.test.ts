@@ -38,6 +38,15 @@ describe("Store contents", () => {
     expect(object.metadata.managedFields).toHaveLength(1);
   });
 
+  test("kubectl's last-applied-configuration annotation is dropped, other annotations kept", () => {
+    const store = new Store();
+    const annotations = { "kubectl.kubernetes.io/last-applied-configuration": "{\"kind\":\"ConfigMap\"}", "ops.vworkspace.io/backup": "true" };
+    const object = cm("a", "1", { annotations });
+    store.upsert(object);
+    expect(store.get("ns/a")!.metadata.annotations).toEqual({ "ops.vworkspace.io/backup": "true" });
+    expect(object.metadata.annotations).toEqual(annotations);
+  });
+
   test("cluster-scoped objects are keyed by name", () => {
     const store = new Store();
     store.upsert({ apiVersion: "v1", kind: "Namespace", metadata: { name: "team-a" } });

@@ -86,6 +86,24 @@ describe("StatusWriter", () => {
     });
   });
 
+  test("a pass that still reads the version its own write went over does not repeat an identical write", async () => {
+    const { client, calls } = recordingClient();
+    const writer = new StatusWriter({ client });
+    const stale = instance();
+    const desired = { observedGeneration: 2, conditions };
+    expect((await writer.apply(AI, stale, desired)).written).toBe(true);
+    expect(await writer.apply(AI, stale, { ...desired, lastReconcileTime: "2030-02-01T00:00:00Z" })).toEqual({ written: false, object: stale });
+    // Not seeing our conditions, the stale pass stamps them anew: still the status we wrote.
+    const restamped = { ...desired, conditions: [{ ...conditions[0]!, lastTransitionTime: "2030-02-01T00:00:00Z" }] };
+    expect((await writer.apply(AI, stale, restamped)).written).toBe(false);
+    const changed = { observedGeneration: 2, conditions: [{ ...conditions[0]!, status: "False", reason: "Failed" }] };
+    expect((await writer.apply(AI, stale, changed)).written).toBe(true);
+    // Someone else wrote in between: the stored object is newer, so it alone decides.
+    const newer = { ...stale, metadata: { ...stale.metadata, resourceVersion: "9" }, status: {} };
+    expect((await writer.apply(AI, newer, changed)).written).toBe(true);
+    expect(calls).toHaveLength(3);
+  });
+
   test("statusEqual ignores key order and undefined fields", () => {
     expect(statusEqual({ a: 1, b: { c: [1, 2] } }, { b: { c: [1, 2] }, a: 1, d: undefined })).toBe(true);
     expect(statusEqual({ a: [1, 2] }, { a: [2, 1] })).toBe(false);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { WatchOptions } from "../../../src/kube/client";
+import type { ListAllOptions, WatchOptions } from "../../../src/kube/client";
 import { ManualClock } from "../../../src/kube/clock";
 import { KubeApiError } from "../../../src/kube/errors";
 import type { KubeList, KubeObject, ResourceType } from "../../../src/kube/types";
@@ -39,10 +39,12 @@ class FakeApi {
   readonly lists: Array<KubeList | Error> = [];
   readonly watches: WatchScript[] = [];
   readonly watchCalls: WatchOptions[] = [];
+  readonly listOptions: ListAllOptions[] = [];
   listCalls = 0;
 
-  async listAll<T extends KubeObject>(): Promise<KubeList<T>> {
+  async listAll<T extends KubeObject>(_type: ResourceType, options: ListAllOptions = {}): Promise<KubeList<T>> {
     this.listCalls++;
+    this.listOptions.push(options);
     const next = this.lists.shift();
     if (!next) throw new Error("no list scripted");
     if (next instanceof Error) throw next;
@@ -217,5 +219,34 @@ describe("Watcher", () => {
     await next();
     expect(restarts).toEqual(["idle_timeout", "gone"]);
     expect(relists).toEqual(["initial", "gone"]);
+  });
+
+  test("the first list and a resync come from the watch cache; only a list after 410 Gone is a consistent read", async () => {
+    const { api, clock, next } = setup({ resyncMs: 60_000 });
+    api.lists.push(list("10"), list("20"), list("30"));
+    api.watches.push(stream({ type: "BOOKMARK", resourceVersion: "15" }), failing(gone()));
+    expect(await next()).toMatchObject({ type: "restarted", reason: "initial" });
+    expect(await next()).toMatchObject({ type: "restarted", reason: "gone" });
+    const pending = next();
+    await settle();
+    clock.advance(60_000);
+    expect(await pending).toMatchObject({ type: "restarted", reason: "resync" });
+    expect(api.listOptions.map((options) => options.resourceVersion)).toEqual(["0", undefined, "20"]);
+  });
+
+  test("a stale first list converges through the watch that starts at its resourceVersion", async () => {
+    // The cache answered at version 5: it still holds "old" (deleted at 7) and lacks "new" (created at 6).
+    const { api, next } = setup();
+    api.lists.push(list("5", cm("old", "3"), cm("kept", "4")));
+    api.watches.push(stream({ type: "ADDED", object: cm("new", "6") }, { type: "DELETED", object: cm("old", "7") }, { type: "MODIFIED", object: cm("kept", "8") }));
+    const store = new Map<string, string>();
+    for (let i = 0; i < 4; i++) {
+      const event = await next();
+      if (event.type === "restarted") for (const object of event.objects) store.set(object.metadata.name, object.metadata.resourceVersion!);
+      else if (event.type === "applied") store.set(event.object.metadata.name, event.object.metadata.resourceVersion!);
+      else store.delete(event.object.metadata.name);
+    }
+    expect(api.watchCalls[0]!.resourceVersion).toBe("5");
+    expect(Object.fromEntries(store)).toEqual({ kept: "8", new: "6" });
   });
 });

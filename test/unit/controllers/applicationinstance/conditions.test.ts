@@ -120,6 +120,21 @@ describe("transition Events (docs/operations.md#kubernetes-events)", () => {
     expect(transitionEvents(undefined, first).map((e) => `${e.type} ${e.action} ${e.reason}`)).toEqual(["Normal Ready HelmReleaseReady", "Normal Reconciling Stable"]);
   });
 
+  test("a new instance whose install starts gets one Event: Ready and Reconciling say the same thing", () => {
+    const installing = map({ row: "HelmRelease", helmRelease: undefined });
+    expect(installing.filter((c) => c.type === "Ready" || c.type === "Reconciling").map((c) => `${c.type}=${c.status}/${c.reason}`)).toEqual(["Ready=Unknown/Reconciling", "Reconciling=True/HelmReleaseInstalling"]);
+    expect(transitionEvents(undefined, installing).map((e) => `${e.type} ${e.action} ${e.reason}`)).toEqual(["Normal Ready Reconciling"]);
+  });
+
+  test("of conditions changing together with one message, the Warning is the one reported", () => {
+    const at = "2030-01-01T00:00:00Z";
+    const after = [
+      { type: "Reconciling", status: "True" as const, reason: "Progressing", message: "same words", lastTransitionTime: at },
+      { type: "Ready", status: "False" as const, reason: "InstallFailed", message: "same words", lastTransitionTime: at },
+    ];
+    expect(transitionEvents(undefined, after)).toEqual([{ type: "Warning", reason: "InstallFailed", action: "Ready", note: "Ready=False: same words" }]);
+  });
+
   test("Ready True → False/UpgradeFailed is exactly one Warning; a message-only change is none", () => {
     const failed = mapConditions({ situation: { row: "HelmRelease", helmRelease: hr(G, G, "Ready=False/UpgradeFailed") }, previous: first, generation: G, suspend: false, now: NOW });
     expect(transitionEvents(first, failed)).toEqual([{ type: "Warning", reason: "UpgradeFailed", action: "Ready", note: "Ready=False: flux says UpgradeFailed" }]);
