@@ -4,7 +4,8 @@
  *   - helm install → operator Pod Ready;
  *   - idle RSS (the process's VmRSS and RssAnon, the container cgroup's rss and working set) and idle CPU
  *     (cgroup cpuacct.usage, /proc stat for the binary) over the same window, same flags;
- *   - leader failover with two replicas: Pod delete → the new holder of the Lease → its first reconcile.
+ *   - leader failover with two replicas: Pod delete → the new holder of the Lease → its first reconcile;
+ *   - the operator's Pods as `kubectl get pods -o wide` shows them (the API server's own Table rendering).
  * Usage: bun bench/node-chart.ts [--idle-seconds=60] [--failovers=3]
  * Needs the node (one per machine): it refuses to start while another node runs.
  */
@@ -115,6 +116,19 @@ async function bareIdle(kubeconfig: string): Promise<string[]> {
   }
 }
 
+/** The API server's Table rendering of the namespace's Pods, every column (what `kubectl get pods -o wide` prints). */
+async function podsWide(): Promise<string[]> {
+  interface Table {
+    columnDefinitions: Array<{ name: string }>;
+    rows: Array<{ cells: unknown[] }>;
+  }
+  const text = await cluster.client.requestText({ method: "GET", path: `/api/v1/namespaces/${NS}/pods`, accept: "application/json;as=Table;v=v1;g=meta.k8s.io" });
+  const table = JSON.parse(text) as Table;
+  const lines = [table.columnDefinitions.map((column) => column.name.toUpperCase()), ...table.rows.map((row) => row.cells.map(String))];
+  const widths = lines[0]!.map((_, i) => Math.max(...lines.map((cells) => cells[i]?.length ?? 0)));
+  return lines.map((cells) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join("   ").trimEnd());
+}
+
 async function failover(): Promise<string> {
   const { client } = cluster;
   const pods = await eventually(async () => ((await readyPods(client, NS)).length === 2 ? readyPods(client, NS) : undefined), { what: "two Pods Ready", timeoutMs: 180_000 });
@@ -155,6 +169,9 @@ try {
   for (const line of await podIdle(pod)) console.log(`  ${line}`);
   for (const line of await bareIdle(cluster.kubeconfig)) console.log(`  ${line}`);
   cluster.helm("upgrade", "vws", join(ROOT, "chart"), "--namespace", NS, "--reuse-values", "--set", "replicas=2");
+  await eventually(async () => (await readyPods(cluster.client, NS)).length === 2 || undefined, { what: "two Pods Ready", timeoutMs: 180_000 });
+  console.log("kubectl get pods -o wide:");
+  for (const line of await podsWide()) console.log(`  ${line}`);
   for (let run = 1; run <= failovers; run++) console.log(`failover ${run}: leader Pod delete → new Lease holder → its first reconcile: ${await failover()}`);
 } finally {
   await registry.stop();
