@@ -6,7 +6,8 @@
  * (in-cluster config through Service default/kubernetes and kube-proxy), its webhook behind its Service
  * denies an ungated write, it reconciles an ApplicationInstance into a HelmRelease and exports /metrics.
  * With two replicas the standby takes over a deleted leader's Lease, and `helm upgrade` to a new image tag
- * rolls both Pods; a loop of writes through the webhook meanwhile is never refused.
+ * rolls both Pods; a loop of writes through the webhook meanwhile is never refused. `helm uninstall` leaves
+ * no webhook configuration behind.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync } from "node:fs";
@@ -15,6 +16,7 @@ import { APPLICATION_INSTANCE } from "../../src/api/groups";
 import { HELM_RELEASE } from "../../src/flux/types";
 import { LEASE_TYPE, type Lease } from "../../src/kube/leader";
 import type { KubeClient } from "../../src/kube/client";
+import type { KubeApiError } from "../../src/kube/errors";
 import type { KubeObject, ResourceType } from "../../src/kube/types";
 import { NAMESPACE_TYPE } from "../../src/api/gate";
 import { REPO_ROOT } from "../support/cluster";
@@ -42,6 +44,13 @@ const WORK = join(REPO_ROOT, ".local/node-chart-test");
 const TAG = "e2e";
 const NEXT_TAG = "e2e-next";
 const RELEASE_NS = "vws-system";
+const VALIDATING_WEBHOOK_CONFIGURATION: ResourceType = {
+  group: "admissionregistration.k8s.io",
+  version: "v1",
+  kind: "ValidatingWebhookConfiguration",
+  plural: "validatingwebhookconfigurations",
+  namespaced: false,
+};
 const PDB: ResourceType = { group: "policy", version: "v1", kind: "PodDisruptionBudget", plural: "poddisruptionbudgets", namespaced: true };
 
 let client: KubeClient;
@@ -257,4 +266,21 @@ describe("the chart runs the operator as a Pod on the local node", () => {
     expect(pdb.status?.currentHealthy).toBe(2);
     expect(pdb.status?.desiredHealthy).toBe(1);
   }, 420_000);
+
+  test("helm uninstall leaves no webhook configuration behind: an ungated write is no longer refused", async () => {
+    const name = "vworkspace-operator-validating-webhook";
+    expect((await client.get(VALIDATING_WEBHOOK_CONFIGURATION, name)).metadata.name).toBe(name);
+    await cluster.helmAsync("uninstall", "vws", "--namespace", RELEASE_NS, "--wait", "--timeout", "3m");
+    await eventually(
+      async () => ((await client.list<PodView>(POD, { namespace: RELEASE_NS, labelSelector: SELECTOR })).items.length === 0 ? true : undefined),
+      { what: "every operator Pod gone", timeoutMs: 120_000 },
+    );
+    // A leader shutting down must not have put the configuration back: look once every Pod is gone.
+    const left = await client.get(VALIDATING_WEBHOOK_CONFIGURATION, name).then(() => "still there", (err: KubeApiError) => `${err.status} ${err.reason}`);
+    expect(left).toBe("404 NotFound");
+    const ns = `after-uninstall-${Math.random().toString(36).slice(2, 8)}`;
+    await client.create(NAMESPACE_TYPE, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+    const created = await client.create<KubeObject>(APPLICATION_INSTANCE, instance("unguarded", ns), { dryRun: true });
+    expect(created.metadata.name).toBe("unguarded");
+  }, 240_000);
 });
