@@ -95,9 +95,10 @@ step "compile operator"
 bash scripts/build.sh
 
 # A full run splits the suite into two lanes, each a bun process on its own local cluster, run side by side:
-# the tests mostly wait on API servers, Flux and Pods, so two lanes roughly halve the wall time on two cores.
-# Lane b holds everything that needs the host-wide node or compiled binaries; test files never share a
-# cluster across lanes, so cluster-scoped objects (Cluster, webhooks) cannot interfere.
+# the tests mostly wait on API servers, Flux and Pods, so two lanes share two cores well.
+# Lane b holds everything that needs the host-wide node or compiled binaries, plus the connectivity suites
+# (agent, Cluster, control plane, Push) to even the lanes out; test files never share a cluster across lanes, so
+# cluster-scoped objects (Cluster, webhooks) cannot interfere.
 # Arguments narrow the run to one lane on the default cluster.
 LANE_NAMES=(a)
 LANE_DIRS=(.local/cluster)
@@ -105,14 +106,21 @@ LANE_PATHS=("${*:-}")
 if [ $# -eq 0 ]; then
   LANE_NAMES=(a b)
   LANE_DIRS=(.local/cluster .local/cluster-b)
-  LANE_PATHS=("test/unit test/integration" "test/e2e test/fault test/hostile")
-  for dir in test/*/; do
-    dir=${dir%/}
-    if find "$dir" -name '*.test.ts' | grep -q . && [[ " ${LANE_PATHS[*]} " != *" $dir "* ]]; then
-      echo "test: $dir has tests but is in no lane of scripts/test.sh" >&2
+  LANE_PATHS=(
+    "test/unit/ test/integration/api/ test/integration/applicationinstance/ test/integration/chart/ test/integration/doctor/ test/integration/kube/ test/integration/manager/ test/integration/operation/ test/integration/tenant/ test/integration/webhook/"
+    "test/e2e/ test/fault/ test/hostile/ test/integration/agent/ test/integration/cluster/ test/integration/controlplane/ test/integration/push/"
+  )
+  # Every test file runs in exactly one lane: a new folder must be given one.
+  while IFS= read -r file; do
+    lanes=0
+    for paths in "${LANE_PATHS[@]}"; do
+      for path in $paths; do [[ "$file" == "$path"* ]] && lanes=$((lanes + 1)); done
+    done
+    if [ "$lanes" -ne 1 ]; then
+      echo "test: $file is in $lanes lanes of scripts/test.sh, not one" >&2
       exit 1
     fi
-  done
+  done < <(find test -name '*.test.ts' | sort)
 fi
 
 for i in "${!LANE_NAMES[@]}"; do
