@@ -1,34 +1,14 @@
 /** Conditions and phase per connectivity mode (docs/connectivity.md#push-mode, docs/connectivity.md#gitops-mode), pure. */
 import { describe, expect, test } from "bun:test";
-import { clusterStatus, type ClusterFacts } from "../../../../src/controllers/cluster/status";
-import type { AgentObservations } from "../../../../src/agent/transport/state";
+import { clusterStatus } from "../../../../src/controllers/cluster/status";
+import { agentObservations, clusterFacts } from "./facts";
 
-const now = new Date("2026-11-22T08:00:00Z");
-const healthy = { status: "True" as const, reason: "AllControllersReady", message: "ok" };
-
-function agent(misses: number): AgentObservations & { paused: boolean } {
-  return { heartbeat: { misses, lastMissTls: false, completed: true }, overflow: { active: false, dropped: 0 }, rotationPending: false, auth: { state: "accepted" }, paused: false };
+/** Accepted credentials and `misses` heartbeats missed in a row. */
+function agent(misses: number) {
+  return agentObservations({ heartbeat: { misses, lastMissTls: false, completed: true }, auth: { state: "accepted" } });
 }
 
-function facts(overrides: Partial<ClusterFacts>): ClusterFacts {
-  return {
-    mode: "pull",
-    previousPhase: undefined,
-    previousConditions: undefined,
-    generation: 1,
-    now,
-    hasCredentials: true,
-    tokenResolvable: true,
-    tokenSecretMissing: false,
-    registration: { state: "none" },
-    agent: agent(0),
-    controllersHealthy: healthy,
-    signingMode: "warn",
-    trustedKeys: { available: true, message: "1 key" },
-    keypairReady: true,
-    ...overrides,
-  };
-}
+const facts = (overrides: Parameters<typeof clusterFacts>[0]) => clusterFacts({ agent: agent(0), ...overrides });
 
 const without = { hasCredentials: false, tokenResolvable: false, agent: undefined } as const;
 const conditionOf = (view: ReturnType<typeof clusterStatus>, type: string) => {

@@ -1,35 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { honouredCluster } from "../../../../src/api/honoured-cluster";
-import { clusterStatus, type ClusterFacts } from "../../../../src/controllers/cluster/status";
-import type { AgentObservations } from "../../../../src/agent/transport/state";
+import { clusterStatus } from "../../../../src/controllers/cluster/status";
 import type { KubeObject } from "../../../../src/kube/types";
-
-const now = new Date("2026-11-22T08:00:00Z");
-const healthy = { status: "True" as const, reason: "AllControllersReady", message: "ok" };
-
-function agent(overrides: Partial<AgentObservations> = {}, paused = false): AgentObservations & { paused: boolean } {
-  return { heartbeat: { misses: 0, lastMissTls: false, completed: true }, overflow: { active: false, dropped: 0 }, rotationPending: false, ...overrides, paused };
-}
-
-function facts(overrides: Partial<ClusterFacts> = {}): ClusterFacts {
-  return {
-    mode: "pull",
-    previousPhase: undefined,
-    previousConditions: undefined,
-    generation: 1,
-    now,
-    hasCredentials: true,
-    tokenResolvable: true,
-    tokenSecretMissing: false,
-    registration: { state: "none" },
-    agent: agent(),
-    controllersHealthy: healthy,
-    signingMode: "warn",
-    trustedKeys: { available: true, message: "1 key" },
-    keypairReady: true,
-    ...overrides,
-  };
-}
+import { agentObservations as agent, clusterFacts as facts, NOW as now } from "./facts";
 
 const reasonOf = (view: ReturnType<typeof clusterStatus>, type: string) => view.conditions.find((condition) => condition.type === type);
 
