@@ -8,7 +8,8 @@ import { CONTROL_PLANE_NAMESPACED_ROLE, CONTROL_PLANE_ROLE_BINDING, CONTROL_PLAN
 import type { Cluster, ConnectivityMode } from "../../api/cluster";
 import { LABEL_MANAGED_BY, MANAGED_BY_OPERATOR } from "../../api/labels";
 import { apiVersionOf, type KubeObject } from "../../kube/types";
-import { isManaged, ROLE_BINDING, type RoleBinding } from "../tenant/desired";
+import { isManaged } from "../labelled-objects";
+import { ROLE_BINDING, type RoleBinding } from "../tenant/desired";
 
 export type PushAccessAction =
   | { verb: "create"; body: RoleBinding }

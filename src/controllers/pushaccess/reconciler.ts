@@ -4,14 +4,13 @@
  * is and reported with a log line and a Warning Event.
  */
 import { isGatedNamespace } from "../../api/gate";
-import { LABEL_MANAGED_BY, MANAGED_BY_OPERATOR } from "../../api/labels";
 import { CONTROL_PLANE_ROLE_BINDING } from "../../api/push-access";
 import type { KubeClient } from "../../kube/client";
-import { classifyError } from "../../kube/errors";
 import type { EventRecorder } from "../../kube/events";
 import { objectKey, type KubeObject } from "../../kube/types";
 import type { Logger } from "../../observability/logger";
-import { isManaged, MANAGED_SELECTOR, ROLE_BINDING, type RoleBinding } from "../tenant/desired";
+import { createLabelled, deleteObserved, isManaged } from "../labelled-objects";
+import { MANAGED_SELECTOR, ROLE_BINDING, type RoleBinding } from "../tenant/desired";
 import { pushAccessActions, type PushAccessAction } from "./desired";
 
 export interface PushAccessDeps {
@@ -53,51 +52,22 @@ export async function reconcilePushAccess(deps: PushAccessDeps, namespace: strin
 export async function removeAllPushAccess(client: Pick<KubeClient, "listAll" | "delete">, signal: AbortSignal, logger: Logger): Promise<void> {
   const bindings = await client.listAll(ROLE_BINDING, { labelSelector: MANAGED_SELECTOR, signal });
   for (const binding of bindings.items.filter((item) => item.metadata.name === CONTROL_PLANE_ROLE_BINDING && isManaged(item))) {
-    await remove(client, binding, signal);
+    await deleteObserved(client, ROLE_BINDING, binding, signal);
     logger.info({ namespace: binding.metadata.namespace }, "deleted the Push RoleBinding: the Cluster is being deleted");
   }
 }
 
 async function perform(deps: PushAccessDeps, action: PushAccessAction, signal: AbortSignal, logger: Logger): Promise<void> {
+  const creates = { client: deps.client, events: deps.events, logger, signal, notManagedReason: REASON_NOT_MANAGED, createdMessage: "created the Push RoleBinding" };
   switch (action.verb) {
     case "create":
-      return create(deps, action.body, signal, logger);
+      return createLabelled(creates, ROLE_BINDING, action.body);
     case "recreate":
-      await remove(deps.client, action.current, signal);
+      await deleteObserved(deps.client, ROLE_BINDING, action.current, signal);
       logger.info({ namespace: action.current.metadata.namespace }, "recreating the Push RoleBinding: its roleRef or subjects were changed");
-      return create(deps, action.body, signal, logger);
+      return createLabelled(creates, ROLE_BINDING, action.body);
     case "delete":
-      await remove(deps.client, action.current, signal);
+      await deleteObserved(deps.client, ROLE_BINDING, action.current, signal);
       logger.info({ namespace: action.current.metadata.namespace }, "deleted the Push RoleBinding: the namespace is no longer gated or the mode is pull");
-  }
-}
-
-async function create(deps: PushAccessDeps, body: RoleBinding, signal: AbortSignal, logger: Logger): Promise<void> {
-  const namespace = body.metadata.namespace ?? "";
-  try {
-    await deps.client.create(ROLE_BINDING, body, { namespace, signal });
-    logger.info({ namespace }, "created the Push RoleBinding");
-    return;
-  } catch (err) {
-    if (classifyError(err) !== "alreadyExists") throw err;
-  }
-  const existing = await deps.client.get(ROLE_BINDING, body.metadata.name, { namespace, signal }).catch((err: unknown) => {
-    // Deleted between the two calls; nothing we watch announces that, so the pass is retried with backoff.
-    if (classifyError(err) === "notFound") throw new Error("it existed at create and was gone when read; retrying", { cause: err });
-    throw err;
-  });
-  // Ours but not yet in the cache: its informer event brings the next pass.
-  if (isManaged(existing)) return;
-  const note = `RoleBinding ${body.metadata.name} exists without the label ${LABEL_MANAGED_BY}=${MANAGED_BY_OPERATOR}; the operator leaves it untouched`;
-  logger.warn({ namespace, name: body.metadata.name }, note);
-  deps.events.record(existing, { type: "Warning", reason: REASON_NOT_MANAGED, action: "Reconcile", note });
-}
-
-async function remove(client: Pick<KubeClient, "delete">, current: KubeObject, signal: AbortSignal): Promise<void> {
-  const { name, namespace, uid } = current.metadata;
-  try {
-    await client.delete(ROLE_BINDING, name, { namespace, signal, ...(uid ? { preconditions: { uid } } : {}) });
-  } catch (err) {
-    if (classifyError(err) !== "notFound") throw err;
   }
 }

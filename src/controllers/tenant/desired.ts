@@ -106,8 +106,3 @@ function sameSubjects(current: readonly Subject[] | undefined, desired: readonly
   const b = (desired ?? []).map(key);
   return a.length === b.length && a.every((entry, index) => entry === b[index]);
 }
-
-/** Whether an object found under the tenant name belongs to the operator. */
-export function isManaged(object: KubeObject): boolean {
-  return object.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_OPERATOR;
-}

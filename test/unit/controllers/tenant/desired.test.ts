@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { desiredRoleBinding, desiredServiceAccount, isManaged, tenantActions, type RoleBinding, type TenantAction, type TenantObservation } from "../../../../src/controllers/tenant/desired";
+import { isManaged } from "../../../../src/controllers/labelled-objects";
+import { desiredRoleBinding, desiredServiceAccount, tenantActions, type RoleBinding, type TenantAction, type TenantObservation } from "../../../../src/controllers/tenant/desired";
 import type { KubeObject } from "../../../../src/kube/types";
 
 const NS = "team-a";
