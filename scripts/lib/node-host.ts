@@ -14,7 +14,8 @@ export const NODE_NAMES = {
   cgroupRoot: "vws-node",
 };
 
-export const DEBIAN_PACKAGES = ["containerd", "runc", "containernetworking-plugins", "busybox-static"];
+// iptables is named although containernetworking-plugins pulls it in: kube-proxy and the host snapshot call it.
+export const DEBIAN_PACKAGES = ["containerd", "runc", "containernetworking-plugins", "busybox-static", "iptables"];
 const SYSCTLS = [
   "vm/overcommit_memory",
   "kernel/panic",

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig, type V1Pod } from "@kubernetes/client-node";
+import { ensureDebianPackages } from "../../scripts/lib/node-host";
 import { REPO_ROOT } from "../support/cluster";
 import { eventually } from "../support/eventually";
 
@@ -56,6 +57,8 @@ let upSeconds = 0;
 
 beforeAll(() => {
   localCluster(["down", "--purge", "--quiet"]);
+  // On a new machine the packages come first: the snapshot reads iptables, which they bring.
+  ensureDebianPackages((line) => console.log(line));
   before = hostView();
   const started = Date.now();
   const up = localCluster(["up", "--with-node"]);
