@@ -39,6 +39,9 @@ describe("watcher and informer against a real apiserver", () => {
     await client.create(CONFIG_MAPS, configMap(ns.name, "before", { v: "0" }));
     const { informer, seen } = startInformer();
     await informer.waitForSync();
+    // The first list comes from the API server's watch cache, which may trail a write by a moment; the watch
+    // that follows it brings the object.
+    await eventually(() => informer.store.getByName("before", ns.name) !== undefined, { what: "the object created before the informer started" });
     expect(informer.store.getByName("before", ns.name)?.data).toEqual({ v: "0" });
     expect(informer.store.get(`${ns.name}/before`)?.metadata.managedFields).toBeUndefined();
 
