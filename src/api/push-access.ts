@@ -14,3 +14,5 @@ export const CONTROL_PLANE_CLUSTERS_ROLE = "vworkspace-control-plane-clusters";
 export const CONTROL_PLANE_NAMESPACED_ROLE = "vworkspace-control-plane-namespaced";
 /** The RoleBinding in each gated namespace. */
 export const CONTROL_PLANE_ROLE_BINDING = "vworkspace-control-plane";
+/** The field manager of the control plane's own server-side applies in Push mode. */
+export const PUSH_FIELD_MANAGER = "vworkspace-odoo";

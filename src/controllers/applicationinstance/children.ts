@@ -41,7 +41,7 @@ export function refuseForeign(type: ResourceType, existing: KubeObject | undefin
 }
 
 /** The named object, or undefined when it does not exist. */
-export async function getOptional<T extends KubeObject>(client: ChildApi, type: ResourceType, name: string, namespace: string, signal: AbortSignal): Promise<T | undefined> {
+export async function getOptional<T extends KubeObject>(client: Pick<KubeClient, "get">, type: ResourceType, name: string, namespace: string, signal: AbortSignal): Promise<T | undefined> {
   try {
     return await client.get<T>(type, name, { namespace, signal });
   } catch (err) {

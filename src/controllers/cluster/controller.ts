@@ -1,7 +1,8 @@
 /**
  * Wiring of the Cluster controller: every Cluster change, a change of a Secret in the operator namespace, a
  * namespace gate flip, a Push RoleBinding change or an agent observation re-runs the one reconcile over all Clusters. ApplicationInstance
- * and Operation condition changes in gated namespaces feed the agent's event sender.
+ * and Operation condition changes in gated namespaces feed the agent's event sender. A mode switch's
+ * field-ownership hand-over covers the gated namespaces in the watch scope.
  */
 import { AgentMetrics } from "../../observability/agent-metrics";
 import { APPLICATION_INSTANCE, CLUSTER, OPERATION } from "../../api/groups";
@@ -11,6 +12,7 @@ import type { KubeObject, ResourceType } from "../../kube/types";
 import { Controller } from "../../manager/controller";
 import type { ControllerFactory, ManagerContext } from "../../manager/operator";
 import { createDriver } from "../../connectivity";
+import { handOverFieldOwnership } from "./handover";
 import { controllersHealthy } from "./health";
 import { ClusterReconciler } from "./reconciler";
 import { register } from "./registration";
@@ -46,12 +48,13 @@ export const clusterController: ControllerFactory = (context: ManagerContext) =>
   const registry = context.metrics.registry;
   const metrics = metricsByRegistry.get(registry) ?? new AgentMetrics(registry);
   metricsByRegistry.set(registry, metrics);
+  const inScope = (name: string) => config.watchNamespaces.length === 0 || config.watchNamespaces.includes(name);
   const cached = (type: ResourceType, objectNamespace: string, name: string): KubeObject | null | undefined => {
     const view = type.group === APPLICATION_INSTANCE.group && type.kind === APPLICATION_INSTANCE.kind ? instances : type.group === OPERATION.group && type.kind === OPERATION.kind ? operations : undefined;
-    const covered = config.watchNamespaces.length === 0 || config.watchNamespaces.includes(objectNamespace);
-    if (!view || !covered || !view.hasSynced()) return undefined;
+    if (!view || !inScope(objectNamespace) || !view.hasSynced()) return undefined;
     return view.get(`${objectNamespace}/${name}`) ?? null;
   };
+  const gatedNamespaces = () => gate.view.list().map((object) => object.metadata.name).filter((name) => gate.isGated(name) && inScope(name));
   const managedObjects = () => [...instances.list(), ...operations.list()].filter((object) => gate.isGated(object.metadata.namespace ?? ""));
 
   let controller: ClusterController | undefined;
@@ -78,6 +81,7 @@ export const clusterController: ControllerFactory = (context: ManagerContext) =>
       controllersHealthy(context.client, discovery, { ...config.agent, namespace: config.namespace, webhooksEnabled: config.webhook.enabled }, mode, clusterId, signal),
     pushAccess: (name) => grantsPushAccess(roleBindings.get(`${name}/${CONTROL_PLANE_ROLE_BINDING}`), config.namespace),
     removePushAccess: (signal) => removeAllPushAccess(context.client, signal, logger),
+    handOverFieldOwnership: (handOver, signal) => handOverFieldOwnership(context.client, gatedNamespaces(), handOver, signal, logger),
   });
   controller = new ClusterController(
     {

@@ -6,6 +6,7 @@
 import type { ClusterStatus, ConnectivityMode } from "../../api/cluster";
 import type { Backoff } from "../../kube/backoff";
 import { fullJitterBackoff } from "../../agent/transport/retry";
+import type { HandOverRecord } from "./handover-plan";
 import type { ModeHealth } from "./health";
 import type { RegistrationFact } from "./status";
 
@@ -26,8 +27,10 @@ export interface ClusterMemory {
   readonly registrationBackoff: Backoff;
   /** The last ControllersHealthy verdict and when it was taken; dropped when the mode changes. */
   health: { at: number; verdict: ModeHealth } | undefined;
-  /** The connectivity mode in effect after the last pass. */
+  /** The connectivity mode in effect: set once a pass recorded it in status and announced the switch. */
   mode: ConnectivityMode | undefined;
+  /** The last field-ownership hand-over started, so a finished one is not repeated and an interrupted one is resumed or reversed. */
+  handOver: HandOverRecord | undefined;
   /** Token fingerprint and endpoint already warned about (once each, not per pass). */
   deprecatedWarned: string | undefined;
   insecureWarned: string | undefined;
@@ -48,6 +51,7 @@ export function freshMemory(honouredUid: string | undefined): ClusterMemory {
     registrationBackoff: fullJitterBackoff(),
     health: undefined,
     mode: undefined,
+    handOver: undefined,
     deprecatedWarned: undefined,
     insecureWarned: undefined,
     keypairAnnounced: true,

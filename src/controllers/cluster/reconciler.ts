@@ -27,6 +27,7 @@ import type { Logger } from "../../observability/logger";
 import type { ClusterKeypair, TrustedKeySet } from "../../security";
 import { honouredCluster } from "../../api/honoured-cluster";
 import type { ModeHealth } from "./health";
+import { handOverDue, type HandOver } from "./handover-plan";
 import { ensureKeypair } from "./keypair";
 import { freshMemory, type ClusterMemory } from "./memory";
 import { exchangeIfDue } from "./exchange";
@@ -62,6 +63,8 @@ export interface ClusterReconcilerDeps {
   pushAccess(namespace: string): boolean;
   /** Deletes the Push RoleBindings the operator created, before the Cluster's finalizer goes. */
   removePushAccess(signal: AbortSignal): Promise<void>;
+  /** Renames the previous writer's managedFields entries on the control plane's objects in the gated namespaces. */
+  handOverFieldOwnership(handOver: HandOver, signal: AbortSignal): Promise<number>;
 }
 
 const TERMINATION_FLUSH_MS = 5_000;
@@ -115,12 +118,10 @@ export class ClusterReconciler {
     const period = intervalMs(cluster, deps.config.heartbeatIntervalOverrideMs);
     let requeueMs = period;
     const mode = modeOf(cluster);
-    const switched = modeSwitch(memory.mode ?? cluster.status?.connectivityMode, mode);
-    if (switched) {
-      deps.events.record(cluster, switched);
-      memory.health = undefined;
-    }
-    memory.mode = mode;
+    const inEffect = memory.mode ?? cluster.status?.connectivityMode;
+    const switched = modeSwitch(inEffect, mode);
+    if (switched) memory.health = undefined;
+    await this.#prepareMode(inEffect, mode, signal);
 
     const warnings = configurationWarnings(endpoint, tls, token, memory);
     Object.assign(memory, warnings.memory);
@@ -184,7 +185,26 @@ export class ClusterReconciler {
     this.#exportConnectivityState(mode, view.phase, observations?.heartbeat.misses ?? 0);
     if (credentials?.issuedAt) deps.metrics.credentialAge.set(Math.max(0, (now.getTime() - Date.parse(credentials.issuedAt)) / 1000));
     await deps.status.apply(CLUSTER, written, status as Record<string, unknown>, { signal });
+    // Announced once status shows the new mode; a pass that fails before this point switches again.
+    if (switched) deps.events.record(cluster, switched);
+    memory.mode = mode;
     return { requeueAfterMs: requeueMs };
+  }
+
+  /**
+   * What must happen before a wanted mode takes effect (docs/connectivity.md#mixed-fleets-and-changing-mode):
+   * the other mode's driver stops, finishing the job in hand, and only then does field ownership move to
+   * the new writer, so no write of the old one lands after the hand-over. A failed hand-over fails the pass;
+   * status keeps the mode in effect and the next pass resumes it.
+   */
+  async #prepareMode(inEffect: ConnectivityMode | undefined, mode: ConnectivityMode, signal: AbortSignal): Promise<void> {
+    if (this.#driver && this.#driver.mode !== mode) await this.stop();
+    const memory = this.#memory;
+    const due = handOverDue(inEffect, mode, memory.handOver);
+    if (!due) return;
+    memory.handOver = { to: mode, done: false };
+    await this.deps.handOverFieldOwnership(due, signal);
+    memory.handOver = { to: mode, done: true };
   }
 
   async #runDriver(cluster: Cluster, credentials: Credentials, tls: TlsMaterial | undefined, trustedKeys: TrustedKeySet | undefined, keypair: ClusterKeypair): Promise<void> {

@@ -1,8 +1,8 @@
 /**
  * Wiring of the Push access controller: keyed by namespace name. A namespace change (a gate flip), a change
  * of the operator's own RoleBinding `vworkspace-control-plane`, or a Cluster change that can move the answer
- * (a new or deleted Cluster, a spec edit, deletion starting) enqueues the namespaces concerned. Status-only
- * Cluster writes, one per heartbeat, do not.
+ * (a new or deleted Cluster, a spec edit, deletion starting, a new mode in effect in status) enqueues the
+ * namespaces concerned. Other status writes, one per heartbeat, do not.
  */
 import { CLUSTER } from "../../api/groups";
 import type { Cluster } from "../../api/cluster";
@@ -50,7 +50,9 @@ export const pushAccessController: ControllerFactory = (context: ManagerContext)
     add: enqueueEvery,
     delete: enqueueEvery,
     update: (previous, current) => {
-      if (previous.metadata.generation !== current.metadata.generation || previous.metadata.deletionTimestamp !== current.metadata.deletionTimestamp) enqueueEvery();
+      const modeInEffect = (cluster: KubeObject) => (cluster as Cluster).status?.connectivityMode;
+      const moved = previous.metadata.generation !== current.metadata.generation || previous.metadata.deletionTimestamp !== current.metadata.deletionTimestamp;
+      if (moved || modeInEffect(previous) !== modeInEffect(current)) enqueueEvery();
     },
   });
   return controller;

@@ -22,10 +22,15 @@ export function modeNeedsPushAccess(mode: ConnectivityMode | undefined): boolean
   return mode === "push" || mode === "gitops";
 }
 
-/** The honoured Cluster asks for Push access and is not being deleted. */
+/**
+ * The honoured Cluster asks for Push access, is not being deleted, and the mode in effect (status, before
+ * the Cluster reconciler's first pass the spec) has it too: a switch to push grants access only after the
+ * job in hand finished and field ownership was handed over; a switch to pull withdraws it at once.
+ */
 export function pushAccessWanted(honoured: Cluster | undefined): boolean {
   if (!honoured || honoured.metadata.deletionTimestamp !== undefined) return false;
-  return modeNeedsPushAccess(honoured.spec?.connectivityMode ?? "pull");
+  const wanted = honoured.spec?.connectivityMode ?? "pull";
+  return modeNeedsPushAccess(wanted) && modeNeedsPushAccess(honoured.status?.connectivityMode ?? wanted);
 }
 
 export function desiredPushRoleBinding(namespace: string, operatorNamespace: string): RoleBinding {

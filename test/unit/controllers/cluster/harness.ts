@@ -25,7 +25,8 @@ export class RecordingDriver implements ConnectivityDriver {
   inputs: DriverInputs;
   rotationResult: RotationResult = { ok: true, newTokenFingerprint: "sha256:new" };
 
-  constructor(readonly mode: ConnectivityMode, inputs: DriverInputs) {
+  /** `timeline` receives `<mode> start` and `<mode> stop`, interleaved with the reconciler's other effects. */
+  constructor(readonly mode: ConnectivityMode, inputs: DriverInputs, private readonly timeline: string[] = []) {
     this.inputs = inputs;
   }
 
@@ -35,6 +36,7 @@ export class RecordingDriver implements ConnectivityDriver {
 
   async start(): Promise<void> {
     this.calls.push("start");
+    this.timeline.push(`${this.mode} start`);
   }
 
   update(inputs: DriverInputs): void {
@@ -44,6 +46,7 @@ export class RecordingDriver implements ConnectivityDriver {
 
   async stop(): Promise<void> {
     this.calls.push("stop");
+    this.timeline.push(`${this.mode} stop`);
   }
 
   observe(): void {}
@@ -85,6 +88,10 @@ export function setup(options: { clusters: Cluster[]; secrets?: Secret[]; outcom
   const registerCalls: Array<{ endpoint: string; body: unknown }> = [];
   const drivers: RecordingDriver[] = [];
   const healthModes: ConnectivityMode[] = [];
+  const handOvers: string[] = [];
+  /** Driver starts and stops, hand-overs, mode Events and the mode status records, in order. */
+  const timeline: string[] = [];
+  let failHandOver: Error | undefined;
   let pushAccessRemovals = 0;
   let version = 10;
   const client = {
@@ -127,15 +134,21 @@ export function setup(options: { clusters: Cluster[]; secrets?: Secret[]; outcom
     status: {
       apply: async (_type: ResourceType, object: KubeObject, status: Record<string, unknown>) => {
         statuses.push({ name: object.metadata.name, status: structuredClone(status) });
+        timeline.push(`status ${String(status.connectivityMode)}`);
         return { written: true, object };
       },
     },
-    events: { record: (object: KubeObject, event: EventInput) => events.push({ ...event, on: object.metadata.name }) },
+    events: {
+      record: (object: KubeObject, event: EventInput) => {
+        events.push({ ...event, on: object.metadata.name });
+        if (event.reason === "ConnectivityModeChanged") timeline.push(`event ${event.note}`);
+      },
+    },
     metrics: new AgentMetrics(new Registry()),
     logger: createLogger({ level: "silent" }),
     enqueue: () => undefined,
     createDriver: (mode: ConnectivityMode, _deps: unknown, inputs: DriverInputs) => {
-      const driver = new RecordingDriver(mode, inputs);
+      const driver = new RecordingDriver(mode, inputs, timeline);
       drivers.push(driver);
       return driver;
     },
@@ -148,6 +161,12 @@ export function setup(options: { clusters: Cluster[]; secrets?: Secret[]; outcom
     removePushAccess: async () => {
       pushAccessRemovals++;
     },
+    handOverFieldOwnership: async (handOver: { from: string; to: string }) => {
+      if (failHandOver) throw failHandOver;
+      handOvers.push(`${handOver.from}→${handOver.to}`);
+      timeline.push(`hand over ${handOver.from}→${handOver.to}`);
+      return 0;
+    },
     controllersHealthy: async (mode: ConnectivityMode) => {
       healthModes.push(mode);
       return options.health ?? { status: "True", reason: "AllControllersReady", message: "required controllers are available" };
@@ -156,7 +175,9 @@ export function setup(options: { clusters: Cluster[]; secrets?: Secret[]; outcom
   const reconciler = new ClusterReconciler(deps);
   const pass = () => reconciler.reconcile(new AbortController().signal);
   const lastStatus = (name: string) => statuses.filter((entry) => entry.name === name).at(-1)?.status;
-  return { reconciler, pass, clusters, secrets, events, statuses, registerCalls, drivers, lastStatus, healthChecks: () => healthModes.length, healthModes, pushAccessRemovals: () => pushAccessRemovals, deps };
+  return { reconciler, pass, clusters, secrets, events, statuses, registerCalls, drivers, lastStatus, healthChecks: () => healthModes.length, healthModes, pushAccessRemovals: () => pushAccessRemovals, handOvers, timeline, failHandOvers: (err: Error | undefined) => {
+    failHandOver = err;
+  }, deps };
 }
 
 function applyFinalizerOp(cluster: Cluster, op: { op: string; path: string; value?: unknown }): void {

@@ -169,6 +169,81 @@ describe("Cluster reconciler with in-memory dependencies", () => {
     expect(world.lastStatus("main")?.phase).toBe("Active");
   });
 
+  test("pull → push → pull: the old driver stops (its job in hand done) before field ownership moves, the new one starts after; status shows the mode before the Event", async () => {
+    const world = setup({ clusters: [clusterObject("main", "uid-a", registrable)], secrets: [credentialsSecret()] });
+    await world.pass();
+    world.timeline.splice(0);
+    const switchTo = (mode: string) => {
+      world.clusters[0] = { ...world.clusters[0]!, spec: { ...world.clusters[0]!.spec, connectivityMode: mode } } as never;
+    };
+    switchTo("push");
+    await world.pass();
+    await world.pass();
+    switchTo("pull");
+    await world.pass();
+    expect(world.timeline).toEqual([
+      "pull stop",
+      "hand over vworkspace-agent→vworkspace-odoo",
+      "push start",
+      "status push",
+      "event connectivity mode changed from pull to push",
+      "status push",
+      "push stop",
+      "hand over vworkspace-odoo→vworkspace-agent",
+      "pull start",
+      "status pull",
+      "event connectivity mode changed from push to pull",
+    ]);
+  });
+
+  test("a failed hand-over fails the pass: no new driver, status keeps the mode in effect, no Event; the next pass finishes it once", async () => {
+    const world = setup({ clusters: [clusterObject("main", "uid-a", registrable)], secrets: [credentialsSecret()] });
+    await world.pass();
+    world.failHandOvers(new Error("patch refused"));
+    world.clusters[0] = { ...world.clusters[0]!, spec: { ...world.clusters[0]!.spec, connectivityMode: "push" } };
+    await expect(world.pass()).rejects.toThrow("patch refused");
+    expect(world.drivers.map((driver) => `${driver.mode}:${driver.calls.join(",")}`)).toEqual(["pull:start,stop"]);
+    expect(world.lastStatus("main")?.connectivityMode).toBe("pull");
+    expect(world.events.filter((event) => event.reason === "ConnectivityModeChanged")).toEqual([]);
+
+    world.failHandOvers(undefined);
+    await world.pass();
+    await world.pass();
+    expect(world.handOvers).toEqual(["vworkspace-agent→vworkspace-odoo"]);
+    expect(world.lastStatus("main")?.connectivityMode).toBe("push");
+    expect(world.events.filter((event) => event.reason === "ConnectivityModeChanged").map((event) => event.note)).toEqual(["connectivity mode changed from pull to push"]);
+  });
+
+  test("an interrupted hand-over switched back is reversed, with no Event: the mode in effect never changed", async () => {
+    const world = setup({ clusters: [clusterObject("main", "uid-a", registrable)], secrets: [credentialsSecret()] });
+    await world.pass();
+    world.failHandOvers(new Error("patch refused"));
+    world.clusters[0] = { ...world.clusters[0]!, spec: { ...world.clusters[0]!.spec, connectivityMode: "push" } };
+    await expect(world.pass()).rejects.toThrow("patch refused");
+    world.failHandOvers(undefined);
+    world.clusters[0] = { ...world.clusters[0]!, spec: { ...world.clusters[0]!.spec, connectivityMode: "pull" } };
+    await world.pass();
+    expect(world.handOvers).toEqual(["vworkspace-odoo→vworkspace-agent"]);
+    expect(world.drivers.map((driver) => driver.mode)).toEqual(["pull", "pull"]);
+    expect(world.events.filter((event) => event.reason === "ConnectivityModeChanged")).toEqual([]);
+  });
+
+  test("after a restart mid-switch (status pull, spec push) the hand-over runs again; with the switch recorded, or to GitOps, none runs", async () => {
+    const restarted = (spec: string, inEffect: string) => {
+      const cluster = clusterObject("main", "uid-a", { connectivityMode: spec });
+      cluster.status = { connectivityMode: inEffect as never };
+      return setup({ clusters: [cluster] });
+    };
+    const midSwitch = restarted("push", "pull");
+    await midSwitch.pass();
+    expect(midSwitch.handOvers).toEqual(["vworkspace-agent→vworkspace-odoo"]);
+    for (const [spec, inEffect] of [["push", "push"], ["gitops", "pull"], ["pull", "gitops"]] as const) {
+      const world = restarted(spec, inEffect);
+      await world.pass();
+      expect(world.handOvers).toEqual([]);
+    }
+  });
+
   test("connectivity_state carries the mode in effect: none in Push without a status channel, the source state in GitOps", async () => {
     const world = setup({ clusters: [clusterObject("main", "uid-a", { connectivityMode: "push" })] });
     await world.pass();

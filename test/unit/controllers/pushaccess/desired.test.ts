@@ -18,6 +18,14 @@ describe("pushAccessWanted", () => {
     expect(pushAccessWanted(undefined)).toBe(false);
     expect(pushAccessWanted(cluster("push", true))).toBe(false);
   });
+
+  test("a switch to push grants it only once status shows the mode in effect; a switch to pull withdraws it at once", () => {
+    const inEffect = (mode: string, modeInEffect: string) => ({ ...cluster(mode), status: { connectivityMode: modeInEffect } }) as unknown as Cluster;
+    expect(pushAccessWanted(inEffect("push", "pull"))).toBe(false);
+    expect(pushAccessWanted(inEffect("push", "push"))).toBe(true);
+    expect(pushAccessWanted(inEffect("push", "gitops"))).toBe(true);
+    expect(pushAccessWanted(inEffect("pull", "push"))).toBe(false);
+  });
 });
 
 describe("pushAccessActions", () => {
