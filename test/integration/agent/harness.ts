@@ -3,6 +3,7 @@
  * namespace and watch scope set to the test namespace, a fast heartbeat and a short long poll; Cluster objects
  * (cluster-scoped) removed after each test so the next one starts with no honoured Cluster.
  */
+import { afterAll, afterEach, beforeAll } from "bun:test";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,13 +17,56 @@ import { classifyError } from "../../../src/kube/errors";
 import { EVENT_TYPE } from "../../../src/kube/events";
 import type { Condition, KubeObject } from "../../../src/kube/types";
 import type { OperatorConfig } from "../../../src/manager/config";
+import type { ControllerFactory } from "../../../src/manager/operator";
 import type { TestCluster } from "../../support/cluster";
 import { eventually } from "../../support/eventually";
 import { startOperatorInProcess, type InProcessOperator } from "../../support/operator";
-import type { RefControlPlane } from "../../support/controlplane";
+import { getCluster } from "../../support/cluster";
+import { startRefControlPlane, type RefControlPlane } from "../../support/controlplane";
 
 export const CLUSTER_NAME = "vws-test";
 const LOG_DIR = join(tmpdir(), "vws-agent-suite-logs");
+
+export interface AgentSuite {
+  readonly cluster: TestCluster;
+  readonly plane: RefControlPlane;
+  /** The operator of the running test; finished and cleared after each test. */
+  running: AgentRun | undefined;
+}
+
+/**
+ * A test file's lifecycle in the agent suite: the shared cluster without any Cluster, one reference control
+ * plane for the file, and after each test the secret scan, the operator stopped and the Clusters removed.
+ */
+export function useAgentSuite(): AgentSuite {
+  let cluster: TestCluster | undefined;
+  let plane: RefControlPlane | undefined;
+  const suite: AgentSuite = {
+    get cluster() {
+      if (!cluster) throw new Error("useAgentSuite: the cluster is there only once the file's tests run");
+      return cluster;
+    },
+    get plane() {
+      if (!plane) throw new Error("useAgentSuite: the control plane is there only once the file's tests run");
+      return plane;
+    },
+    running: undefined,
+  };
+  beforeAll(async () => {
+    cluster = await getCluster();
+    await deleteClusters(cluster.client);
+    plane = await startRefControlPlane();
+  });
+  afterEach(async () => {
+    const finished = suite.running;
+    suite.running = undefined;
+    await finishAgentTest(suite.cluster, finished);
+  });
+  afterAll(async () => {
+    await plane?.stop();
+  });
+  return suite;
+}
 
 export function agentConfig(overrides: Partial<AgentConfig> = {}): AgentConfig {
   return { ...DEFAULT_AGENT_CONFIG, pollIntervalMs: 2_000, heartbeatIntervalOverrideMs: 1_000, eventFlushMs: 200, ...overrides };
@@ -35,13 +79,19 @@ export interface AgentRun extends InProcessOperator {
   namespace: string;
 }
 
-export async function startAgent(cluster: TestCluster, namespace: string, agent: Partial<AgentConfig> = {}, config: Partial<OperatorConfig> = {}): Promise<AgentRun> {
+export async function startAgent(
+  cluster: TestCluster,
+  namespace: string,
+  agent: Partial<AgentConfig> = {},
+  config: Partial<OperatorConfig> = {},
+  controllers: readonly ControllerFactory[] = [clusterController],
+): Promise<AgentRun> {
   const logFile = join(LOG_DIR, `${namespace}-${Date.now()}.log`);
   const running = await startOperatorInProcess({
     kubeconfigPath: cluster.kubeconfigPath,
     logFile,
     config: { watchNamespaces: [namespace], namespace, agent: agentConfig(agent), ...config },
-    controllers: [clusterController],
+    controllers: [...controllers],
   });
   return { ...running, logFile, namespace };
 }

@@ -18,6 +18,16 @@ function condition(status: Record<string, unknown> | undefined, type: string): s
   return found && `${found.status}/${found.reason}`;
 }
 
+/** A registered pull Cluster switched to push whose hand-over failed in the pass that saw the switch. */
+async function failedSwitchToPush() {
+  const world = setup({ clusters: [clusterObject("main", "uid-a", registrable)], secrets: [credentialsSecret()] });
+  await world.pass();
+  world.failHandOvers(new Error("patch refused"));
+  world.clusters[0] = { ...world.clusters[0]!, spec: { ...world.clusters[0]!.spec, connectivityMode: "push" } };
+  await expect(world.pass()).rejects.toThrow("patch refused");
+  return world;
+}
+
 describe("Cluster reconciler with in-memory dependencies", () => {
   test("a Cluster without endpoint or token: finalizer, keypair, Pending, no driver", async () => {
     const world = setup({ clusters: [clusterObject("main", "uid-a", {})] });
@@ -197,11 +207,7 @@ describe("Cluster reconciler with in-memory dependencies", () => {
   });
 
   test("a failed hand-over fails the pass: no new driver, status keeps the mode in effect, no Event; the next pass finishes it once", async () => {
-    const world = setup({ clusters: [clusterObject("main", "uid-a", registrable)], secrets: [credentialsSecret()] });
-    await world.pass();
-    world.failHandOvers(new Error("patch refused"));
-    world.clusters[0] = { ...world.clusters[0]!, spec: { ...world.clusters[0]!.spec, connectivityMode: "push" } };
-    await expect(world.pass()).rejects.toThrow("patch refused");
+    const world = await failedSwitchToPush();
     expect(world.drivers.map((driver) => `${driver.mode}:${driver.calls.join(",")}`)).toEqual(["pull:start,stop"]);
     expect(world.lastStatus("main")?.connectivityMode).toBe("pull");
     expect(world.events.filter((event) => event.reason === "ConnectivityModeChanged")).toEqual([]);
@@ -215,11 +221,7 @@ describe("Cluster reconciler with in-memory dependencies", () => {
   });
 
   test("an interrupted hand-over switched back is reversed, with no Event: the mode in effect never changed", async () => {
-    const world = setup({ clusters: [clusterObject("main", "uid-a", registrable)], secrets: [credentialsSecret()] });
-    await world.pass();
-    world.failHandOvers(new Error("patch refused"));
-    world.clusters[0] = { ...world.clusters[0]!, spec: { ...world.clusters[0]!.spec, connectivityMode: "push" } };
-    await expect(world.pass()).rejects.toThrow("patch refused");
+    const world = await failedSwitchToPush();
     world.failHandOvers(undefined);
     world.clusters[0] = { ...world.clusters[0]!, spec: { ...world.clusters[0]!.spec, connectivityMode: "pull" } };
     await world.pass();
