@@ -4,8 +4,9 @@
  * the job in hand at a switch to push is finished and reported before the poller stops, what the agent
  * wrote passes to `vworkspace-odoo` and the control plane's non-forced apply through its own ServiceAccount
  * succeeds; back in pull, what the control plane pushed passes to `vworkspace-agent` and the next pull job
- * applies it without a conflict. No switch changes a generation. Uses the fixed Cluster name of the agent
- * suite: run alone.
+ * applies it without a conflict. No switch changes a generation. An operator restarted in the middle of a
+ * switch finishes the hand-over, and a rename racing a write of the old writer is retried, not lost. Uses
+ * the fixed Cluster name of the agent suite: run alone.
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Cluster } from "../../../src/api/cluster";
@@ -13,11 +14,14 @@ import { APPLICATION_INSTANCE, CLUSTER } from "../../../src/api/groups";
 import { CONTROL_PLANE_ROLE_BINDING, CONTROL_PLANE_SERVICE_ACCOUNT, PUSH_FIELD_MANAGER } from "../../../src/api/push-access";
 import { clusterController } from "../../../src/controllers/cluster/controller";
 import { pushAccessController } from "../../../src/controllers/pushaccess/controller";
+import { handOverFieldOwnership, type HandOverClient } from "../../../src/controllers/cluster/handover";
+import { handOverPatch } from "../../../src/controllers/cluster/handover-plan";
 import { ROLE_BINDING } from "../../../src/controllers/tenant/desired";
 import { applyObject } from "../../../src/kube/apply";
-import { KubeClient } from "../../../src/kube/client";
+import { KubeClient, type Patch, type PatchOptions } from "../../../src/kube/client";
 import { resolveKubeConfig } from "../../../src/kube/config";
-import type { KubeObject } from "../../../src/kube/types";
+import type { KubeObject, ResourceType } from "../../../src/kube/types";
+import { createLogger } from "../../../src/observability/logger";
 import { eventually } from "../../support/eventually";
 import { useNamespace } from "../../support/namespace";
 import { getIfPresent } from "../../support/objects";
@@ -134,5 +138,61 @@ describe("field-ownership hand-over", () => {
     const applied = await instance("pushed");
     expect((applied.spec as { values: { inline: { value: string } } }).values.inline.value).toBe("c");
     expect(managers(applied)).toEqual([`${AGENT}/Apply`]);
+  });
+
+  test("a restart in the middle of a switch finishes the hand-over: the spec flipped to push while the operator was down, one object already renamed", async () => {
+    const { clusterId, uid } = await registered("pull");
+    for (const name of ["one", "two"]) {
+      const job = await suite.plane.admin.enqueueJob(clusterId, { kind: "apply", payload: declared(name, "a", clusterId) });
+      expect((await resultOf(suite.plane, job.id)).outcome).toBe("succeeded");
+    }
+    const first = suite.running!;
+    suite.running = undefined;
+    await first.stop();
+    // As a hand-over cut short after its first object leaves it.
+    const one = await instance("one");
+    await suite.cluster.client.patch(APPLICATION_INSTANCE, "one", { type: "json", ops: handOverPatch(one, { from: AGENT, to: PUSH_FIELD_MANAGER })! }, { namespace: ns.name });
+    await switchMode("push");
+    const before = await Promise.all(["one", "two"].map(instance));
+    expect(before.map(managers)).toEqual([[`${PUSH_FIELD_MANAGER}/Apply`], [`${AGENT}/Apply`]]);
+
+    suite.running = await startAgent(suite.cluster, ns.name, {}, {}, [clusterController, pushAccessController]);
+    await modeInEffect("push");
+    const after = await Promise.all(["one", "two"].map(instance));
+    expect(after.map(managers)).toEqual([[`${PUSH_FIELD_MANAGER}/Apply`], [`${PUSH_FIELD_MANAGER}/Apply`]]);
+    expect(after.map((object) => object.metadata.generation)).toEqual(before.map((object) => object.metadata.generation));
+    expect(await modeEvents(uid)).toEqual(["Normal: connectivity mode changed from pull to push"]);
+  });
+
+  test("an entry the old writer changes between the read and the patch fails the patch's test; the object is read again and all it owns then moves", async () => {
+    const created = await applyObject(suite.cluster.client, APPLICATION_INSTANCE, declared("raced", "a", "c-raced"), { fieldManager: AGENT });
+    const late = declared("raced", "a", "c-raced");
+    late.metadata.annotations = { "example.com/late": "1" };
+    const answers: string[] = [];
+    const client = suite.cluster.client;
+    // The real API server; the old writer's late apply lands just before the hand-over's first patch.
+    const racing: HandOverClient = {
+      listAll: (type, options) => client.listAll(type, options),
+      get: (type, name, options) => client.get(type, name, options),
+      patch: async <T extends KubeObject>(type: ResourceType, name: string, patch: Patch, options?: PatchOptions) => {
+        if (answers.length === 0) await applyObject(client, APPLICATION_INSTANCE, late, { fieldManager: AGENT });
+        try {
+          const written = await client.patch<T>(type, name, patch, options);
+          answers.push("200");
+          return written;
+        } catch (err) {
+          answers.push(String((err as { status?: number }).status));
+          throw err;
+        }
+      },
+    };
+    const moved = await handOverFieldOwnership(racing, [ns.name], { from: AGENT, to: PUSH_FIELD_MANAGER }, new AbortController().signal, createLogger({ level: "silent" }));
+    expect(moved).toBe(1);
+    expect(answers).toEqual(["422", "200"]);
+    const after = await instance("raced");
+    expect(managers(after)).toEqual([`${PUSH_FIELD_MANAGER}/Apply`]);
+    const fields = (after.metadata.managedFields![0] as { fieldsV1: { "f:metadata": Record<string, unknown> } }).fieldsV1["f:metadata"];
+    expect(fields["f:annotations"]).toEqual({ "f:example.com/late": {} });
+    expect(after.metadata.generation).toBe(created.metadata.generation);
   });
 });
