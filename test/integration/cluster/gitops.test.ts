@@ -70,7 +70,7 @@ async function desiredStateSource(path = `./clusters/${CLUSTER_ID}`): Promise<vo
     apiVersion: "source.toolkit.fluxcd.io/v1",
     kind: "GitRepository",
     metadata: { name: SOURCE, namespace: ns.name },
-    spec: { url: "http://127.0.0.1:1/desired-state.git", ref: { branch: "main" }, interval: "1m" },
+    spec: { url: "http://127.0.0.1:1/desired-state.git", ref: { branch: "main" }, interval: "1m", verify: { mode: "HEAD", secretRef: { name: "desired-state-keys" } } },
   });
   await cluster.client.create(KUSTOMIZATION, {
     apiVersion: "kustomize.toolkit.fluxcd.io/v1",
@@ -96,6 +96,7 @@ describe("GitOps mode", () => {
     await cluster.client.create(CLUSTER, { apiVersion: "ops.vworkspace.io/v1alpha1", kind: "Cluster", metadata: { name: CLUSTER_NAME }, spec: { connectivityMode: "gitops", clusterId: CLUSTER_ID } });
 
     const healthy = await healthIs("True", "AllControllersReady");
+    expect(condition(healthy, "ControllersHealthy")?.message).toBe("required controllers are available");
     expect(healthy.status?.phase).toBe("Active");
     expect(healthy.status?.connectivityMode).toBe("gitops");
     expect(condition(healthy, "Disconnected")).toMatchObject({ status: "False", reason: "GitOpsMode" });
@@ -125,6 +126,14 @@ describe("GitOps mode", () => {
 
     await setFluxStatus(KUSTOMIZATION, [ready("Applied revision: main@sha1:4567def")]);
     await healthIs("True", "AllControllersReady");
+    // Without spec.verify any commit on the branch is applied: said in the message, still healthy.
+    await cluster.client.patch(GIT_REPOSITORY, SOURCE, { type: "json", ops: [{ op: "remove", path: "/spec/verify" }] }, { namespace: ns.name });
+    const unverified = `required controllers are available; commit verification off: GitRepository ${ns.name}/${SOURCE} has no spec.verify`;
+    const noted = await eventually(async () => {
+      const found = await getClusterObject(cluster.client);
+      return condition(found, "ControllersHealthy")?.message === unverified ? found : undefined;
+    }, { what: "ControllersHealthy notes that commit verification is off" });
+    expect(condition(noted, "ControllersHealthy")).toMatchObject({ status: "True", reason: "AllControllersReady" });
     await cluster.client.delete(DEPLOYMENT, "kustomize-controller", { namespace: ns.name });
     const missing = await healthIs("False", "ControllerMissing");
     expect(condition(missing, "ControllersHealthy")?.message).toBe(`Deployment ${ns.name}/kustomize-controller missing`);
