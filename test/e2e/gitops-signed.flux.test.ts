@@ -21,6 +21,7 @@ import type { Condition, KubeObject, ResourceType } from "../../src/kube/types";
 import { agentConfig, CLUSTER_NAME, condition, deleteClusters, finishAgentTest, getClusterObject, type AgentRun } from "../integration/agent/harness";
 import { clusterController } from "../../src/controllers/cluster/controller";
 import { findRendered, helmTemplate } from "../support/chart";
+import { controllerDeployment } from "../support/controller-deployments";
 import { getCluster, REPO_ROOT, type TestCluster } from "../support/cluster";
 import { commitDesiredState, desiredInstance } from "../support/desired-state";
 import { eventually } from "../support/eventually";
@@ -34,7 +35,6 @@ import { bindControlPlane, installPushAccess, SECRETS, type PushAccess } from ".
 const binaries = gitOpsFluxBinaries();
 const gpgAvailable = Bun.spawnSync(["gpg", "--version"]).exitCode === 0;
 const NAMESPACES: ResourceType = { group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false };
-const DEPLOYMENTS: ResourceType = { group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true };
 const DESIRED_STATE = "vworkspace-desired-state";
 const KEYS_SECRET = "vworkspace-gitops-keys";
 const CLUSTER_ID = "gitops-signed-e2e";
@@ -99,19 +99,6 @@ async function clusterHealth(reason: string, messageHas = ""): Promise<Cluster> 
   );
 }
 
-/** A controller's Deployment marked Available: the shared cluster runs no deployment controller, Flux runs out of cluster. */
-async function availableDeployment(name: string): Promise<void> {
-  const labels = { app: name };
-  await cluster.client.create(DEPLOYMENTS, {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name, namespace: names.operator },
-    spec: { replicas: 0, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name, image: "registry.invalid/controller:1" }] } } },
-  });
-  const status = { conditions: [{ type: "Available", status: "True", reason: "MinimumReplicasAvailable", message: "ok" }] };
-  await cluster.client.patchStatus(DEPLOYMENTS, name, { type: "merge", body: { status } }, { namespace: names.operator });
-}
-
 describe.skipIf(!binaries || !gitAvailable() || !gpgAvailable)("GitOps with signed commits, the chart's objects and real Flux", () => {
   beforeAll(async () => {
     cluster = await getCluster();
@@ -122,7 +109,7 @@ describe.skipIf(!binaries || !gitAvailable() || !gpgAvailable)("GitOps with sign
     }
     access = await installPushAccess(cluster.client, names.operator, { tokenSecret: false });
     await bindControlPlane(cluster.client, names.gated, names.operator);
-    for (const name of ["helm-controller", "source-controller", "kustomize-controller", "velero"]) await availableDeployment(name);
+    for (const name of ["helm-controller", "source-controller", "kustomize-controller", "velero"]) await controllerDeployment(cluster.client, names.operator, name);
     for (const owner of ["signer", "stranger"]) gnupgHomes.push(mkdtempSync(join(tmpdir(), `vws-gpg-${owner}-`)));
     [signer, stranger] = await Promise.all([
       generateSigningKey(gnupgHomes[0]!, "vws control plane <cp@vworkspace.invalid>"),

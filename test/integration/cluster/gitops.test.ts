@@ -13,12 +13,12 @@ import { GIT_REPOSITORY, KUSTOMIZATION } from "../../../src/connectivity/gitops"
 import { clusterController } from "../../../src/controllers/cluster/controller";
 import type { ResourceType } from "../../../src/kube/types";
 import { getCluster, type TestCluster } from "../../support/cluster";
+import { controllerDeployment, DEPLOYMENT } from "../../support/controller-deployments";
 import { eventually } from "../../support/eventually";
 import { useNamespace } from "../../support/namespace";
 import { startOperatorInProcess } from "../../support/operator";
 import { agentConfig, CLUSTER_NAME, condition, deleteClusters, finishAgentTest, getClusterObject, waitForClusterCondition, waitForPhase, type AgentRun } from "../agent/harness";
 
-const DEPLOYMENT: ResourceType = { group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true };
 const SOURCE = "vworkspace-desired-state";
 const CLUSTER_ID = "c-gitops";
 
@@ -44,17 +44,7 @@ async function start(): Promise<AgentRun> {
   return { ...operator, logFile, namespace: ns.name };
 }
 
-/** A controller's Deployment; the local cluster runs no deployment controller, so `Available` is what the test writes. */
-async function availableDeployment(name: string): Promise<void> {
-  const labels = { app: name };
-  await cluster.client.create(DEPLOYMENT, {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name, namespace: ns.name },
-    spec: { replicas: 0, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name, image: "registry.invalid/controller:1" }] } } },
-  });
-  await cluster.client.patchStatus(DEPLOYMENT, name, { type: "merge", body: { status: { conditions: [{ type: "Available", status: "True", reason: "MinimumReplicasAvailable", message: "ok" }] } } }, { namespace: ns.name });
-}
+const availableDeployment = (name: string) => controllerDeployment(cluster.client, ns.name, name);
 
 type FluxCondition = { type: string; status: "True" | "False" | "Unknown"; reason: string; message: string };
 
