@@ -165,7 +165,7 @@ describe.skipIf(!binaries || !gitAvailable() || !gpgAvailable)("GitOps with sign
     for (const [what, signingKey] of [["unsigned", undefined], ["signed by another key", stranger]] as const) {
       const pushed = await commitDesiredState(repo, CLUSTER_ID, `desired state: ${what}`, [desiredInstance(names.gated, "from-git"), desiredInstance(names.gated, "intruder")], signingKey);
       const refused = await fetchNow();
-      expect(ready(refused)?.status).toBe("False");
+      expect(ready(refused)).toMatchObject({ status: "False", reason: "InvalidCommitSignature", message: expect.stringContaining(`signature verification of commit '${pushed}' failed`) });
       const fluxMessage = ready(refused)!.message;
       console.info(`Flux on the ${what} commit: ${ready(refused)!.reason}: ${fluxMessage}`);
       expect(refused.status?.artifact?.revision).not.toContain(pushed);
