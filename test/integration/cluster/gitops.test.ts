@@ -126,7 +126,7 @@ describe("GitOps mode", () => {
     expect(condition(noted, "ControllersHealthy")).toMatchObject({ status: "True", reason: "AllControllersReady" });
     await cluster.client.delete(DEPLOYMENT, "kustomize-controller", { namespace: ns.name });
     const missing = await healthIs("False", "ControllerMissing");
-    expect(condition(missing, "ControllersHealthy")?.message).toBe(`Deployment ${ns.name}/kustomize-controller missing`);
+    expect(condition(missing, "ControllersHealthy")?.message).toBe(`Deployment ${ns.name}/kustomize-controller missing; commit verification off: GitRepository ${ns.name}/${SOURCE} has no spec.verify`);
     expect(condition(missing, "Disconnected")).toMatchObject({ status: "False", reason: "GitOpsMode" });
   });
 
