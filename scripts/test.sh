@@ -22,20 +22,22 @@ install_deps() {
 }
 
 # Debian packages some tests need, installed with apt-get only when missing: qemu-user-static runs the
-# arm64 image's binary (test/e2e/image.test.ts), systemd provides systemd-analyze for the k3s drop-in unit.
+# arm64 image's binary (test/e2e/image.test.ts), systemd provides systemd-analyze for the k3s drop-in unit,
+# gnupg signs the GitOps desired-state commits (test/integration/gitops/, test/e2e/gitops-*.flux.test.ts).
 install_debian_packages() {
   local missing=()
   command -v qemu-aarch64-static >/dev/null 2>&1 || missing+=(qemu-user-static)
   command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+  command -v gpg >/dev/null 2>&1 || missing+=(gnupg)
   if [ ${#missing[@]} -eq 0 ]; then
-    step "Debian packages for the tests present (qemu-user-static, systemd)"
+    step "Debian packages for the tests present (qemu-user-static, systemd, gnupg)"
     return
   fi
   if [ "$(id -u)" != 0 ]; then
-    step "WARNING: not root, cannot apt-get install ${missing[*]}; the image and install.sh tests will fail"
+    step "WARNING: not root, cannot apt-get install ${missing[*]}; the image, install.sh and signed GitOps tests will fail"
     return
   fi
-  step "apt-get install ${missing[*]} (for the image and install.sh tests)"
+  step "apt-get install ${missing[*]} (for the image, install.sh and signed GitOps tests)"
   apt-get -o DPkg::Lock::Timeout=300 update -qq
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}"
 }
@@ -107,7 +109,7 @@ if [ $# -eq 0 ]; then
   LANE_NAMES=(a b)
   LANE_DIRS=(.local/cluster .local/cluster-b)
   LANE_PATHS=(
-    "test/unit/ test/integration/api/ test/integration/applicationinstance/ test/integration/chart/ test/integration/doctor/ test/integration/kube/ test/integration/manager/ test/integration/operation/ test/integration/tenant/ test/integration/webhook/"
+    "test/unit/ test/integration/api/ test/integration/applicationinstance/ test/integration/chart/ test/integration/doctor/ test/integration/gitops/ test/integration/kube/ test/integration/manager/ test/integration/operation/ test/integration/tenant/ test/integration/webhook/"
     "test/e2e/ test/fault/ test/hostile/ test/integration/agent/ test/integration/cluster/ test/integration/controlplane/ test/integration/push/"
   )
   # Every test file runs in exactly one lane: a new folder must be given one.

@@ -31,10 +31,29 @@ export interface GitOpsVerdict {
   /** Undefined when the source is healthy. */
   problem: HealthVerdict | undefined;
   state: GitOpsState;
+  /**
+   * Said whatever the verdict when the GitRepository has no `spec.verify`: any commit pushed to its branch is
+   * applied. A warning in the message only, never a failure (docs/connectivity.md#signed-desired-state).
+   */
+  note?: string;
 }
 
 /** Flux's view of the desired state, pure: the two Flux objects in, a ControllersHealthy verdict out. */
 export function gitopsVerdict(input: GitOpsSource): GitOpsVerdict {
+  const note = input.gitRepository && !commitKeysSecret(input.gitRepository) ? `commit verification off: GitRepository ${input.source} has no spec.verify` : undefined;
+  return note ? { ...sourceVerdict(input), note } : sourceVerdict(input);
+}
+
+/**
+ * The Secret of OpenPGP public keys of Flux's `spec.verify` (only commits signed by one of them become an
+ * artifact), or undefined when the GitRepository does not verify commits.
+ */
+export function commitKeysSecret(gitRepository: KubeObject): string | undefined {
+  const verify = (gitRepository.spec as { verify?: { secretRef?: { name?: string } } } | undefined)?.verify;
+  return verify?.secretRef?.name || undefined;
+}
+
+function sourceVerdict(input: GitOpsSource): GitOpsVerdict {
   const { source, gitRepository, kustomization } = input;
   const missing = [gitRepository ? undefined : `GitRepository ${source} missing`, kustomization ? undefined : `Kustomization ${source} missing`].filter(Boolean);
   if (missing.length > 0) return { problem: { status: "False", reason: "ControllerMissing", message: missing.join("; ") }, state: 0 };

@@ -76,6 +76,15 @@ export interface ClusterObjectFacts {
   connected?: { status: string; reason: string; message: string };
 }
 
+/** The GitOps desired-state GitRepository: where it is and whether Flux verifies its commits (no URL, no credentials). */
+export interface GitOpsSourceFacts {
+  namespace: string;
+  name: string;
+  branch?: string;
+  /** The Secret of OpenPGP public keys of `spec.verify`; undefined when commits are not verified. */
+  verifyKeysSecret?: string;
+}
+
 export interface DoctorFacts {
   /** The local clock when gathering finished; ages and expiries are measured from it. */
   nowMs: number;
@@ -96,6 +105,8 @@ export interface DoctorFacts {
   /** notAfter of tls.crt in the webhook TLS Secret (nothing else is read from it). */
   certificateSecret: Lookup<{ notAfter: string }>;
   clusters: Lookup<ClusterObjectFacts[]>;
+  /** Absent when the GitRepository (or Flux's source API) does not exist. */
+  gitopsSource: Lookup<GitOpsSourceFacts>;
 }
 
 /** Settings doctor was run with that verdicts mention or depend on. */
@@ -104,4 +115,6 @@ export interface DoctorSettings {
   fluxNamespace: string;
   webhookConfigName: string;
   webhookCertSecret: string;
+  /** The GitRepository of GitOps mode, as the operator's --gitops-source names it. */
+  gitopsSource: { namespace: string; name: string };
 }

@@ -4,6 +4,7 @@
  */
 import { X509Certificate } from "node:crypto";
 import { CLUSTER } from "../api/groups";
+import { GIT_REPOSITORY, commitKeysSecret } from "../connectivity/gitops";
 import { CRD_TYPE, crdEstablished } from "../manager/crds";
 import { HELM_RELEASE } from "../flux/types";
 import { KubeClient } from "../kube/client";
@@ -15,7 +16,7 @@ import { GATE_VALUE, LABEL_GATE, LABEL_MANAGED_BY } from "../api/labels";
 import { SECRET_TYPE } from "../webhook/cert-secret";
 import { VALIDATING_WEBHOOK_CONFIGURATION } from "../webhook/configuration";
 import { versionFingerprint, type VersionLike } from "./crd-fingerprint";
-import type { ClusterObjectFacts, CrdFacts, DeploymentFacts, DoctorFacts, DoctorSettings, HandshakeFacts, HelmReleaseFacts, Lookup, WebhookFacts } from "./facts";
+import type { ClusterObjectFacts, CrdFacts, DeploymentFacts, DoctorFacts, DoctorSettings, GitOpsSourceFacts, HandshakeFacts, HelmReleaseFacts, Lookup, WebhookFacts } from "./facts";
 import { apiKey, features } from "./features";
 import { endpointAddress, fetchVersion, tlsHandshake, type Address } from "./probe";
 
@@ -52,13 +53,14 @@ export async function gatherFacts(options: GatherOptions): Promise<DoctorFacts> 
   }
   const client = new KubeClient({ connection, requestTimeoutMs: options.timeoutMs, userAgent: "vworkspace-operator-doctor" });
   const { settings } = options;
-  const [crds, served, deployments, webhooks, certificateSecret, clusters] = await Promise.all([
+  const [crds, served, deployments, webhooks, certificateSecret, clusters, gitopsSource] = await Promise.all([
     gatherCrds(client, options.crdNames),
     gatherServed(client, settings),
     attempt(async () => (await client.listAll(DEPLOYMENT)).items.map(deploymentFacts)),
     attempt(async () => webhookFacts(await client.get(VALIDATING_WEBHOOK_CONFIGURATION, settings.webhookConfigName))),
     attempt(async () => ({ notAfter: servingNotAfter(await client.get(SECRET_TYPE, settings.webhookCertSecret, { namespace: settings.namespace })) })),
     attempt(async () => (await client.listAll(CLUSTER)).items.map(clusterFacts)),
+    attempt(async () => gitopsSourceFacts(await client.get(GIT_REPOSITORY, settings.gitopsSource.name, { namespace: settings.gitopsSource.namespace }))),
   ]);
   const [gated, webhookServices, handshakes] = await Promise.all([
     gatherGatedReleases(client, served[apiKey(HELM_RELEASE)]),
@@ -78,6 +80,7 @@ export async function gatherFacts(options: GatherOptions): Promise<DoctorFacts> 
     handshakes,
     certificateSecret,
     clusters,
+    gitopsSource,
   };
 }
 
@@ -96,6 +99,7 @@ function emptyFacts(): DoctorFacts {
     handshakes: [],
     certificateSecret: absent,
     clusters: absent,
+    gitopsSource: absent,
   };
 }
 
@@ -205,6 +209,17 @@ function clusterFacts(cluster: KubeObject): ClusterObjectFacts {
     ...(mode ? { mode } : {}),
     ...(status.lastHeartbeat ? { lastHeartbeat: status.lastHeartbeat } : {}),
     ...(connected ? { connected: { status: connected.status, reason: connected.reason, message: connected.message ?? "" } } : {}),
+  };
+}
+
+function gitopsSourceFacts(gitRepository: KubeObject): GitOpsSourceFacts {
+  const spec = gitRepository.spec as { ref?: { branch?: string } } | undefined;
+  const keys = commitKeysSecret(gitRepository);
+  return {
+    namespace: gitRepository.metadata.namespace ?? "",
+    name: gitRepository.metadata.name,
+    ...(spec?.ref?.branch ? { branch: spec.ref.branch } : {}),
+    ...(keys ? { verifyKeysSecret: keys } : {}),
   };
 }
 

@@ -10,11 +10,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { APPLICATION_INSTANCE } from "../../src/api/groups";
 import { CONTROL_PLANE_SERVICE_ACCOUNT } from "../../src/api/push-access";
-import { main } from "../../src/cli/main";
 import type { Condition, KubeObject, ResourceType } from "../../src/kube/types";
 import { getCluster, REPO_ROOT, type TestCluster } from "../support/cluster";
+import { commitDesiredState as commitRendered, desiredInstance } from "../support/desired-state";
 import { eventually } from "../support/eventually";
-import { gitOpsFluxBinaries, startGitOpsFlux, type RunningGitOpsFlux } from "../support/flux-gitops";
+import { gitOpsFluxBinaries, removeGitOpsSource, startGitOpsFlux, type RunningGitOpsFlux } from "../support/flux-gitops";
 import { gitAvailable, startGitServer, type GitRepo, type GitServer } from "../support/git-server";
 import { deleteNamespace, GATE_LABEL, randomSuffix, TEST_LABEL, TEST_RUN_LABEL } from "../support/namespace";
 import { getIfPresent } from "../support/objects";
@@ -41,18 +41,8 @@ let repo: GitRepo;
 let flux: RunningGitOpsFlux | undefined;
 let access: PushAccess | undefined;
 
-function instance(namespace: string, name: string): KubeObject {
-  return { apiVersion: "apps.vworkspace.io/v1alpha1", kind: "ApplicationInstance", metadata: { name, namespace }, spec: { appRef: { catalogId: "nextcloud" }, mode: "placeholder" } };
-}
-
 /** `render` into the working clone, then a real commit pushed to the server. */
-async function commitDesiredState(message: string, objects: KubeObject[]): Promise<string> {
-  const input = join(repo.workDir, "..", "desired-state.json");
-  await Bun.write(input, JSON.stringify({ clusterId: CLUSTER_ID, objects }));
-  const io = { out: () => undefined, err: (text: string) => void console.warn(text) };
-  expect(await main(["render", `--input=${input}`, `--output-dir=${repo.workDir}`], {}, io)).toBe(0);
-  return repo.commit(message, {});
-}
+const commitDesiredState = (message: string, objects: KubeObject[]) => commitRendered(repo, CLUSTER_ID, message, objects);
 
 function ready(object: Flux | undefined): Condition | undefined {
   return object?.status?.conditions?.find((condition) => condition.type === "Ready");
@@ -84,19 +74,10 @@ describe.skipIf(!binaries || !gitAvailable())("GitOps with real Flux and a loopb
     flux = await startGitOpsFlux({ binaries: binaries!, kubeconfigPath: cluster.kubeconfigPath, name: names.operator, namespace: names.operator });
   }, STEP_MS);
 
-  // Flux removes its finalizers while it runs; whatever still holds one after that (Flux gone early) is stripped.
   afterAll(async () => {
     if (!cluster) return;
     try {
-      for (const type of [KUSTOMIZATIONS, GIT_REPOSITORIES]) {
-        await cluster.client.delete(type, DESIRED_STATE, { namespace: names.operator }).catch(() => undefined);
-        const gone = async () => (await getIfPresent(cluster.client, type, DESIRED_STATE, names.operator)) === undefined;
-        await eventually(gone, { what: `${type.kind} deleted`, timeoutMs: 60_000 }).catch(() => undefined);
-      }
-      await flux?.stop();
-      for (const type of [KUSTOMIZATIONS, GIT_REPOSITORIES]) {
-        await cluster.client.patch(type, DESIRED_STATE, { type: "merge", body: { metadata: { finalizers: [] } } }, { namespace: names.operator }).catch(() => undefined);
-      }
+      await removeGitOpsSource(cluster.client, names.operator, DESIRED_STATE, flux);
     } finally {
       git?.close();
       await access?.remove();
@@ -105,7 +86,7 @@ describe.skipIf(!binaries || !gitAvailable())("GitOps with real Flux and a loopb
   }, STEP_MS * 3);
 
   test("source-controller clones the repository over HTTP: GitRepository Ready at the pushed commit", async () => {
-    const head = await commitDesiredState("desired state: one instance", [instance(names.gated, "from-git")]);
+    const head = await commitDesiredState("desired state: one instance", [desiredInstance(names.gated, "from-git")]);
     const started = performance.now();
     await cluster.client.create(GIT_REPOSITORIES, {
       apiVersion: "source.toolkit.fluxcd.io/v1",
@@ -138,7 +119,7 @@ describe.skipIf(!binaries || !gitAvailable())("GitOps with real Flux and a loopb
   }, TEST_MS);
 
   test("a manifest aimed at an ungated namespace fails to apply and the Kustomization says why; its revert recovers", async () => {
-    const bad = await commitDesiredState("desired state: one instance too many", [instance(names.gated, "from-git"), instance(names.ungated, "not-allowed")]);
+    const bad = await commitDesiredState("desired state: one instance too many", [desiredInstance(names.gated, "from-git"), desiredInstance(names.ungated, "not-allowed")]);
     const failed = await kustomizationAt(bad, "False");
     expect(ready(failed)?.message).toMatch(/forbidden/i);
     expect(ready(failed)?.message).toContain(names.ungated);
@@ -149,7 +130,7 @@ describe.skipIf(!binaries || !gitAvailable())("GitOps with real Flux and a loopb
 
   // The first instance stays: a cluster path with no manifest left is no directory in Git, and Flux fails on it.
   test("git revert of the commit that added an instance prunes that instance and leaves the other", async () => {
-    const added = await commitDesiredState("desired state: a second instance", [instance(names.gated, "from-git"), instance(names.gated, "second")]);
+    const added = await commitDesiredState("desired state: a second instance", [desiredInstance(names.gated, "from-git"), desiredInstance(names.gated, "second")]);
     await kustomizationAt(added, "True");
     expect(await getIfPresent(cluster.client, APPLICATION_INSTANCE, "second", names.gated)).toBeDefined();
     const reverted = repo.revert(added);

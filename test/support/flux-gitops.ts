@@ -5,11 +5,14 @@
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { GIT_REPOSITORY, KUSTOMIZATION } from "../../src/connectivity/gitops";
+import type { KubeClient } from "../../src/kube/client";
 import { REPO_ROOT } from "./cluster";
 import { eventually } from "./eventually";
 import { controllerProcesses, freePort } from "./flux";
 import { k8sBinsEnv } from "./k8s-bins";
 import { LogCapture } from "./logs";
+import { getIfPresent } from "./objects";
 
 export interface GitOpsFluxBinaries {
   sourceController: string;
@@ -57,4 +60,20 @@ export async function startGitOpsFlux(options: { binaries: GitOpsFluxBinaries; k
     throw new Error(`${err instanceof Error ? err.message : String(err)}\nsource-controller:\n${logs.source.tail(20)}\nkustomize-controller:\n${logs.kustomize.tail(20)}`);
   }
   return { logs, stop };
+}
+
+/**
+ * Deletes the Kustomization, then the GitRepository `name` while Flux still runs (it removes its own
+ * finalizers), stops Flux, and strips whatever finalizer is left (Flux gone early).
+ */
+export async function removeGitOpsSource(client: KubeClient, namespace: string, name: string, flux: RunningGitOpsFlux | undefined): Promise<void> {
+  for (const type of [KUSTOMIZATION, GIT_REPOSITORY]) {
+    await client.delete(type, name, { namespace }).catch(() => undefined);
+    const gone = async () => (await getIfPresent(client, type, name, namespace)) === undefined;
+    await eventually(gone, { what: `${type.kind} deleted`, timeoutMs: 60_000 }).catch(() => undefined);
+  }
+  await flux?.stop();
+  for (const type of [KUSTOMIZATION, GIT_REPOSITORY]) {
+    await client.patch(type, name, { type: "merge", body: { metadata: { finalizers: [] } } }, { namespace }).catch(() => undefined);
+  }
 }

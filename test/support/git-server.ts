@@ -7,18 +7,24 @@
 import { spawnSync, type Server } from "bun";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { commitAll } from "../../src/gitops/commit";
+import type { CommitSigningKey } from "../../src/gitops/openpgp";
 
 export const GIT_HTTP_BACKEND = "/usr/lib/git-core/git-http-backend";
 
-const AUTHOR = { GIT_AUTHOR_NAME: "vws test", GIT_AUTHOR_EMAIL: "test@vworkspace.invalid", GIT_COMMITTER_NAME: "vws test", GIT_COMMITTER_EMAIL: "test@vworkspace.invalid" };
+const AUTHOR = { name: "vws test", email: "test@vworkspace.invalid" };
+const AUTHOR_ENV = { GIT_AUTHOR_NAME: AUTHOR.name, GIT_AUTHOR_EMAIL: AUTHOR.email, GIT_COMMITTER_NAME: AUTHOR.name, GIT_COMMITTER_EMAIL: AUTHOR.email };
 
 export interface GitRepo {
   /** Clone URL, http://127.0.0.1:<port>/<name>.git */
   readonly url: string;
   /** Working clone the test edits. */
   readonly workDir: string;
-  /** Writes files (path relative to the repository → content; null deletes), commits and pushes; returns the new commit. */
-  commit(message: string, files: Record<string, string | null>): string;
+  /**
+   * Writes files (path relative to the repository → content; null deletes), commits (signed with
+   * `signingKey` when given) and pushes; returns the new commit.
+   */
+  commit(message: string, files: Record<string, string | null>, signingKey?: CommitSigningKey): Promise<string>;
   /** `git revert` of a commit, pushed; returns the revert commit. */
   revert(commit: string): string;
   head(): string;
@@ -140,7 +146,7 @@ function createRepo(root: string, repos: string, name: string, branch: string, p
     },
     workDir,
     head,
-    commit(message, files) {
+    async commit(message, files, signingKey) {
       for (const [path, content] of Object.entries(files)) {
         const target = join(workDir, path);
         if (content === null) rmSync(target, { force: true });
@@ -149,10 +155,9 @@ function createRepo(root: string, repos: string, name: string, branch: string, p
           writeFileSync(target, content);
         }
       }
-      git(workDir, ["add", "--all"]);
-      git(workDir, ["commit", "--quiet", "--allow-empty", "-m", message]);
+      const commit = await commitAll(workDir, message, { author: AUTHOR, ...(signingKey ? { signingKey } : {}) });
       push();
-      return head();
+      return commit;
     },
     revert(commit) {
       git(workDir, ["revert", "--no-edit", commit]);
@@ -163,7 +168,7 @@ function createRepo(root: string, repos: string, name: string, branch: string, p
 }
 
 function git(cwd: string, args: string[]): string {
-  const result = spawnSync(["git", ...args], { cwd, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd, ...AUTHOR }, stdout: "pipe", stderr: "pipe" });
+  const result = spawnSync(["git", ...args], { cwd, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd, ...AUTHOR_ENV }, stdout: "pipe", stderr: "pipe" });
   if (result.exitCode !== 0) throw new Error(`git ${args.join(" ")} (in ${cwd}) failed: ${result.stderr.toString().trim()}`);
   return result.stdout.toString();
 }

@@ -3,7 +3,7 @@
  * Velero's Deployment when Velero's CRDs are installed. Push mode also needs the admission webhooks; GitOps
  * mode also needs kustomize-controller and a Ready desired-state source (docs/connectivity.md#gitops-mode).
  * Reason precedence: ControllerMissing, then the GitOps source reasons, then ControllerDegraded; the
- * message lists every failing item.
+ * message lists every failing item, and in GitOps mode ends with a note when commit verification is off.
  */
 import { HELM_RELEASE, HELM_REPOSITORY } from "../../flux/types";
 import { truncateMessage } from "../../kube/conditions";
@@ -56,8 +56,8 @@ export async function controllersHealthy(
   const [gitRepository, kustomization] = await Promise.all([GIT_REPOSITORY, KUSTOMIZATION].map((type) => optional(client, type, namespace, name, signal)));
   const flux = gitopsVerdict({ source, gitRepository, kustomization, clusterId });
   const base = verdict(checks);
-  if (base.reason === "ControllerMissing" || !flux.problem) return { ...base, gitops: flux.state };
-  return { ...flux.problem, gitops: flux.state };
+  const chosen = base.reason === "ControllerMissing" || !flux.problem ? base : flux.problem;
+  return { ...chosen, message: flux.note ? truncateMessage(`${chosen.message}; ${flux.note}`) : chosen.message, gitops: flux.state };
 }
 
 async function controllerChecks(

@@ -73,9 +73,7 @@ function crdCheck(want: ExpectedCrd, lookup: Lookup<CrdFacts>): Check {
 export function registrationChecks(clusters: Lookup<ClusterObjectFacts[]>, nowMs: number): Check[] {
   if (clusters.state === "absent") return [];
   if (clusters.state === "error") return [check(REGISTRATION, "Cluster", "warn", `cannot list Clusters: ${clusters.error}`)];
-  const honoured = honouredCluster(
-    clusters.value.map((cluster) => ({ apiVersion: CLUSTER_API_VERSION, kind: "Cluster", metadata: { name: cluster.name, creationTimestamp: cluster.creationTimestamp }, facts: cluster })),
-  );
+  const honoured = honouredClusterOf(clusters.value);
   if (!honoured) {
     return [
       check(
@@ -87,12 +85,17 @@ export function registrationChecks(clusters: Lookup<ClusterObjectFacts[]>, nowMs
       ),
     ];
   }
-  const lines = [honouredLine(honoured.facts, nowMs)];
-  const ignored = clusters.value.filter((cluster) => cluster.name !== honoured.facts.name).map((cluster) => cluster.name);
+  const lines = [honouredLine(honoured, nowMs)];
+  const ignored = clusters.value.filter((cluster) => cluster.name !== honoured.name).map((cluster) => cluster.name);
   if (ignored.length > 0) {
     lines.push(check(REGISTRATION, "ignored Clusters", "warn", `only the oldest Cluster is honoured; ignored: ${ignored.join(", ")}`, "delete the Cluster objects you do not use"));
   }
   return lines;
+}
+
+/** The Cluster the operator acts on, chosen as the operator chooses it. */
+export function honouredClusterOf(clusters: readonly ClusterObjectFacts[]): ClusterObjectFacts | undefined {
+  return honouredCluster(clusters.map((cluster) => ({ apiVersion: CLUSTER_API_VERSION, kind: "Cluster", metadata: { name: cluster.name, creationTimestamp: cluster.creationTimestamp }, facts: cluster })))?.facts;
 }
 
 function honouredLine(cluster: ClusterObjectFacts, nowMs: number): Check {

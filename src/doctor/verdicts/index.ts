@@ -1,7 +1,8 @@
 /**
  * The whole report from the facts, pure. Required (fail, exit 1): the API server answering, our three CRDs,
  * Flux's APIs and controllers (ApplicationInstances need them), and a registered webhook that can answer.
- * Everything else warns: Velero, Argo Workflows, CSI snapshots and VolSync serve single Operation engines.
+ * Everything else warns: Velero, Argo Workflows, CSI snapshots and VolSync serve single Operation engines,
+ * and GitOps commit verification being off.
  */
 import { customResourceDefinitions } from "../../api/crd/generate";
 import type { Check } from "../check";
@@ -10,6 +11,7 @@ import type { DoctorFacts, DoctorSettings } from "../facts";
 import { features } from "../features";
 import { apiServerChecks, crdChecks, registrationChecks, type ExpectedCrd } from "./core";
 import { featureChecks, lockdownChecks } from "./features";
+import { gitopsChecks } from "./gitops";
 import { webhookChecks } from "./webhook";
 
 /** This binary's CRDs, as doctor compares them with the installed ones. */
@@ -33,5 +35,6 @@ export function diagnose(facts: DoctorFacts, settings: DoctorSettings, expected:
     ...featureLines,
     ...webhookChecks(facts, settings),
     ...registrationChecks(facts.clusters, facts.nowMs),
+    ...gitopsChecks(facts, settings),
   ];
 }

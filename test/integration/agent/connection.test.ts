@@ -8,8 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import type { Cluster } from "../../../src/api/cluster";
 import { CLUSTER } from "../../../src/api/groups";
 import { SECRET } from "../../../src/controllers/cluster/secrets";
-import type { ResourceType } from "../../../src/kube/types";
 import { getCluster, type TestCluster } from "../../support/cluster";
+import { controllerDeployment as createControllerDeployment, DEPLOYMENT, setDeploymentAvailable } from "../../support/controller-deployments";
 import { startRefControlPlane, type RefControlPlane } from "../../support/controlplane";
 import { eventually } from "../../support/eventually";
 import { useNamespace } from "../../support/namespace";
@@ -46,24 +46,8 @@ async function requestCount(run: AgentRun, endpoint: string, code?: string): Pro
   return total;
 }
 
-const DEPLOYMENT: ResourceType = { group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true };
-
-/** A controller's Deployment; the local cluster runs no deployment controller, so `Available` is what the test writes. */
-async function controllerDeployment(name: string): Promise<void> {
-  const labels = { app: name };
-  await cluster.client.create(DEPLOYMENT, {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name, namespace: ns.name },
-    spec: { replicas: 0, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name, image: "registry.invalid/controller:1" }] } } },
-  });
-  await setAvailable(name, true);
-}
-
-async function setAvailable(name: string, available: boolean): Promise<void> {
-  const reason = available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable";
-  await cluster.client.patchStatus(DEPLOYMENT, name, { type: "merge", body: { status: { conditions: [{ type: "Available", status: available ? "True" : "False", reason, message: reason }] } } }, { namespace: ns.name });
-}
+const controllerDeployment = (name: string) => createControllerDeployment(cluster.client, ns.name, name);
+const setAvailable = (name: string, available: boolean) => setDeploymentAvailable(cluster.client, ns.name, name, available);
 
 function controllersHealthy(reason: string): Promise<Cluster> {
   return waitForClusterCondition(cluster.client, "ControllersHealthy", { reason });

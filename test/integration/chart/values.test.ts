@@ -11,7 +11,8 @@ import { customResourceDefinitions } from "../../../src/api/crd/generate";
 import { applyObject } from "../../../src/kube/apply";
 import type { KubeObject, ResourceType } from "../../../src/kube/types";
 import { CRD_TYPE, crdEstablished } from "../../../src/manager/crds";
-import { helmTemplate } from "../../support/chart";
+import { CONTROL_PLANE_SERVICE_ACCOUNT } from "../../../src/api/push-access";
+import { findRendered, helmTemplate } from "../../support/chart";
 import { REPO_ROOT, getCluster, type TestCluster } from "../../support/cluster";
 import { eventually } from "../../support/eventually";
 import { k8sBin } from "../../support/k8s-bins";
@@ -34,12 +35,15 @@ const TYPES: Record<string, ResourceType> = {
   Role: type("rbac.authorization.k8s.io", "Role", "roles"),
   RoleBinding: type("rbac.authorization.k8s.io", "RoleBinding", "rolebindings"),
   ValidatingWebhookConfiguration: type("admissionregistration.k8s.io", "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", false),
+  GitRepository: type("source.toolkit.fluxcd.io", "GitRepository", "gitrepositories"),
+  Kustomization: type("kustomize.toolkit.fluxcd.io", "Kustomization", "kustomizations"),
   ServiceMonitor: type(MONITORING_GROUP, "ServiceMonitor", "servicemonitors"),
   PrometheusRule: type(MONITORING_GROUP, "PrometheusRule", "prometheusrules"),
 };
 
 const BASE_KINDS = ["ClusterRole", "ClusterRoleBinding", "Deployment", "NetworkPolicy", "Role", "RoleBinding", "Service", "ServiceAccount", "ValidatingWebhookConfiguration"];
 const DIGEST = `sha256:${"ab".repeat(32)}`;
+const GITOPS = ["gitops.enabled=true", "gitops.url=https://git.example/desired-state.git", "gitops.clusterId=c-1", "gitops.verify.secretRef=desired-state-keys"];
 
 /** The documented combinations (README "In a cluster: the Helm chart") and the kinds each adds or removes. */
 const COMBINATIONS: { name: string; sets: string[]; adds?: string[]; removes?: string[] }[] = [
@@ -54,6 +58,8 @@ const COMBINATIONS: { name: string; sets: string[]; adds?: string[]; removes?: s
     sets: ["serviceMonitor.enabled=true", "prometheusRule.enabled=true", "dashboard.enabled=true"],
     adds: ["ConfigMap", "PrometheusRule", "ServiceMonitor"],
   },
+  { name: "GitOps with commit verification and a read credential", sets: [...GITOPS, "gitops.secretRef=desired-state-read"], adds: ["GitRepository", "Kustomization"] },
+  { name: "GitOps without commit verification", sets: ["gitops.enabled=true", "gitops.url=ssh://git@git.example/desired-state.git", "clusterId=c-2", "gitops.verify.enabled=false"], adds: ["GitRepository", "Kustomization"] },
 ];
 
 const DURATION = { type: "string", pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$" };
@@ -178,6 +184,43 @@ describe("every documented values combination", () => {
       .filter((object): object is KubeObject => object?.kind === "CustomResourceDefinition");
     const byName = (a: KubeObject, b: KubeObject) => a.metadata.name.localeCompare(b.metadata.name);
     expect(crds.sort(byName)).toEqual((customResourceDefinitions() as unknown as KubeObject[]).sort(byName));
+  });
+
+  test("GitOps: the source and Kustomization of the desired state, applied as vworkspace-control-plane with its Push RBAC rendered too", () => {
+    const { objects } = helmTemplate(ns.name, ...GITOPS, "gitops.secretRef=desired-state-read");
+    expect(findRendered(objects, "GitRepository", "vworkspace-desired-state").spec).toEqual({
+      url: "https://git.example/desired-state.git",
+      ref: { branch: "main" },
+      interval: "1m",
+      secretRef: { name: "desired-state-read" },
+      verify: { mode: "HEAD", secretRef: { name: "desired-state-keys" } },
+    });
+    expect(findRendered(objects, "Kustomization", "vworkspace-desired-state").spec).toEqual({
+      sourceRef: { kind: "GitRepository", name: "vworkspace-desired-state" },
+      path: "./clusters/c-1",
+      prune: true,
+      interval: "5m",
+      serviceAccountName: CONTROL_PLANE_SERVICE_ACCOUNT,
+    });
+    findRendered(objects, "ServiceAccount", CONTROL_PLANE_SERVICE_ACCOUNT);
+    findRendered(objects, "ClusterRole", "vworkspace-control-plane-namespaced");
+    expect(objects.some((object) => object.kind === "Secret")).toBe(false);
+    const unverified = helmTemplate(ns.name, "gitops.enabled=true", "gitops.url=https://git.example/d.git", "clusterId=c-2", "gitops.verify.enabled=false", "gitops.branch=prod");
+    expect(findRendered(unverified.objects, "GitRepository").spec).toEqual({ url: "https://git.example/d.git", ref: { branch: "prod" }, interval: "1m" });
+    expect((findRendered(unverified.objects, "Kustomization").spec as { path: string }).path).toBe("./clusters/c-2");
+    expect(helmTemplate(ns.name).objects.filter((object) => ["GitRepository", "Kustomization"].includes(object.kind))).toEqual([]);
+  });
+
+  test("GitOps refuses to render without a URL, a usable cluster id, or (verification being on by default) the keys Secret", () => {
+    const refusal = (...sets: string[]) => {
+      const rendered = helmTemplate(ns.name, ...sets);
+      expect(rendered.exitCode).not.toBe(0);
+      return rendered.stderr;
+    };
+    expect(refusal("gitops.enabled=true", "gitops.clusterId=c-1", "gitops.verify.secretRef=k")).toContain("gitops.enabled needs gitops.url");
+    expect(refusal("gitops.enabled=true", "gitops.url=https://git.example/d.git", "gitops.verify.secretRef=k")).toContain("needs gitops.clusterId (or clusterId)");
+    expect(refusal("gitops.enabled=true", "gitops.url=https://git.example/d.git", "gitops.clusterId=../x", "gitops.verify.secretRef=k")).toContain('got "../x"');
+    expect(refusal("gitops.enabled=true", "gitops.url=https://git.example/d.git", "gitops.clusterId=c-1")).toContain("gitops.verify.secretRef must name the Secret of OpenPGP public keys");
   });
 
   test("monitoring objects need the metrics endpoint", () => {

@@ -13,12 +13,12 @@ import { GIT_REPOSITORY, KUSTOMIZATION } from "../../../src/connectivity/gitops"
 import { clusterController } from "../../../src/controllers/cluster/controller";
 import type { ResourceType } from "../../../src/kube/types";
 import { getCluster, type TestCluster } from "../../support/cluster";
+import { controllerDeployment, DEPLOYMENT } from "../../support/controller-deployments";
 import { eventually } from "../../support/eventually";
 import { useNamespace } from "../../support/namespace";
 import { startOperatorInProcess } from "../../support/operator";
 import { agentConfig, CLUSTER_NAME, condition, deleteClusters, finishAgentTest, getClusterObject, waitForClusterCondition, waitForPhase, type AgentRun } from "../agent/harness";
 
-const DEPLOYMENT: ResourceType = { group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true };
 const SOURCE = "vworkspace-desired-state";
 const CLUSTER_ID = "c-gitops";
 
@@ -44,17 +44,7 @@ async function start(): Promise<AgentRun> {
   return { ...operator, logFile, namespace: ns.name };
 }
 
-/** A controller's Deployment; the local cluster runs no deployment controller, so `Available` is what the test writes. */
-async function availableDeployment(name: string): Promise<void> {
-  const labels = { app: name };
-  await cluster.client.create(DEPLOYMENT, {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name, namespace: ns.name },
-    spec: { replicas: 0, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name, image: "registry.invalid/controller:1" }] } } },
-  });
-  await cluster.client.patchStatus(DEPLOYMENT, name, { type: "merge", body: { status: { conditions: [{ type: "Available", status: "True", reason: "MinimumReplicasAvailable", message: "ok" }] } } }, { namespace: ns.name });
-}
+const availableDeployment = (name: string) => controllerDeployment(cluster.client, ns.name, name);
 
 type FluxCondition = { type: string; status: "True" | "False" | "Unknown"; reason: string; message: string };
 
@@ -70,7 +60,7 @@ async function desiredStateSource(path = `./clusters/${CLUSTER_ID}`): Promise<vo
     apiVersion: "source.toolkit.fluxcd.io/v1",
     kind: "GitRepository",
     metadata: { name: SOURCE, namespace: ns.name },
-    spec: { url: "http://127.0.0.1:1/desired-state.git", ref: { branch: "main" }, interval: "1m" },
+    spec: { url: "http://127.0.0.1:1/desired-state.git", ref: { branch: "main" }, interval: "1m", verify: { mode: "HEAD", secretRef: { name: "desired-state-keys" } } },
   });
   await cluster.client.create(KUSTOMIZATION, {
     apiVersion: "kustomize.toolkit.fluxcd.io/v1",
@@ -96,6 +86,7 @@ describe("GitOps mode", () => {
     await cluster.client.create(CLUSTER, { apiVersion: "ops.vworkspace.io/v1alpha1", kind: "Cluster", metadata: { name: CLUSTER_NAME }, spec: { connectivityMode: "gitops", clusterId: CLUSTER_ID } });
 
     const healthy = await healthIs("True", "AllControllersReady");
+    expect(condition(healthy, "ControllersHealthy")?.message).toBe("required controllers are available");
     expect(healthy.status?.phase).toBe("Active");
     expect(healthy.status?.connectivityMode).toBe("gitops");
     expect(condition(healthy, "Disconnected")).toMatchObject({ status: "False", reason: "GitOpsMode" });
@@ -125,9 +116,17 @@ describe("GitOps mode", () => {
 
     await setFluxStatus(KUSTOMIZATION, [ready("Applied revision: main@sha1:4567def")]);
     await healthIs("True", "AllControllersReady");
+    // Without spec.verify any commit on the branch is applied: said in the message, still healthy.
+    await cluster.client.patch(GIT_REPOSITORY, SOURCE, { type: "json", ops: [{ op: "remove", path: "/spec/verify" }] }, { namespace: ns.name });
+    const unverified = `required controllers are available; commit verification off: GitRepository ${ns.name}/${SOURCE} has no spec.verify`;
+    const noted = await eventually(async () => {
+      const found = await getClusterObject(cluster.client);
+      return condition(found, "ControllersHealthy")?.message === unverified ? found : undefined;
+    }, { what: "ControllersHealthy notes that commit verification is off" });
+    expect(condition(noted, "ControllersHealthy")).toMatchObject({ status: "True", reason: "AllControllersReady" });
     await cluster.client.delete(DEPLOYMENT, "kustomize-controller", { namespace: ns.name });
     const missing = await healthIs("False", "ControllerMissing");
-    expect(condition(missing, "ControllersHealthy")?.message).toBe(`Deployment ${ns.name}/kustomize-controller missing`);
+    expect(condition(missing, "ControllersHealthy")?.message).toBe(`Deployment ${ns.name}/kustomize-controller missing; commit verification off: GitRepository ${ns.name}/${SOURCE} has no spec.verify`);
     expect(condition(missing, "Disconnected")).toMatchObject({ status: "False", reason: "GitOpsMode" });
   });
 

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../src/cli/main";
+import { GIT_REPOSITORY } from "../../../src/connectivity/gitops";
 import type { JsonReport } from "../../../src/doctor/report";
 import { HELM_RELEASE } from "../../../src/flux/types";
 import type { KubeClient } from "../../../src/kube/client";
@@ -140,6 +141,16 @@ describe("vworkspace-operator doctor", () => {
     expect(report.summary.fail).toBeGreaterThanOrEqual(2);
     expect(report.checks.find((check) => check.subject === "helm-controller" && check.section.startsWith("Flux"))).toMatchObject({ status: "fail" });
     expect(report.checks.find((check) => check.subject === "version")).toMatchObject({ section: "API server", status: "ok" });
+  });
+
+  test("GitOps: a GitRepository without spec.verify warns that commit verification is off; with it, ✓ naming the keys Secret", async () => {
+    const source = { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: "desired", namespace: ns.name }, spec: { url: "https://git.example/desired-state.git", ref: { branch: "main" }, interval: "1m" } };
+    await client.create(GIT_REPOSITORY, source);
+    const args = [`--kubeconfig=${kubeconfigPath}`, `--namespace=${ns.name}`, `--gitops-source=${ns.name}/desired`, "--output=json"];
+    const gitopsLine = async () => (JSON.parse((await doctor(args)).out) as JsonReport).checks.find((check) => check.section === "GitOps");
+    expect(await gitopsLine()).toMatchObject({ subject: `GitRepository ${ns.name}/desired`, status: "warn", detail: "commit verification off (no spec.verify): any commit pushed on branch main is applied to the cluster" });
+    await client.patch(GIT_REPOSITORY, "desired", { type: "merge", body: { spec: { verify: { mode: "HEAD", secretRef: { name: "desired-keys" } } } } }, { namespace: ns.name });
+    expect(await gitopsLine()).toMatchObject({ status: "ok", detail: "commit verification on: Flux applies only HEAD commits on branch main signed by a key in Secret desired-keys" });
   });
 
   test("bad flags exit 2 with the flag named", async () => {

@@ -2,13 +2,16 @@
 import { describe, expect, test } from "bun:test";
 import { gitopsSourceFlag } from "../../../src/agent/config";
 import { FlagError } from "../../../src/commandline/flags";
-import { gitopsVerdict } from "../../../src/connectivity/gitops";
+import { gitopsVerdict, commitKeysSecret } from "../../../src/connectivity/gitops";
 import { pushHealth } from "../../../src/connectivity/push";
 import type { KubeObject } from "../../../src/kube/types";
 
 const ready = { status: "True", reason: "AllControllersReady", message: "required controllers are available" } as const;
 
-function flux(kind: string, conditions: Array<{ type: string; status: string; reason?: string; message?: string }>, spec: Record<string, unknown> = {}): KubeObject {
+/** What the chart renders with gitops.verify on. */
+const VERIFIED = { verify: { mode: "HEAD", secretRef: { name: "desired-state-keys" } } };
+
+function flux(kind: string, conditions: Array<{ type: string; status: string; reason?: string; message?: string }>, spec: Record<string, unknown> = kind === "GitRepository" ? VERIFIED : {}): KubeObject {
   return { apiVersion: "x/v1", kind, metadata: { name: "vworkspace-desired-state", namespace: "vworkspace-system" }, spec, status: { conditions } } as KubeObject;
 }
 
@@ -66,6 +69,17 @@ describe("gitopsVerdict", () => {
     const elsewhere = gitopsVerdict({ source, gitRepository: repoReady, kustomization: kustomizationReady, clusterId: "c-2" });
     expect(elsewhere.problem).toMatchObject({ reason: "KustomizationNotReady", message: expect.stringContaining("not ./clusters/c-2") });
     expect(elsewhere.state).toBe(0);
+  });
+
+  test("a GitRepository without spec.verify is noted whatever the verdict, and is no failure by itself", () => {
+    const unverified = flux("GitRepository", [{ type: "Ready", status: "True", reason: "Succeeded", message: "stored artifact" }], {});
+    const note = `commit verification off: GitRepository ${source} has no spec.verify`;
+    expect(gitopsVerdict({ source, gitRepository: unverified, kustomization: kustomizationReady, clusterId: "c-1" })).toEqual({ problem: undefined, state: 1, note });
+    const down = flux("GitRepository", [{ type: "Ready", status: "False", message: "connection refused" }], {});
+    expect(gitopsVerdict({ source, gitRepository: down, kustomization: kustomizationReady, clusterId: "c-1" })).toMatchObject({ problem: { reason: "GitRepositoryNotReady" }, note });
+    expect(gitopsVerdict({ source, gitRepository: undefined, kustomization: kustomizationReady, clusterId: "c-1" }).note).toBeUndefined();
+    expect(commitKeysSecret(repoReady)).toBe("desired-state-keys");
+    expect(commitKeysSecret(flux("GitRepository", [], { verify: { mode: "HEAD" } }))).toBeUndefined();
   });
 });
 

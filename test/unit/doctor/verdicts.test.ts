@@ -6,7 +6,7 @@ import { diagnose, expectedCrds } from "../../../src/doctor/verdicts/index";
 import { defaultServiceAccountOf, findController } from "../../../src/doctor/verdicts/features";
 
 const NOW = Date.parse("2026-12-07T02:00:00Z");
-const SETTINGS: DoctorSettings = { namespace: "vworkspace-system", fluxNamespace: "flux-system", webhookConfigName: "vworkspace-operator-validating-webhook", webhookCertSecret: "vworkspace-operator-webhook-tls" };
+const SETTINGS: DoctorSettings = { namespace: "vworkspace-system", fluxNamespace: "flux-system", webhookConfigName: "vworkspace-operator-validating-webhook", webhookCertSecret: "vworkspace-operator-webhook-tls", gitopsSource: { namespace: "vworkspace-system", name: "vworkspace-desired-state" } };
 const found = <T>(value: T): Lookup<T> => ({ state: "found", value });
 const absent = { state: "absent" } as const;
 
@@ -41,6 +41,7 @@ function healthy(): DoctorFacts {
     handshakes: [{ target: "vworkspace-operator-webhook.vworkspace-system.svc:443", result: "ok", notAfter: "2027-12-01T00:00:00.000Z" }],
     certificateSecret: found({ notAfter: "2027-12-01T00:00:00.000Z" }),
     clusters: found([{ name: "main", creationTimestamp: "2026-12-01T00:00:00Z", deleting: false, phase: "Active", mode: "pull", lastHeartbeat: "2026-12-07T01:59:40Z", connected: { status: "True", reason: "RoundTripOK", message: "" } }]),
+    gitopsSource: absent,
   };
 }
 
@@ -188,6 +189,22 @@ describe("doctor verdicts", () => {
       detail: "old: mode push, phase Disconnected, Connected=False (ControlPlaneUnreachable), no heartbeat yet: dial tcp: refused",
     });
     expect(line(checks, "Cluster registration", "ignored Clusters").detail).toContain("young");
+  });
+
+  test("GitOps: verified commits ✓, verification off warns, a missing source warns only in GitOps mode", () => {
+    const subject = "GitRepository vworkspace-system/vworkspace-desired-state";
+    const facts = healthy();
+    expect(diagnose(facts, SETTINGS).some((check) => check.section === "GitOps")).toBe(false);
+    const verified = diagnose({ ...facts, gitopsSource: found({ namespace: "vworkspace-system", name: "vworkspace-desired-state", branch: "main", verifyKeysSecret: "desired-state-keys" }) }, SETTINGS);
+    expect(line(verified, "GitOps", subject)).toMatchObject({ status: "ok", detail: expect.stringContaining("signed by a key in Secret desired-state-keys") });
+    const unverified = diagnose({ ...facts, gitopsSource: found({ namespace: "vworkspace-system", name: "vworkspace-desired-state", branch: "main" }) }, SETTINGS);
+    expect(line(unverified, "GitOps", subject)).toMatchObject({ status: "warn", detail: "commit verification off (no spec.verify): any commit pushed on branch main is applied to the cluster" });
+    expect(line(unverified, "GitOps", subject).fix).toContain("gitops.verify.secretRef");
+    expect(exitCodeOf(unverified)).toBe(0);
+    const gitopsCluster = found([{ name: "main", creationTimestamp: "2026-12-01T00:00:00Z", deleting: false, phase: "Active", mode: "gitops" }]);
+    expect(line(diagnose({ ...facts, clusters: gitopsCluster }, SETTINGS), "GitOps", subject)).toMatchObject({ status: "warn", detail: expect.stringContaining("missing") });
+    const forbidden = diagnose({ ...facts, gitopsSource: { state: "error", error: "forbidden" } }, SETTINGS);
+    expect(line(forbidden, "GitOps", subject)).toMatchObject({ status: "warn", detail: "cannot read: forbidden" });
   });
 
   test("clock skew beyond 5 s warns", () => {
