@@ -122,7 +122,7 @@ export async function startReferenceControlPlane(context: DemoContext): Promise<
   const db = join(settings.workDir, "control-plane.sqlite");
   // A fresh plane per run: the cluster is fresh too, so an old registration would only confuse.
   for (const file of [db, `${db}-wal`, `${db}-shm`]) rmSync(file, { force: true });
-  state.plane = await startControlPlane({ ...CONTROL_PLANE_DEFAULTS, hostname: "127.0.0.1", port: 0, db, adminToken }, logger);
+  state.plane = await startControlPlane({ ...CONTROL_PLANE_DEFAULTS, hostname: "127.0.0.1", port: 0, db, gitopsDir: join(settings.workDir, "control-plane-gitops"), adminToken }, logger);
   state.admin = new AdminClient({ url: state.plane.url, adminToken });
   return `${state.plane.url}, SQLite in ${relative(REPO_ROOT, settings.workDir)}`;
 }

@@ -6,9 +6,12 @@ import { AGENT_ENDPOINTS, type AgentEndpoint } from "../protocol/endpoints";
 import { DEFAULT_REGISTRATION_TOKEN_TTL_MS } from "./config";
 import { decodeBody, parseJsonText } from "./body";
 import { faultSchema } from "./faults";
-import { adminJson, bearerOf, noContent, problem } from "./http";
-import { adminJobRequestSchema, buildJobEnvelope, ClusterKeyMissingError } from "./job-factory";
+import { connectivityRequestSchema, ConnectivityRequestError, connectivitySummary, setConnectivity } from "./connectivity-api";
+import { runDirectJob } from "./direct-jobs";
+import { adminJson, bearerOf, noContent, problem, requestIdOf } from "./http";
+import { adminJobRequestSchema, buildJobEnvelope, ClusterKeyMissingError, type AdminJobRequest } from "./job-factory";
 import type { ControlPlaneState } from "./state";
+import type { ClusterConnectivity } from "./store/connectivity";
 import type { JobState } from "./store/jobs";
 
 const registrationTokenRequestSchema = v.strictObject({
@@ -50,6 +53,8 @@ async function createJob(c: Context, state: ControlPlaneState): Promise<Response
   if (!cluster) return problem(c, 404, "ClusterNotFound", `cluster ${clusterId} is not registered`, { admin: true });
   const id = request.value.job.id;
   if (id !== undefined && state.jobs.row(id)) return problem(c, 409, "DuplicateJobId", `job ${id} already exists`, { admin: true });
+  const connectivity = state.connectivity.get(clusterId);
+  if (connectivity.mode !== "pull") return createDirectJob(c, state, connectivity, request.value, id ?? crypto.randomUUID());
   const encrypt = request.value.encrypt ?? (state.config.encryptJobs && cluster.publicKey !== null);
   let envelope: Record<string, unknown>;
   try {
@@ -70,6 +75,27 @@ async function createJob(c: Context, state: ControlPlaneState): Promise<Response
   }
   state.signal.notify(clusterId);
   return adminJson(c, 201, { job: envelope });
+}
+
+/** Push and GitOps: done at once; a field-manager conflict is answered 409 with the fields, never forced. */
+async function createDirectJob(c: Context, state: ControlPlaneState, connectivity: ClusterConnectivity, request: AdminJobRequest, id: string): Promise<Response> {
+  const { envelope, result, commit } = await runDirectJob(state, connectivity, request, id);
+  if (result.outcome === "conflict") {
+    return adminJson(c, 409, { error: "FieldManagerConflict", message: result.error ?? "field manager conflict", requestId: requestIdOf(c), conflicts: result.conflicts ?? [], job: envelope, result });
+  }
+  return adminJson(c, 201, { job: envelope, result, ...(commit ? { commit } : {}) });
+}
+
+async function putConnectivity(c: Context, state: ControlPlaneState): Promise<Response> {
+  const clusterId = c.req.param("clusterId") ?? "";
+  const request = await jsonBody(c, connectivityRequestSchema, "InvalidConnectivity");
+  if (!request.ok) return request.response;
+  try {
+    return adminJson(c, 200, { clusterId, ...connectivitySummary(setConnectivity(state, clusterId, request.value)) });
+  } catch (err) {
+    if (err instanceof ConnectivityRequestError) return problem(c, 400, "InvalidConnectivity", err.message, { admin: true });
+    throw err;
+  }
 }
 
 /** Go-mock compatible raw enqueue: the envelope is stored and delivered verbatim (unsigned, forged, replayed…). */
@@ -98,6 +124,7 @@ function listClusters(c: Context, state: ControlPlaneState): Response {
     lastHeartbeatAt: iso(cluster.lastHeartbeatAt),
     publicKey: cluster.publicKey,
     activeTokens: state.tokens.activeCount(cluster.clusterId, now),
+    ...connectivitySummary(state.connectivity.get(cluster.clusterId)),
   }));
   return adminJson(c, 200, { clusters });
 }
@@ -129,6 +156,7 @@ export function adminApi(state: ControlPlaneState): Hono {
     return adminJson(c, 201, { token: issued.token, clusterId: request.value.clusterId ?? null, expiresAt: new Date(issued.expiresAt as number).toISOString() });
   });
   app.get("/api/admin/clusters", (c) => listClusters(c, state));
+  app.put("/api/admin/clusters/:clusterId/connectivity", (c) => putConnectivity(c, state));
   app.post("/api/admin/clusters/:clusterId/jobs", (c) => createJob(c, state));
   app.get("/api/admin/clusters/:clusterId/jobs", (c) => {
     const stateFilter = c.req.query("state");

@@ -3,6 +3,7 @@ import type { AgentEndpoint } from "../protocol/endpoints";
 import type { AgentEvent } from "../protocol/events";
 import type { JobResult } from "../protocol/result";
 import type { ClusterPublicKey } from "../security/keys";
+import type { ConnectivityRequest, ConnectivitySummary } from "./connectivity-api";
 import type { Fault } from "./faults";
 import type { AgentRequestRecord } from "./request-log";
 import type { JobRecord, JobState } from "./store/jobs";
@@ -30,7 +31,7 @@ export interface EnqueueOptions {
   signature?: string;
 }
 
-export interface ClusterSummary {
+export interface ClusterSummary extends ConnectivitySummary {
   clusterId: string;
   registeredAt: string;
   lastHeartbeatAt: string | null;
@@ -110,7 +111,16 @@ export class AdminClient {
     return (await this.#json<{ clusters: ClusterSummary[] }>("GET", "/api/admin/clusters")).clusters;
   }
 
-  /** Enqueues a job built, encrypted and signed by the plane; returns the envelope as it will be delivered. */
+  /** Sets the cluster's mode (creating it when it never registered); the answer never holds the kubeconfig. */
+  setConnectivity(clusterId: string, request: ConnectivityRequest): Promise<ConnectivitySummary & { clusterId: string }> {
+    return this.#json("PUT", `/api/admin/clusters/${encodeURIComponent(clusterId)}/connectivity`, request);
+  }
+
+  /**
+   * Enqueues a job built, encrypted and signed by the plane; returns the envelope as it will be delivered. For a
+   * Push or GitOps cluster the job is carried out at once (its result is there when this returns), and a
+   * field-manager conflict throws an AdminApiError with status 409 and code FieldManagerConflict.
+   */
   async enqueueJob(clusterId: string, job: NewJob, options: EnqueueOptions = {}): Promise<Record<string, unknown> & { id: string }> {
     const body = { job, ...options };
     const answer = await this.#json<{ job: Record<string, unknown> & { id: string } }>("POST", `/api/admin/clusters/${encodeURIComponent(clusterId)}/jobs`, body, 201);

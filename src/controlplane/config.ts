@@ -34,6 +34,10 @@ export interface ControlPlaneConfig {
   /** Requests per second per bearer token; the bucket holds twice as many. */
   rateLimitPerSecond: number;
   retryAfterSeconds: number;
+  /** GitOps mode: where the per-cluster work trees live. */
+  gitopsDir: string;
+  /** Server-side length of the Push status watches, seconds. */
+  statusWatchTimeoutSeconds: number;
 }
 
 export const CONTROL_PLANE_DEFAULTS: Omit<ControlPlaneConfig, "adminToken"> = {
@@ -49,6 +53,8 @@ export const CONTROL_PLANE_DEFAULTS: Omit<ControlPlaneConfig, "adminToken"> = {
   maxInflightPolls: 256,
   rateLimitPerSecond: 50,
   retryAfterSeconds: 5,
+  gitopsDir: "vworkspace-control-plane-gitops",
+  statusWatchTimeoutSeconds: 240,
 };
 
 /** Seeded registration tokens live as long as a created one by default. */

@@ -35,6 +35,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   seed(state);
   // The first signing key exists before the first request, so the JWKS is never empty while signing is on.
   if (config.signing !== "off") await state.signingKeys.active();
+  state.statusWatches.reconcile();
   const app = controlPlaneApp(state);
   const clientCaPem = config.tls?.clientCaPem;
   if (config.tls && clientCaPem && config.tls.clientCertIdentity) return startWithIdentity(config, { ...config.tls, clientCaPem }, state, app, db);
@@ -63,6 +64,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
     stop: async () => {
       state.signal.releaseAll();
       await server.stop(true);
+      await state.statusWatches.stop();
       db.close();
     },
   };
@@ -99,6 +101,7 @@ async function startWithIdentity(
       state.signal.releaseAll();
       await terminator.stop();
       await internal.stop(true);
+      await state.statusWatches.stop();
       db.close();
     },
   };

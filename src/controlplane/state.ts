@@ -6,7 +6,11 @@ import { FaultTable } from "./faults";
 import { JobSignal } from "./job-signal";
 import { RateLimiter } from "./rate-limit";
 import { RequestLog } from "./request-log";
+import { GitOpsPublisher } from "./gitops-publisher";
+import { StatusWatches } from "./status-watch";
 import { ClusterStore } from "./store/clusters";
+import { ConnectivityStore } from "./store/connectivity";
+import { DesiredObjectStore } from "./store/desired-objects";
 import { EventStore } from "./store/events";
 import { JobStore } from "./store/jobs";
 import { SigningKeyStore } from "./store/signing-keys";
@@ -16,6 +20,9 @@ export interface ControlPlaneState {
   config: ControlPlaneConfig;
   logger: Logger;
   clusters: ClusterStore;
+  connectivity: ConnectivityStore;
+  gitops: GitOpsPublisher;
+  statusWatches: StatusWatches;
   tokens: TokenStore;
   jobs: JobStore;
   events: EventStore;
@@ -29,13 +36,18 @@ export interface ControlPlaneState {
 }
 
 export function createState(db: Database, config: ControlPlaneConfig, logger: Logger): ControlPlaneState {
-  return {
+  const connectivity = new ConnectivityStore(db);
+  const events = new EventStore(db);
+  const state: ControlPlaneState = {
     config,
     logger,
     clusters: new ClusterStore(db),
+    connectivity,
+    gitops: new GitOpsPublisher(config.gitopsDir, new DesiredObjectStore(db)),
+    statusWatches: new StatusWatches({ connectivity, events, logger, now: () => state.now(), watchTimeoutSeconds: config.statusWatchTimeoutSeconds }),
     tokens: new TokenStore(db),
     jobs: new JobStore(db),
-    events: new EventStore(db),
+    events,
     signingKeys: new SigningKeyStore(db),
     faults: new FaultTable(),
     requests: new RequestLog(),
@@ -44,4 +56,5 @@ export function createState(db: Database, config: ControlPlaneConfig, logger: Lo
     polls: { inflight: 0 },
     now: () => Date.now(),
   };
+  return state;
 }

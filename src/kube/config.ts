@@ -12,6 +12,7 @@ import {
   mergeKubeconfigs,
   parseKubeconfig,
   selectCurrentContext,
+  type Kubeconfig,
   type KubeconfigCluster,
   type KubeconfigUser,
 } from "./kubeconfig";
@@ -88,24 +89,35 @@ function fromFiles(source: KubeConfigSource, paths: string[], exists: (path: str
     throw new KubeConfigError(`kubeconfig from ${describe(source)} not found: ${missing.join(", ")}`);
   }
   try {
-    const merged = mergeKubeconfigs(paths.map((path) => parseKubeconfig(readText(path, "kubeconfig"), path)));
-    const { context, cluster, user } = selectCurrentContext(merged);
-    const caPem = caOf(cluster);
-    return {
-      source,
-      paths,
-      server: serverOf(cluster),
-      context: context.name,
-      namespace: context.namespace,
-      caPem,
-      tls: tlsOf(cluster, caPem, user),
-      authentication: authenticationOf(user),
-      impersonation: impersonationHeaders(user),
-    };
+    return fromParsed(source, paths, mergeKubeconfigs(paths.map((path) => parseKubeconfig(readText(path, "kubeconfig"), path))));
   } catch (err) {
     if (err instanceof KubeConfigError) throw new KubeConfigError(`${err.message} (kubeconfig from ${describe(source)})`);
     throw err;
   }
+}
+
+/**
+ * A kubeconfig held as text (the control plane's stored Push kubeconfig): the same resolution as a file,
+ * `origin` standing in for the path in messages. File references in it resolve against the working directory.
+ */
+export function resolveKubeConfigText(text: string, origin: string): ResolvedKubeConfig {
+  return fromParsed("flag", [], parseKubeconfig(text, origin));
+}
+
+function fromParsed(source: KubeConfigSource, paths: string[], config: Kubeconfig): ResolvedKubeConfig {
+  const { context, cluster, user } = selectCurrentContext(config);
+  const caPem = caOf(cluster);
+  return {
+    source,
+    paths,
+    server: serverOf(cluster),
+    context: context.name,
+    namespace: context.namespace,
+    caPem,
+    tls: tlsOf(cluster, caPem, user),
+    authentication: authenticationOf(user),
+    impersonation: impersonationHeaders(user),
+  };
 }
 
 /** client-go's InClusterConfig; the token file is re-read per request as bound tokens rotate. */

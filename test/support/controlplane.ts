@@ -84,6 +84,7 @@ function flagArgs(config: ControlPlaneConfig, files: { cert?: string; key?: stri
     `--max-inflight-polls=${config.maxInflightPolls}`,
     `--rate-limit=${config.rateLimitPerSecond}`,
     `--retry-after=${config.retryAfterSeconds}`,
+    `--gitops-dir=${config.gitopsDir}`,
   ];
   if (files.cert && files.key) args.push(`--tls-cert=${files.cert}`, `--tls-key=${files.key}`);
   if (files.clientCa) args.push(`--client-ca=${files.clientCa}`);
@@ -148,6 +149,7 @@ export async function startRefControlPlane(options: RefControlPlaneOptions = {})
     port: 0,
     db: dbPath,
     adminToken,
+    gitopsDir: join(dir, "gitops"),
   };
   if (server && pki) config.tls = { certPem: server.certPem, keyPem: server.keyPem, ...(options.mtls ? { clientCaPem: pki.clientCa.certPem, clientCertIdentity: options.certIdentity === true } : {}) };
   const logs = new LogCapture();

@@ -170,7 +170,7 @@ export async function demoCommand(args: string[], env: Env, io: CommandIO): Prom
   const logger = createLogger({ name: "demo", level: get("log-level") as string, destination: { write: (line: string) => process.stderr.write(line) } });
   const dir = mkdtempSync(join(tmpdir(), "vws-demo-"));
   const adminToken = crypto.randomUUID();
-  const plane = await startControlPlane({ ...CONTROL_PLANE_DEFAULTS, hostname: "127.0.0.1", port: 0, db: join(dir, "cp.sqlite"), adminToken }, logger);
+  const plane = await startControlPlane({ ...CONTROL_PLANE_DEFAULTS, hostname: "127.0.0.1", port: 0, db: join(dir, "cp.sqlite"), gitopsDir: join(dir, "gitops"), adminToken }, logger);
   io.out(`• reference control plane on ${plane.url} (SQLite in ${dir})`);
   const operatorNamespace = get("operator-namespace") as string;
   const namespace = get("namespace") as string;

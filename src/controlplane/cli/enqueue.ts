@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { FlagError, parseFlags, renderFlagHelp, type FlagSpec } from "../../commandline/flags";
 import type { CommandIO, Env } from "../../commandline/command";
-import type { AdminClient, EnqueueOptions } from "../admin-client";
+import { AdminApiError, type AdminClient, type EnqueueOptions } from "../admin-client";
 import type { JobResult } from "../../protocol/result";
 import { ADMIN_FLAGS, adminClientFrom } from "./admin-flags";
 import { buildNewJob, JobSpecError, parseDocument, type JobSources } from "./job-spec";
@@ -85,7 +85,15 @@ export async function enqueueCommand(args: string[], env: Env, io: CommandIO): P
   if (get("no-sign") === true) options.sign = false;
   if (get("encrypt") === true) options.encrypt = true;
   const admin = adminClientFrom(parsed);
-  const envelope = await admin.enqueueJob(clusterId, newJob, options);
+  let envelope;
+  try {
+    envelope = await admin.enqueueJob(clusterId, newJob, options);
+  } catch (err) {
+    // Push mode: the API server refused a non-forced apply; the fields and their managers are in the message.
+    if (!(err instanceof AdminApiError) || err.code !== "FieldManagerConflict") throw err;
+    io.err(err.message);
+    return 1;
+  }
   io.out(envelope.id);
   const waitMs = get("wait-result") as number | undefined;
   if (waitMs === undefined) return 0;

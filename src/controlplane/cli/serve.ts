@@ -31,6 +31,7 @@ export const SERVE_FLAGS: FlagSpec[] = [
   { name: "max-inflight-polls", type: "int", default: String(d.maxInflightPolls), help: "long polls held at once before 503 Overloaded" },
   { name: "rate-limit", type: "int", default: String(d.rateLimitPerSecond), help: "requests per second per token (burst twice that) before 429" },
   { name: "retry-after", type: "int", default: String(d.retryAfterSeconds), help: "Retry-After seconds on 429 and 503" },
+  { name: "gitops-dir", type: "string", default: d.gitopsDir, help: "GitOps mode: directory of the per-cluster Git work trees" },
   { name: "log-level", type: "string", env: "VWS_LOG_LEVEL", default: "info", help: "trace, debug, info, warn or error" },
 ];
 
@@ -85,6 +86,8 @@ function serveConfig(parsed: ParsedFlags, io: CommandIO): ControlPlaneConfig {
     maxInflightPolls: num("max-inflight-polls"),
     rateLimitPerSecond: num("rate-limit"),
     retryAfterSeconds: num("retry-after"),
+    gitopsDir: str("gitops-dir") as string,
+    statusWatchTimeoutSeconds: d.statusWatchTimeoutSeconds,
   };
   if (certPem && keyPem) config.tls = { certPem, keyPem, ...(clientCaPem ? { clientCaPem, clientCertIdentity } : {}) };
   const seedToken = str("seed-registration-token");

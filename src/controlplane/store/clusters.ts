@@ -44,6 +44,11 @@ export class ClusterStore {
       .run(clusterId, now, publicKey ? JSON.stringify(publicKey) : null);
   }
 
+  /** A cluster the admin configures before (or without) any registration: a Push cluster with no status channel. */
+  ensure(clusterId: string, now: number): void {
+    this.db.query("INSERT OR IGNORE INTO clusters (id, registered_at) VALUES (?, ?)").run(clusterId, now);
+  }
+
   setPublicKey(clusterId: string, publicKey: ClusterPublicKey): void {
     this.db.query("UPDATE clusters SET public_key = ? WHERE id = ?").run(JSON.stringify(publicKey), clusterId);
   }

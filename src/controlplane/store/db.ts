@@ -65,6 +65,26 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS events_key ON events (cluster_id, event_key) WHERE event_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS events_cluster ON events (cluster_id, seq);
+CREATE TABLE IF NOT EXISTS cluster_connectivity (
+  cluster_id TEXT PRIMARY KEY,
+  mode TEXT NOT NULL,
+  status_source TEXT NOT NULL,
+  push_kubeconfig TEXT,
+  gitops_remote TEXT,
+  gitops_branch TEXT,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS watched_namespaces (
+  cluster_id TEXT NOT NULL,
+  namespace TEXT NOT NULL,
+  PRIMARY KEY (cluster_id, namespace)
+);
+CREATE TABLE IF NOT EXISTS desired_objects (
+  cluster_id TEXT NOT NULL,
+  identity TEXT NOT NULL,
+  object TEXT NOT NULL,
+  PRIMARY KEY (cluster_id, identity)
+);
 `;
 
 export function openDatabase(path: string): Database {
