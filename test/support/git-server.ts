@@ -20,6 +20,10 @@ export interface GitRepo {
   readonly url: string;
   /** Working clone the test edits. */
   readonly workDir: string;
+  /** The bare repository: a remote another writer (the control plane) pushes to over the file system. */
+  readonly bareDir: string;
+  /** Pulls what others pushed into the working clone; returns the new head. */
+  pull(): string;
   /**
    * Writes files (path relative to the repository → content; null deletes), commits (signed with
    * `signingKey` when given) and pushes; returns the new commit.
@@ -145,7 +149,12 @@ function createRepo(root: string, repos: string, name: string, branch: string, p
       return `http://127.0.0.1:${port()}/${name}.git`;
     },
     workDir,
+    bareDir: bare,
     head,
+    pull() {
+      git(workDir, ["pull", "--quiet", "--ff-only", "origin", branch]);
+      return head();
+    },
     async commit(message, files, signingKey) {
       for (const [path, content] of Object.entries(files)) {
         const target = join(workDir, path);
