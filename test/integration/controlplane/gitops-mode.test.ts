@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, existsSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../src/cli/main";
+import { runCli, type CliOutcome } from "../../support/cli";
 import { startRefControlPlane, type RefControlPlane } from "../../support/controlplane";
 import { operationSpec } from "../../support/operation";
 import { gitAvailable, startGitServer, type GitRepo, type GitServer } from "../../support/git-server";
@@ -31,11 +32,8 @@ function instance(catalogId: string): Record<string, unknown> {
   };
 }
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(["control-plane", ...args, `--url=${plane.url}`, `--admin-token=${plane.adminToken}`], {}, { out: (text) => out.push(`${text}\n`), err: (text) => err.push(`${text}\n`) });
-  return { code, stdout: out.join(""), stderr: err.join("") };
+function cli(...args: string[]): Promise<CliOutcome> {
+  return runCli("control-plane", ...args, `--url=${plane.url}`, `--admin-token=${plane.adminToken}`);
 }
 
 /** What `vworkspace-operator render` writes for the same document, in a scratch directory. */

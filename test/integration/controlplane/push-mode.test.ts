@@ -12,7 +12,6 @@ import { join } from "node:path";
 import YAML from "yaml";
 import { DEFAULT_AGENT_CONFIG } from "../../../src/agent/config";
 import { APPLICATION_INSTANCE, CLUSTER } from "../../../src/api/groups";
-import { main } from "../../../src/cli/main";
 import { AdminApiError } from "../../../src/controlplane/admin-client";
 import { clusterController } from "../../../src/controllers/cluster/controller";
 import { SECRET } from "../../../src/controllers/cluster/secrets";
@@ -20,6 +19,7 @@ import { applyObject } from "../../../src/kube/apply";
 import { resolveKubeConfig } from "../../../src/kube/config";
 import type { KubeObject, ResourceType } from "../../../src/kube/types";
 import type { AgentEvent } from "../../../src/protocol";
+import { runCli } from "../../support/cli";
 import { startRefControlPlane, type RefControlPlane } from "../../support/controlplane";
 import { eventually } from "../../support/eventually";
 import { GATE_LABEL } from "../../support/namespace";
@@ -40,13 +40,6 @@ let token: string;
 
 function instance(name: string, catalogId: string): KubeObject {
   return { apiVersion: "apps.vworkspace.io/v1alpha1", kind: "ApplicationInstance", metadata: { name, namespace: TENANT }, spec: { appRef: { catalogId }, mode: "placeholder" } };
-}
-
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, {}, { out: (text) => out.push(`${text}\n`), err: (text) => err.push(`${text}\n`) });
-  return { code, stdout: out.join(""), stderr: err.join("") };
 }
 
 const admin = () => [`--url=${plane.url}`, `--admin-token=${plane.adminToken}`];
@@ -77,7 +70,7 @@ beforeAll(async () => {
   await bindControlPlane(api.client, TENANT, OPERATOR_NAMESPACE);
   const caFile = join(dir, "ca.crt");
   writeFileSync(caFile, resolveKubeConfig({ kubeconfigPath: api.kubeconfigPath, env: {} }).caPem as string);
-  const issued = await run("push-kubeconfig", `--kubeconfig=${api.kubeconfigPath}`, `--namespace=${OPERATOR_NAMESPACE}`, "--token-source=request", "--duration=1h", `--ca-file=${caFile}`);
+  const issued = await runCli("push-kubeconfig", `--kubeconfig=${api.kubeconfigPath}`, `--namespace=${OPERATOR_NAMESPACE}`, "--token-source=request", "--duration=1h", `--ca-file=${caFile}`);
   expect(issued.code).toBe(0);
   kubeconfig = issued.stdout;
   token = YAML.parse(kubeconfig).users[0].user.token as string;
@@ -94,10 +87,10 @@ describe("a Push cluster", () => {
   test("set-mode stores the kubeconfig and, with no agent token, watches status; nothing answers or logs the token", async () => {
     const file = join(dir, "push.kubeconfig");
     writeFileSync(file, kubeconfig, { mode: 0o600 });
-    const set = await run("control-plane", "set-mode", ...admin(), `--cluster-id=${PUSH_CLUSTER}`, "--mode=push", `--kubeconfig=${file}`);
+    const set = await runCli("control-plane", "set-mode", ...admin(), `--cluster-id=${PUSH_CLUSTER}`, "--mode=push", `--kubeconfig=${file}`);
     expect(set.code).toBe(0);
     expect(set.stdout).toContain(`${PUSH_CLUSTER}  push    status=watch  server=${api.plane.apiUrl}`);
-    const listed = await run("control-plane", "clusters", ...admin(), "--json");
+    const listed = await runCli("control-plane", "clusters", ...admin(), "--json");
     expect(JSON.parse(listed.stdout.trim())).toMatchObject({ clusterId: PUSH_CLUSTER, mode: "push", statusSource: "watch", push: { server: api.plane.apiUrl }, gitops: null });
     expect(`${set.stdout}${set.stderr}${listed.stdout}`).not.toContain(token);
   });
@@ -105,7 +98,7 @@ describe("a Push cluster", () => {
   test("enqueue --apply server-side applies as vworkspace-odoo with the control-plane labels; the job is closed with its result", async () => {
     const manifest = join(dir, "shop.json");
     writeFileSync(manifest, JSON.stringify(instance("shop", "v1")));
-    const applied = await run("control-plane", "enqueue", ...admin(), `--cluster-id=${PUSH_CLUSTER}`, `--apply=${manifest}`, "--wait-result=10s");
+    const applied = await runCli("control-plane", "enqueue", ...admin(), `--cluster-id=${PUSH_CLUSTER}`, `--apply=${manifest}`, "--wait-result=10s");
     expect(applied.stderr).toBe("");
     expect(applied.code).toBe(0);
     const [jobId, resultLine] = applied.stdout.trim().split("\n");
@@ -120,7 +113,7 @@ describe("a Push cluster", () => {
     await applyObject(api.client, APPLICATION_INSTANCE, { ...instance("contested", "theirs"), metadata: { name: "contested", namespace: TENANT } }, { fieldManager: "vws-test-other" });
     const manifest = join(dir, "contested.json");
     writeFileSync(manifest, JSON.stringify(instance("contested", "ours")));
-    const cli = await run("control-plane", "enqueue", ...admin(), `--cluster-id=${PUSH_CLUSTER}`, `--apply=${manifest}`, "--wait-result=10s");
+    const cli = await runCli("control-plane", "enqueue", ...admin(), `--cluster-id=${PUSH_CLUSTER}`, `--apply=${manifest}`, "--wait-result=10s");
     expect(cli.code).toBe(1);
     expect(cli.stderr).toContain("409 FieldManagerConflict");
     expect(cli.stderr).toContain("vws-test-other");
@@ -141,7 +134,7 @@ describe("a Push cluster", () => {
   });
 
   test("enqueue --delete deletes the object", async () => {
-    const deleted = await run("control-plane", "enqueue", ...admin(), `--cluster-id=${PUSH_CLUSTER}`, `--delete=apps.vworkspace.io/ApplicationInstance/${TENANT}/contested`, "--wait-result=10s");
+    const deleted = await runCli("control-plane", "enqueue", ...admin(), `--cluster-id=${PUSH_CLUSTER}`, `--delete=apps.vworkspace.io/ApplicationInstance/${TENANT}/contested`, "--wait-result=10s");
     expect(deleted.code).toBe(0);
     const gone = await api.client.get(APPLICATION_INSTANCE, "contested", { namespace: TENANT }).then(() => false, () => true);
     expect(gone).toBe(true);
