@@ -1,0 +1,315 @@
+/**
+ * The hybrid fleet (docs/connectivity.md#one-control-plane-three-modes, docs/connectivity.md#mixed-fleets-and-changing-mode):
+ * one reference control plane, three private API servers with one operator each, in Pull, Push (no status
+ * channel: the plane watches) and GitOps (real source-controller and kustomize-controller, a loopback Git
+ * server, the agent's status channel). The plane deploys the same ApplicationInstance to all three with the
+ * same `enqueue --apply` and reads the same status vocabulary back from each. Then the Pull cluster moves to
+ * Push and the Push cluster to Pull in the documented order, with no instance rewritten, no generation
+ * changed, no SSA conflict, and nothing lost from the event stream. Prints a transcript of the run as it goes
+ * (paths relative to .local/test-logs/fleet/, where transcript.txt keeps it).
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DEFAULT_AGENT_CONFIG } from "../../src/agent/config";
+import { APPLICATION_INSTANCE, CLUSTER } from "../../src/api/groups";
+import { CONTROL_PLANE_ROLE_BINDING, CONTROL_PLANE_SERVICE_ACCOUNT } from "../../src/api/push-access";
+import { applicationInstanceController } from "../../src/controllers/applicationinstance/controller";
+import { clusterController } from "../../src/controllers/cluster/controller";
+import { pushAccessController } from "../../src/controllers/pushaccess/controller";
+import { SECRET } from "../../src/controllers/cluster/secrets";
+import { applyObject } from "../../src/kube/apply";
+import { resolveKubeConfig } from "../../src/kube/config";
+import { CRD_TYPE, crdEstablished } from "../../src/manager/crds";
+import type { Condition, KubeObject, ResourceType } from "../../src/kube/types";
+import type { AgentEvent } from "../../src/protocol";
+import { REPO_ROOT } from "../support/cluster";
+import { runCli, type CliOutcome } from "../support/cli";
+import { startRefControlPlane, type RefControlPlane } from "../support/controlplane";
+import { thirdPartyCrds } from "../support/crds";
+import { eventually } from "../support/eventually";
+import { gitOpsFluxBinaries, startGitOpsFlux, type RunningGitOpsFlux } from "../support/flux-gitops";
+import { gitAvailable, startGitServer, type GitRepo, type GitServer } from "../support/git-server";
+import { GATE_LABEL } from "../support/namespace";
+import { getIfPresent } from "../support/objects";
+import { startOperatorInProcess, type InProcessOperator } from "../support/operator";
+import { startPrivatePlane, type PrivatePlane } from "../support/private-plane";
+import { installPushAccess } from "../support/push-access";
+
+const binaries = gitOpsFluxBinaries();
+const NAMESPACES: ResourceType = { group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false };
+const ROLE_BINDINGS: ResourceType = { group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding", plural: "rolebindings", namespaced: true };
+const GIT_REPOSITORIES: ResourceType = { group: "source.toolkit.fluxcd.io", version: "v1", kind: "GitRepository", plural: "gitrepositories", namespaced: true };
+const KUSTOMIZATIONS: ResourceType = { group: "kustomize.toolkit.fluxcd.io", version: "v1", kind: "Kustomization", plural: "kustomizations", namespaced: true };
+const OPERATOR_NAMESPACE = "vws-system";
+const TENANT = "tenant-a";
+const INSTANCE = "shop";
+const DESIRED_STATE = "vworkspace-desired-state";
+const CLUSTER_NAME = "fleet";
+const STEP_MS = 120_000;
+const WORK_DIR = join(REPO_ROOT, ".local/test-logs/fleet");
+
+type Mode = "pull" | "push" | "gitops";
+
+interface Member {
+  /** The control plane's cluster id, also the member's name in the transcript. */
+  id: string;
+  mode: Mode;
+  api: PrivatePlane;
+  operator?: InProcessOperator;
+}
+
+const transcript: string[] = [];
+const started = performance.now();
+/** One line of the transcript: printed as it happens and again, whole, at the end. */
+function say(line: string): void {
+  const stamped = `[fleet ${((performance.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line.replaceAll(`${WORK_DIR}/`, "")}`;
+  transcript.push(stamped);
+  console.info(stamped);
+}
+
+let plane: RefControlPlane;
+let git: GitServer;
+let repo: GitRepo;
+let flux: RunningGitOpsFlux | undefined;
+const members: Record<Mode, Member> = {} as Record<Mode, Member>;
+
+function instance(): KubeObject {
+  return { apiVersion: "apps.vworkspace.io/v1alpha1", kind: "ApplicationInstance", metadata: { name: INSTANCE, namespace: TENANT }, spec: { appRef: { catalogId: "nextcloud" }, mode: "placeholder" } };
+}
+
+const adminFlags = () => [`--url=${plane.url}`, `--admin-token=${plane.adminToken}`];
+
+async function cpCli(...args: string[]): Promise<CliOutcome> {
+  const result = await runCli("control-plane", ...args, ...adminFlags());
+  say(`$ vworkspace-operator control-plane ${args.join(" ")}`);
+  for (const line of `${result.stdout}${result.stderr}`.trim().split("\n").filter((text) => text !== "")) say(`  ${line}`);
+  return result;
+}
+
+async function startMember(id: string, mode: Mode): Promise<Member> {
+  const api = await startPrivatePlane(`fleet-${mode}`);
+  for (const crd of thirdPartyCrds(REPO_ROOT).filter((object) => object.metadata.name.endsWith("fluxcd.io"))) await applyObject(api.client, CRD_TYPE, crd, { fieldManager: "vws-tests", force: true });
+  for (const crd of thirdPartyCrds(REPO_ROOT).filter((object) => object.metadata.name.endsWith("fluxcd.io"))) {
+    await eventually(async () => crdEstablished(await api.client.get(CRD_TYPE, crd.metadata.name)), { what: `CRD ${crd.metadata.name} Established` });
+  }
+  await api.client.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name: OPERATOR_NAMESPACE } });
+  await api.client.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name: TENANT, labels: { [GATE_LABEL.key]: GATE_LABEL.value } } });
+  await installPushAccess(api.client, OPERATOR_NAMESPACE, { tokenSecret: false });
+  return { id, mode, api };
+}
+
+async function startOperator(member: Member): Promise<void> {
+  member.operator = await startOperatorInProcess({
+    kubeconfigPath: member.api.kubeconfigPath,
+    logFile: join(WORK_DIR, `operator-${member.mode}.log`),
+    config: {
+      watchNamespaces: [OPERATOR_NAMESPACE, TENANT],
+      namespace: OPERATOR_NAMESPACE,
+      agent: { ...DEFAULT_AGENT_CONFIG, pollIntervalMs: 2_000, heartbeatIntervalOverrideMs: 2_000, eventFlushMs: 200 },
+    },
+    controllers: [applicationInstanceController, clusterController, pushAccessController],
+  });
+}
+
+/** A registration token bound to the member's id, in the Secret the Cluster names. */
+async function giveCredentials(member: Member): Promise<void> {
+  const { token } = await plane.admin.createRegistrationToken(member.id);
+  await member.api.client.create(SECRET, { apiVersion: "v1", kind: "Secret", metadata: { name: "registration", namespace: OPERATOR_NAMESPACE }, data: { registrationToken: Buffer.from(token).toString("base64") } });
+}
+
+function clusterSpec(mode: Mode, withChannel: boolean): Record<string, unknown> {
+  return { connectivityMode: mode, ...(withChannel ? { controlPlaneEndpoint: plane.url, registrationTokenSecretRef: { name: "registration" } } : {}) };
+}
+
+type ClusterObject = KubeObject & { spec: { clusterId?: string }; status?: { phase?: string; connectivityMode?: string } };
+
+async function clusterIn(member: Member, match: (cluster: ClusterObject) => boolean, what: string): Promise<ClusterObject> {
+  return eventually(async () => {
+    const found = await getIfPresent<ClusterObject>(member.api.client, CLUSTER, CLUSTER_NAME, undefined);
+    return found && match(found) ? found : undefined;
+  }, { what: `${member.id}: ${what}`, timeoutMs: STEP_MS });
+}
+
+async function roleBinding(member: Member, present: boolean): Promise<void> {
+  await eventually(async () => ((await getIfPresent(member.api.client, ROLE_BINDINGS, CONTROL_PLANE_ROLE_BINDING, TENANT)) !== undefined) === present, {
+    what: `${member.id}: RoleBinding ${CONTROL_PLANE_ROLE_BINDING} ${present ? "present" : "gone"}`,
+    timeoutMs: STEP_MS,
+  });
+}
+
+/** `push-kubeconfig` on the member's API server (TokenRequest, the CA of its kubeconfig), into a 0600 file. */
+async function issueKubeconfig(member: Member): Promise<string> {
+  const caFile = join(WORK_DIR, `${member.mode}-ca.crt`);
+  writeFileSync(caFile, resolveKubeConfig({ kubeconfigPath: member.api.kubeconfigPath, env: {} }).caPem as string);
+  const output = join(WORK_DIR, `${member.id}.kubeconfig`);
+  const issued = await runCli("push-kubeconfig", `--kubeconfig=${member.api.kubeconfigPath}`, `--namespace=${OPERATOR_NAMESPACE}`, "--token-source=request", "--duration=1h", `--ca-file=${caFile}`, `--output=${output}`);
+  expect(issued.code).toBe(0);
+  say(`$ vworkspace-operator push-kubeconfig --token-source=request --output=${member.id}.kubeconfig   (on ${member.id})`);
+  say(`  ${issued.stderr.trim().split("\n").join(" / ")}`);
+  return output;
+}
+
+async function liveInstance(member: Member): Promise<KubeObject & { status?: { conditions?: Condition[] } }> {
+  return member.api.client.get(APPLICATION_INSTANCE, INSTANCE, { namespace: TENANT });
+}
+
+function managers(object: KubeObject): string[] {
+  return [...new Set((object.metadata.managedFields ?? []).map((entry) => (entry as { manager?: string }).manager ?? ""))].sort();
+}
+
+async function instanceEvents(member: Member): Promise<(AgentEvent & { seq: number })[]> {
+  return (await plane.admin.events({ clusterId: member.id, kind: "ApplicationInstance", name: INSTANCE })).events;
+}
+
+/** `Type=Status/Reason` of every ConditionTransition the plane holds for the instance: the status vocabulary. */
+function vocabulary(events: AgentEvent[]): string[] {
+  return [...new Set(events.flatMap((event) => (event.conditions ?? []).map((condition) => `${condition.type}=${condition.status}/${condition.reason}`)))].sort();
+}
+
+/** Every current condition of the live instance is in the plane's stream under its key. */
+async function streamHoldsCurrentConditions(member: Member): Promise<boolean> {
+  const live = await liveInstance(member);
+  const keys = new Set((await instanceEvents(member)).map((event) => event.eventKey));
+  const conditions = live.status?.conditions ?? [];
+  return conditions.length > 0 && conditions.every((condition) => keys.has(`condition/apps.vworkspace.io/v1alpha1/ApplicationInstance/${TENANT}/${INSTANCE}/${live.metadata.uid}/${condition.type}/${condition.status}@${live.metadata.generation}`));
+}
+
+describe.skipIf(!binaries || !gitAvailable())("hybrid fleet: one control plane, Pull, Push and GitOps clusters", () => {
+  beforeAll(async () => {
+    rmSync(WORK_DIR, { recursive: true, force: true });
+    mkdirSync(WORK_DIR, { recursive: true });
+    plane = await startRefControlPlane({ settings: { statusWatchTimeoutSeconds: 30 } });
+    say(`reference control plane at ${plane.url}`);
+    const [pull, push, gitops] = await Promise.all([startMember("edge-pull", "pull"), startMember("edge-push", "push"), startMember("edge-gitops", "gitops")]);
+    Object.assign(members, { pull, push, gitops });
+    for (const member of Object.values(members)) say(`${member.id}: private API server ${member.api.plane.apiUrl}`);
+
+    git = startGitServer(join(WORK_DIR, "git"));
+    repo = git.createRepo("fleet");
+    repo.commit("fleet repository", { "README.md": "desired state of the fleet\n" });
+    flux = await startGitOpsFlux({ binaries: binaries!, kubeconfigPath: gitops.api.kubeconfigPath, name: "fleet-gitops", namespace: OPERATOR_NAMESPACE });
+    await gitops.api.client.create(GIT_REPOSITORIES, { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: DESIRED_STATE, namespace: OPERATOR_NAMESPACE }, spec: { url: repo.url, ref: { branch: "main" }, interval: "5s", timeout: "20s" } });
+    await gitops.api.client.create(KUSTOMIZATIONS, {
+      apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+      kind: "Kustomization",
+      metadata: { name: DESIRED_STATE, namespace: OPERATOR_NAMESPACE },
+      spec: { sourceRef: { kind: "GitRepository", name: DESIRED_STATE }, path: `./clusters/${gitops.id}`, prune: true, interval: "5s", retryInterval: "5s", serviceAccountName: CONTROL_PLANE_SERVICE_ACCOUNT },
+    });
+    say(`${gitops.id}: source-controller and kustomize-controller watching ${repo.url} path ./clusters/${gitops.id}`);
+
+    await giveCredentials(pull);
+    await giveCredentials(gitops);
+    await Promise.all(Object.values(members).map(startOperator));
+    for (const member of Object.values(members)) {
+      await member.api.client.create(CLUSTER, { apiVersion: "ops.vworkspace.io/v1alpha1", kind: "Cluster", metadata: { name: CLUSTER_NAME }, spec: clusterSpec(member.mode, member.mode !== "push") });
+    }
+    await clusterIn(pull, (cluster) => cluster.status?.phase === "Connected", "Cluster Connected");
+    await clusterIn(gitops, (cluster) => cluster.spec.clusterId === gitops.id, "registered");
+    await roleBinding(push, true);
+    await roleBinding(gitops, true);
+    say("three operators running: edge-pull (pull, agent polling), edge-push (push, no status channel), edge-gitops (gitops, status channel)");
+  }, STEP_MS * 3);
+
+  afterAll(async () => {
+    writeFileSync(join(WORK_DIR, "transcript.txt"), `${transcript.join("\n")}\n`);
+    await Promise.allSettled(Object.values(members).map((member) => member.operator?.stop()));
+    await flux?.stop();
+    await plane?.stop();
+    git?.close();
+    await Promise.allSettled(Object.values(members).map((member) => member.api.stop()));
+  }, STEP_MS);
+
+  test("the plane knows each cluster's mode", async () => {
+    const pushKubeconfig = await issueKubeconfig(members.push);
+    await cpCli("set-mode", `--cluster-id=${members.push.id}`, "--mode=push", `--kubeconfig=${pushKubeconfig}`);
+    await cpCli("set-mode", `--cluster-id=${members.gitops.id}`, "--mode=gitops", `--git-remote=${repo.bareDir}`, "--git-branch=main");
+    const listed = await cpCli("clusters");
+    const modes = Object.fromEntries((await plane.admin.clusters()).map((cluster) => [cluster.clusterId, `${cluster.mode}/${cluster.statusSource}`]));
+    expect(modes).toEqual({ "edge-pull": "pull/events", "edge-push": "push/watch", "edge-gitops": "gitops/events" });
+    expect(listed.code).toBe(0);
+  }, STEP_MS);
+
+  test("the same enqueue --apply deploys the instance to all three, and each reports the same status vocabulary", async () => {
+    const manifest = join(WORK_DIR, "shop.json");
+    writeFileSync(manifest, JSON.stringify(instance()));
+    for (const member of Object.values(members)) {
+      const applied = await cpCli("enqueue", `--cluster-id=${member.id}`, `--apply=${manifest}`, "--wait-result=60s");
+      expect(applied.code).toBe(0);
+    }
+    const vocabularies: Record<string, string[]> = {};
+    for (const member of Object.values(members)) {
+      await eventually(async () => (await liveInstance(member).catch(() => undefined)) !== undefined, { what: `${member.id}: the instance exists`, timeoutMs: STEP_MS });
+      await eventually(() => streamHoldsCurrentConditions(member), { what: `${member.id}: the plane's stream holds the instance's current conditions`, timeoutMs: STEP_MS });
+      const live = await liveInstance(member);
+      vocabularies[member.id] = vocabulary(await instanceEvents(member));
+      say(`${member.id}: instance ${TENANT}/${INSTANCE} generation ${live.metadata.generation}, written by ${managers(live).join(", ")}; status: ${vocabularies[member.id]!.join(", ")}`);
+    }
+    expect(vocabularies["edge-push"]).toEqual(vocabularies["edge-pull"]!);
+    expect(vocabularies["edge-gitops"]).toEqual(vocabularies["edge-pull"]!);
+    expect(vocabularies["edge-pull"]).toContain("Ready=True/Placeholder");
+  }, STEP_MS * 2);
+
+  /** What the switch must leave alone: the instance's identity and generation, and every event already stored. */
+  async function before(member: Member): Promise<{ uid: string; generation: number; seqs: number[] }> {
+    const live = await liveInstance(member);
+    return { uid: live.metadata.uid as string, generation: live.metadata.generation as number, seqs: (await instanceEvents(member)).map((event) => event.seq) };
+  }
+
+  async function expectUntouched(member: Member, earlier: { uid: string; generation: number; seqs: number[] }): Promise<void> {
+    const live = await liveInstance(member);
+    expect({ uid: live.metadata.uid, generation: live.metadata.generation }).toEqual({ uid: earlier.uid, generation: earlier.generation });
+    const seqs = new Set((await instanceEvents(member)).map((event) => event.seq));
+    expect(earlier.seqs.filter((seq) => !seqs.has(seq))).toEqual([]);
+    await eventually(() => streamHoldsCurrentConditions(member), { what: `${member.id}: the stream holds the current conditions after the switch`, timeoutMs: STEP_MS });
+    say(`${member.id}: instance uid and generation ${live.metadata.generation} unchanged; ${earlier.seqs.length} earlier events kept, ${seqs.size} now; written by ${managers(live).join(", ")}`);
+  }
+
+  /** The same `enqueue --apply` through the new mode: no conflict, no new generation, and the new writer owns the fields. */
+  async function applyAgain(member: Member, generation: number, managersNow: { writer: string; previous: string }): Promise<void> {
+    const applied = await cpCli("enqueue", `--cluster-id=${member.id}`, `--apply=${join(WORK_DIR, "shop.json")}`, "--wait-result=60s");
+    expect(applied.code).toBe(0);
+    expect(JSON.parse(applied.stdout.trim().split("\n")[1] as string)).toMatchObject({ outcome: "succeeded", appliedRef: { generation } });
+    const owners = managers(await liveInstance(member));
+    expect(owners).toContain(managersNow.writer);
+    expect(owners).not.toContain(managersNow.previous);
+  }
+
+  async function switchCluster(member: Member, spec: Record<string, unknown>, mode: Mode): Promise<void> {
+    await member.api.client.patch(CLUSTER, CLUSTER_NAME, { type: "merge", body: { spec } });
+    say(`${member.id}: kubectl patch cluster ${CLUSTER_NAME} ${JSON.stringify({ spec })}`);
+    await clusterIn(member, (cluster) => cluster.status?.connectivityMode === mode, `status.connectivityMode ${mode}`);
+    say(`${member.id}: status.connectivityMode=${mode}`);
+  }
+
+  test("Pull → Push: switch the mode, issue the kubeconfig, the plane writes; nothing rewritten, no conflict, no event lost", async () => {
+    const pull = members.pull;
+    const earlier = await before(pull);
+    await switchCluster(pull, { connectivityMode: "push" }, "push");
+    await roleBinding(pull, true);
+    await expectUntouched(pull, earlier);
+    const kubeconfig = await issueKubeconfig(pull);
+    await cpCli("set-mode", `--cluster-id=${pull.id}`, "--mode=push", `--kubeconfig=${kubeconfig}`);
+    await applyAgain(pull, earlier.generation, { writer: "vworkspace-odoo", previous: "vworkspace-agent" });
+    await expectUntouched(pull, earlier);
+  }, STEP_MS * 2);
+
+  test("Push → Pull: credentials first, the plane stops writing, switch the mode, revoke the token; the agent's apply does not conflict", async () => {
+    const push = members.push;
+    const earlier = await before(push);
+    await giveCredentials(push);
+    await switchCluster(push, clusterSpec("push", true), "push");
+    await clusterIn(push, (cluster) => cluster.spec.clusterId === push.id, "registered: the status channel runs");
+    await cpCli("set-mode", `--cluster-id=${push.id}`, "--mode=pull");
+    await switchCluster(push, { connectivityMode: "pull" }, "pull");
+    await roleBinding(push, false);
+    // Revoking the ServiceAccount's token: a new ServiceAccount (another uid) invalidates every token of the old one.
+    await push.api.client.delete({ group: "", version: "v1", kind: "ServiceAccount", plural: "serviceaccounts", namespaced: true }, CONTROL_PLANE_SERVICE_ACCOUNT, { namespace: OPERATOR_NAMESPACE });
+    say(`${push.id}: ServiceAccount ${OPERATOR_NAMESPACE}/${CONTROL_PLANE_SERVICE_ACCOUNT} deleted: its tokens are revoked`);
+    await expectUntouched(push, earlier);
+    await applyAgain(push, earlier.generation, { writer: "vworkspace-agent", previous: "vworkspace-odoo" });
+    await expectUntouched(push, earlier);
+    await cpCli("clusters");
+  }, STEP_MS * 2);
+});
+
