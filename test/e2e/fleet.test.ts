@@ -5,7 +5,8 @@
  * server, the agent's status channel). The plane deploys the same ApplicationInstance to all three with the
  * same `enqueue --apply` and reads the same status vocabulary back from each. Then the Pull cluster moves to
  * Push and the Push cluster to Pull in the documented order, with no instance rewritten, no generation
- * changed, no SSA conflict, and nothing lost from the event stream. Prints a transcript of the run as it goes
+ * changed, no SSA conflict, and nothing lost from the event stream; a change made through the new mode
+ * reports back through the new path into the same stream. Prints a transcript of the run as it goes
  * (paths relative to .local/test-logs/fleet/, where transcript.txt keeps it).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -275,6 +276,20 @@ describe.skipIf(!binaries || !gitAvailable())("hybrid fleet: one control plane, 
     expect(owners).not.toContain(managersNow.previous);
   }
 
+  /** A deliberate change through the new mode: its status comes back through the new path, into the same stream. */
+  async function changeThroughNewMode(member: Member): Promise<void> {
+    const suspended = { ...instance(), spec: { ...(instance().spec as Record<string, unknown>), suspend: true } };
+    const manifest = join(WORK_DIR, `shop-suspended-${member.id}.json`);
+    writeFileSync(manifest, JSON.stringify(suspended));
+    expect((await cpCli("enqueue", `--cluster-id=${member.id}`, `--apply=${manifest}`, "--wait-result=60s")).code).toBe(0);
+    await eventually(async () => (await liveInstance(member)).status?.conditions?.some((condition) => condition.type === "Suspended" && condition.status === "True"), { what: `${member.id}: Suspended=True`, timeoutMs: STEP_MS });
+    await eventually(() => streamHoldsCurrentConditions(member), { what: `${member.id}: the stream holds the conditions of generation 2`, timeoutMs: STEP_MS });
+    const live = await liveInstance(member);
+    const latest = (await instanceEvents(member)).filter((event) => event.resourceRef.generation === live.metadata.generation);
+    expect(vocabulary(latest)).toContain("Suspended=True/ManuallySuspended");
+    say(`${member.id}: spec.suspend=true → generation ${live.metadata.generation}; the stream now holds ${vocabulary(latest).join(", ")} @${live.metadata.generation}`);
+  }
+
   async function switchCluster(member: Member, spec: Record<string, unknown>, mode: Mode): Promise<void> {
     await member.api.client.patch(CLUSTER, CLUSTER_NAME, { type: "merge", body: { spec } });
     say(`${member.id}: kubectl patch cluster ${CLUSTER_NAME} ${JSON.stringify({ spec })}`);
@@ -292,6 +307,7 @@ describe.skipIf(!binaries || !gitAvailable())("hybrid fleet: one control plane, 
     await cpCli("set-mode", `--cluster-id=${pull.id}`, "--mode=push", `--kubeconfig=${kubeconfig}`);
     await applyAgain(pull, earlier.generation, { writer: "vworkspace-odoo", previous: "vworkspace-agent" });
     await expectUntouched(pull, earlier);
+    await changeThroughNewMode(pull);
   }, STEP_MS * 2);
 
   test("Push → Pull: credentials first, the plane stops writing, switch the mode, revoke the token; the agent's apply does not conflict", async () => {
@@ -309,6 +325,7 @@ describe.skipIf(!binaries || !gitAvailable())("hybrid fleet: one control plane, 
     await expectUntouched(push, earlier);
     await applyAgain(push, earlier.generation, { writer: "vworkspace-agent", previous: "vworkspace-odoo" });
     await expectUntouched(push, earlier);
+    await changeThroughNewMode(push);
     await cpCli("clusters");
   }, STEP_MS * 2);
 });
