@@ -178,5 +178,17 @@ describe("a Push cluster", () => {
       expect(watched[1]).toMatchObject({ kind: "ConditionTransition", resourceRef: { uid: live.metadata.uid, generation: 1 }, conditions: [{ type: "Ready", status: "True", reason: "Ready" }] });
       plane.logs.assertNoSecrets([token]);
     }, 120_000);
+
+    test("a restarted plane resumes its watch from the database: a transition made while it was down is recorded once", async () => {
+      await plane.restart(() => setConditions("shop", [{ type: "Ready", status: "True", reason: "Ready" }, { type: "Reconciling", status: "True", reason: "Progressing" }]));
+      const live = await api.client.get(APPLICATION_INSTANCE, "shop", { namespace: TENANT });
+      const key = `condition/apps.vworkspace.io/v1alpha1/ApplicationInstance/${TENANT}/shop/${live.metadata.uid}/Reconciling/True@1`;
+      const stored = await eventually(async () => {
+        const { events } = await plane.admin.events({ clusterId: PUSH_CLUSTER, kind: "ApplicationInstance", name: "shop" });
+        return events.some((event) => event.eventKey === key) ? events : undefined;
+      }, { what: "the Reconciling transition made while the plane was down", timeoutMs: 30_000 });
+      // The watch's first list replays Ready=True too; its key is stored already, so it is not stored twice.
+      expect(stored.map((event) => event.eventKey).filter((eventKey) => eventKey?.includes("/Ready/True@1") || eventKey === key)).toHaveLength(2);
+    }, 60_000);
   });
 });
