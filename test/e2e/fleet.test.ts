@@ -188,7 +188,7 @@ describe.skipIf(!binaries || !gitAvailable())("hybrid fleet: one control plane, 
 
     git = startGitServer(join(WORK_DIR, "git"));
     repo = git.createRepo("fleet");
-    repo.commit("fleet repository", { "README.md": "desired state of the fleet\n" });
+    await repo.commit("fleet repository", { "README.md": "desired state of the fleet\n" });
     flux = await startGitOpsFlux({ binaries: binaries!, kubeconfigPath: gitops.api.kubeconfigPath, name: "fleet-gitops", namespace: OPERATOR_NAMESPACE });
     await gitops.api.client.create(GIT_REPOSITORIES, { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: DESIRED_STATE, namespace: OPERATOR_NAMESPACE }, spec: { url: repo.url, ref: { branch: "main" }, interval: "5s", timeout: "20s" } });
     await gitops.api.client.create(KUSTOMIZATIONS, {
