@@ -61,6 +61,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "shutdown-timeout", type: "duration", default: "15s", help: "Bound on graceful shutdown after SIGTERM" },
   { name: "install-crds", type: "bool", env: "VWS_INSTALL_CRDS", default: "false", help: "Server-side apply the operator's CRDs at start" },
   { name: "log-level", type: "string", env: "VWS_LOG_LEVEL", default: "info", help: "trace, debug, info, warn or error" },
+  { name: "page-out-interval", type: "duration", env: "VWS_PAGE_OUT_INTERVAL", default: "30s", help: "How often to let the kernel reclaim executable pages that start-up or a burst of work read (0 disables)" },
   ...WEBHOOK_FLAGS,
   ...AGENT_FLAGS,
   { name: "helmrelease-interval", type: "duration", default: "5m", help: "spec.interval of every HelmRelease" },
