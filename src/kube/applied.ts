@@ -44,8 +44,12 @@ export class AppliedObjects {
     return this.#entries.get(keyOf(type, desired))?.digest === digestOf(desired);
   }
 
+  /** A deleted object's entry goes; a late delete of an older incarnation leaves the newer one's entry. */
   forget(type: ResourceType, object: Pick<KubeObject, "metadata">): void {
-    this.#entries.delete(keyOf(type, object));
+    const key = keyOf(type, object);
+    const uid = object.metadata.uid;
+    if (uid !== undefined && this.#entries.get(key)?.uid !== uid) return;
+    this.#entries.delete(key);
   }
 
   get size(): number {

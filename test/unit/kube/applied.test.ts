@@ -65,6 +65,14 @@ describe("AppliedObjects", () => {
     expect(memo.size).toBe(0);
     expect(memo.isCurrent(RELEASES, desired(), stored(desired()))).toBe(false);
   });
+
+  test("a delete of the incarnation we applied forgets it; a late delete of an older one does not", () => {
+    const memo = memoAfterApply();
+    memo.forget(RELEASES, stored(desired(), { uid: "u-before" }));
+    expect(memo.awaitingCache(RELEASES, desired(), undefined)).toBe(true);
+    memo.forget(RELEASES, stored(desired()));
+    expect(memo.size).toBe(0);
+  });
 });
 
 describe("containsFields", () => {
