@@ -199,6 +199,7 @@ export class Agent {
       waitSeconds: pollWaitSeconds(config.pollIntervalMs),
       minGapMs: config.minPollGapMs,
       maxResponseBytes: config.maxJobsResponseBytes,
+      jobConcurrency: config.jobConcurrency,
     });
   }
 

@@ -21,6 +21,8 @@ export interface AgentConfig {
   jobProgressTimeoutMs: number;
   /** Largest jobs answer read; past it the poll is aborted and backed off. */
   maxJobsResponseBytes: number;
+  /** Jobs of one answer in flight at once, within the ordering rules (docs/connectivity.md#job-pipeline); 1 = one by one. */
+  jobConcurrency: number;
   veleroNamespace: string;
   /** Jobs may write Velero BackupStorageLocations (where backups of the cluster are sent); off by default. */
   allowJobBackupStorageLocations: boolean;
@@ -43,6 +45,7 @@ export const AGENT_FLAGS: FlagSpec[] = [
   { name: "idempotency-ttl", type: "duration", default: "168h", help: "How long an applied idempotency key is remembered" },
   { name: "idempotency-max-keys", type: "int", default: "5000", help: "Most idempotency keys remembered" },
   { name: "agent-max-jobs-response-bytes", type: "int", env: "VWS_AGENT_MAX_JOBS_RESPONSE_BYTES", default: String(8 * 1024 * 1024), help: "Largest jobs answer the agent reads from the control plane (bytes, at least 65536)" },
+  { name: "agent-job-concurrency", type: "int", env: "VWS_AGENT_JOB_CONCURRENCY", default: "8", help: "Jobs of one poll answer in flight at once (1–64; 1 handles them one by one)" },
   { name: "job-progress-timeout", type: "duration", default: "30m", help: "How long a job's object is tracked before Abandoned" },
   { name: "velero-namespace", type: "string", default: "velero", help: "The only namespace Velero kinds may target" },
   { name: "flux-namespace", type: "string", default: "flux-system", help: "Namespace of the Flux controllers" },
@@ -58,6 +61,8 @@ export const AGENT_FLAGS: FlagSpec[] = [
 
 /** A jobs answer carrying one ordinary job must always fit. */
 const MIN_JOBS_RESPONSE_BYTES = 64 * 1024;
+/** More would only queue on the API server and hold more decrypted payloads in memory at once. */
+const MAX_JOB_CONCURRENCY = 64;
 
 export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   credentialsNamespace: "",
@@ -73,6 +78,7 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   idempotencyMaxKeys: 5000,
   jobProgressTimeoutMs: 30 * 60_000,
   maxJobsResponseBytes: 8 * 1024 * 1024,
+  jobConcurrency: 8,
   veleroNamespace: "velero",
   allowJobBackupStorageLocations: false,
   fluxNamespace: "flux-system",
@@ -94,6 +100,7 @@ export function agentConfigFromFlags(values: ParsedFlags["values"]): AgentConfig
     idempotencyMaxKeys: Math.max(1, values.get("idempotency-max-keys") as number),
     jobProgressTimeoutMs: values.get("job-progress-timeout") as number,
     maxJobsResponseBytes: Math.max(MIN_JOBS_RESPONSE_BYTES, values.get("agent-max-jobs-response-bytes") as number),
+    jobConcurrency: Math.min(MAX_JOB_CONCURRENCY, Math.max(1, values.get("agent-job-concurrency") as number)),
     veleroNamespace: values.get("velero-namespace") as string,
     allowJobBackupStorageLocations: values.get(BACKUP_STORAGE_LOCATION_FLAG) as boolean,
     fluxNamespace: values.get("flux-namespace") as string,

@@ -1,7 +1,8 @@
 /**
  * The long poll (docs/connectivity.md#endpoints, docs/connectivity.md#backoff, docs/connectivity.md#job-pipeline): one poll outstanding, at least 1 s between polls, results
- * kept from earlier failures re-posted first, jobs handled one at a time in array order. A credentials swap
- * aborts the poll in flight so the next one uses the new material. On stop, the job in hand is finished.
+ * kept from earlier failures re-posted first, jobs of one answer overlapped within the ordering rules of
+ * ../jobs/overlap. A credentials swap aborts the poll in flight so the next one uses the new material. On
+ * stop, the jobs in hand are finished.
  */
 import * as v from "valibot";
 import type { Logger } from "../../observability/logger";
@@ -9,6 +10,8 @@ import { jobsResponseSchema, pollPath } from "../../protocol";
 import type { CredentialsProvider } from "../credentials/credentials";
 import { CpTransportError, type CpResponse } from "./http";
 import type { AgentMetrics } from "../../observability/agent-metrics";
+import { jobOrder } from "../jobs/job-order";
+import { runOverlapped } from "../jobs/overlap";
 import type { JobPipeline } from "../jobs/pipeline";
 import type { ResultDelivery } from "./results";
 import { fullJitterBackoff, retryAfterMs } from "./retry";
@@ -28,6 +31,8 @@ export interface PollerDeps {
   minGapMs: number;
   /** Cap of the jobs answer; a larger one is aborted and backed off like a transport error. */
   maxResponseBytes: number;
+  /** Jobs of one answer in flight at once (`--agent-job-concurrency`); 1 handles them one by one. */
+  jobConcurrency: number;
 }
 
 export class Poller {
@@ -101,12 +106,14 @@ export class Poller {
       this.#backoff.reset();
       const jobs = parsed.output.jobs;
       metrics.jobLag.set(lagSeconds(jobs));
-      // The job in hand is finished even when stopping; the rest waits for redelivery.
+      // The jobs in hand are finished even when stopping; the rest waits for redelivery.
       const inHand = new AbortController().signal;
-      for (const job of jobs) {
-        if (signal.aborted || this.deps.state.paused) break;
-        if ((await pipeline.process(job, inHand)) === "stop") break;
-      }
+      await runOverlapped(jobs, {
+        concurrency: this.deps.jobConcurrency,
+        order: jobOrder,
+        run: (job) => pipeline.process(job, inHand),
+        mayStart: () => !signal.aborted && !this.deps.state.paused,
+      });
       metrics.jobLag.set(0);
       return;
     }
