@@ -125,8 +125,10 @@ export class AdmissionServer {
     await this.#tls.stop();
   }
 
-  async #namespaceGated(name: string, signal: AbortSignal): Promise<boolean> {
-    return isGatedNamespace((await this.#namespace(name, signal))?.metadata.labels);
+  #namespaceGated(name: string, signal: AbortSignal): boolean | Promise<boolean> {
+    const cached = this.#namespaces.store.get(name);
+    if (cached) return isGatedNamespace(cached.metadata.labels);
+    return this.#namespace(name, signal).then((namespace) => isGatedNamespace(namespace?.metadata.labels));
   }
 
   async #namespace(name: string, signal: AbortSignal): Promise<KubeObject | undefined> {

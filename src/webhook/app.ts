@@ -45,20 +45,28 @@ async function judge(webhook: KindWebhook, request: AdmissionRequest, options: A
   const mismatch = wrongKind(webhook, request);
   if (mismatch) return { denial: denial("ValidationFailed", mismatch) };
   if (isExempt(request)) return {};
-  const deadline = AbortSignal.timeout(options.handlerTimeoutMs);
+  // The deadline's timer is armed only when the rules wait on a fact (a cache miss, an Operation's targets):
+  // answered from the caches, a review allocates no timer at all.
+  const deadline = new AbortController();
+  let timer: Timer | undefined;
   try {
-    return await Promise.race([webhook.validate(request, options.facts, deadline), expiry(deadline, options.handlerTimeoutMs)]);
+    const verdict = webhook.validate(request, options.facts, deadline.signal);
+    if (!(verdict instanceof Promise)) return verdict;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new Error(`admission handler timed out after ${options.handlerTimeoutMs}ms`);
+        deadline.abort(error);
+        reject(error);
+      }, options.handlerTimeoutMs);
+    });
+    return await Promise.race([verdict, expired]);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     options.logger.error({ webhook: webhook.name, uid: request.uid, err: message }, "admission rules failed");
     return { denial: denial("InternalError", `${webhook.name}: ${message}`) };
+  } finally {
+    clearTimeout(timer);
   }
-}
-
-function expiry(signal: AbortSignal, timeoutMs: number): Promise<never> {
-  return new Promise((_, reject) => {
-    signal.addEventListener("abort", () => reject(new Error(`admission handler timed out after ${timeoutMs}ms`)), { once: true });
-  });
 }
 
 function record(metrics: OperatorMetrics, webhook: KindWebhook, request: AdmissionRequest, verdict: Verdict, seconds: number): void {

@@ -2,39 +2,40 @@
 import { decodeApplicationInstance, type ApplicationInstance } from "../api/applicationinstance";
 import { formatDecodeIssues } from "../api/decode";
 import { APPLICATION_INSTANCE } from "../api/groups";
-import { validateApplicationInstanceAdmission } from "../api/validation/applicationinstance";
+import { validateApplicationInstanceAdmission, type ApplicationInstanceAdmission } from "../api/validation/applicationinstance";
 import { denial, type AdmissionRequest, type Denial, type Verdict } from "./review";
-import { webhookPath, type AdmissionFacts, type KindWebhook } from "./rules";
+import { webhookPath, whenKnown, type AdmissionFacts, type KindWebhook } from "./rules";
 
 export const applicationInstanceWebhook: KindWebhook = {
   name: "vapplicationinstance.kb.io",
   path: webhookPath(APPLICATION_INSTANCE),
   type: APPLICATION_INSTANCE,
 
-  async validate(request: AdmissionRequest, facts: AdmissionFacts, signal: AbortSignal): Promise<Verdict> {
+  validate(request: AdmissionRequest, facts: AdmissionFacts, signal: AbortSignal): Verdict | Promise<Verdict> {
     const object = decode("object", request.object);
     if (!object.value) return { denial: object.schemaDenial };
     const old = request.operation === "UPDATE" ? decode("oldObject", request.oldObject) : undefined;
     // A stored object may predate today's schema: it still counts for AI-3/AI-4 as long as it has a spec.
     if (old && !old.value) return { denial: old.schemaDenial };
-    const namespace = object.value.metadata.namespace ?? request.namespace ?? "";
-    const input = {
-      object: object.value,
-      ...(old?.value ? { oldObject: old.value } : {}),
-      namespaceGated: await facts.namespaceGated(namespace, signal),
-      clusterId: facts.clusterId(),
-    };
-    try {
-      const violation = validateApplicationInstanceAdmission(input);
-      if (violation) return { denial: denial(violation.reason, violation.message) };
-    } catch (err) {
-      // The rules assume the CRD's shape; on an object that lacks it the schema's complaint is the answer.
-      if (object.schemaDenial) return { denial: object.schemaDenial };
-      throw err;
-    }
-    return object.schemaDenial ? { denial: object.schemaDenial } : {};
+    const value = object.value;
+    const namespace = value.metadata.namespace ?? request.namespace ?? "";
+    return whenKnown(facts.namespaceGated(namespace, signal), (namespaceGated) =>
+      judge(object.schemaDenial, { object: value, ...(old?.value ? { oldObject: old.value } : {}), namespaceGated, clusterId: facts.clusterId() }),
+    );
   },
 };
+
+function judge(schemaDenial: Denial | undefined, input: ApplicationInstanceAdmission): Verdict {
+  try {
+    const violation = validateApplicationInstanceAdmission(input);
+    if (violation) return { denial: denial(violation.reason, violation.message) };
+  } catch (err) {
+    // The rules assume the CRD's shape; on an object that lacks it the schema's complaint is the answer.
+    if (schemaDenial) return { denial: schemaDenial };
+    throw err;
+  }
+  return schemaDenial ? { denial: schemaDenial } : {};
+}
 
 interface Decoded {
   /** The decoded object, or the raw one when only the schema objects to it (rules give the exact messages). */

@@ -32,11 +32,13 @@ export type AdmissionOperation = AdmissionRequest["operation"];
 
 export type DecodedReview = { ok: true; request: AdmissionRequest } | { ok: false; error: string };
 
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 /** Decodes raw body bytes: UTF-8, then JSON, then the AdmissionReview shape. Never throws. */
 export function decodeReview(body: Uint8Array): DecodedReview {
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(body);
+    text = UTF8.decode(body);
   } catch {
     return { ok: false, error: "request body is not valid UTF-8" };
   }

@@ -7,8 +7,11 @@ import type { OperationAdmissionFacts } from "./operation-facts";
 import type { AdmissionRequest, Verdict } from "./review";
 
 export interface AdmissionFacts {
-  /** The shared gate predicate (docs/concepts.md#namespace-gate); a cache miss may do one GET, bounded by `signal`. */
-  namespaceGated(namespace: string, signal: AbortSignal): Promise<boolean>;
+  /**
+   * The shared gate predicate (docs/concepts.md#namespace-gate): answered at once from the informer cache; a
+   * cache miss may do one GET, bounded by `signal`, and only then is the answer a promise.
+   */
+  namespaceGated(namespace: string, signal: AbortSignal): boolean | Promise<boolean>;
   /** The honoured cluster id (docs/concepts.md#cluster-identity); empty skips the identity check. */
   clusterId(): string;
   /** Targets, Velero Backups, Namespace annotations and the approval secret for rules OP-6 … OP-16. */
@@ -21,8 +24,16 @@ export interface KindWebhook {
   /** Go-compatible path, e.g. `/validate-apps-vworkspace-io-v1alpha1-applicationinstance`. */
   readonly path: string;
   readonly type: KindDefinition;
-  /** Runs after the docs/operations.md#responses-and-exemptions exemptions; never mutates. */
-  validate(request: AdmissionRequest, facts: AdmissionFacts, signal: AbortSignal): Promise<Verdict>;
+  /**
+   * Runs after the docs/operations.md#responses-and-exemptions exemptions; never mutates. A verdict reached
+   * without waiting on any fact is returned as it is, so the common request costs no timer or promise.
+   */
+  validate(request: AdmissionRequest, facts: AdmissionFacts, signal: AbortSignal): Verdict | Promise<Verdict>;
+}
+
+/** Calls `next` with `value` now when it is known, else once it resolves. */
+export function whenKnown<T, R>(value: T | Promise<T>, next: (known: T) => R): R | Promise<R> {
+  return value instanceof Promise ? value.then(next) : next(value);
 }
 
 /** Path naming of controller-runtime: `/validate-<group with dashes>-<version>-<singular>`. */
