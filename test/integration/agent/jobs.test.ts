@@ -1,7 +1,7 @@
 /**
  * The job pipeline against the reference control plane and the API server (docs/connectivity.md#job-pipeline, docs/connectivity.md#write-rules, docs/connectivity.md#results-and-progress): every
- * job kind and intent, the write rules, real SSA conflicts, expiry, idempotency and replay, progress, and a
- * graceful stop that finishes the job in hand.
+ * job kind and intent, the write rules, real SSA conflicts, expiry, idempotency and replay, progress, the
+ * order kept while one answer's jobs overlap, and a graceful stop that finishes the job in hand.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { APPLICATION_INSTANCE, CLUSTER } from "../../../src/api/groups";
@@ -12,7 +12,7 @@ import { getCluster, type TestCluster } from "../../support/cluster";
 import { startRefControlPlane, type RefControlPlane } from "../../support/controlplane";
 import { eventually } from "../../support/eventually";
 import { useNamespace } from "../../support/namespace";
-import { applicationInstance, CLUSTER_NAME, configMap, deleteClusters, getClusterObject, registeredAgent, resultOf, finishAgentTest, type AgentRun } from "./harness";
+import { applicationInstance, CLUSTER_NAME, configMap, deleteClusters, getClusterObject, registeredAgent, resultOf, finishAgentTest, startAgent, type AgentRun } from "./harness";
 
 const ns = useNamespace({ slug: "agent-jobs" });
 const ungated = useNamespace({ slug: "agent-jobs-ungated", gated: false });
@@ -155,6 +155,36 @@ describe("job pipeline", () => {
     }, { what: "Ready status" });
     expect(record.statuses.map((status) => status.phase)).toEqual(["Progressing", "Ready"]);
     await cluster.client.delete(APPLICATION_INSTANCE, "web", { namespace: ns.name });
+  });
+});
+
+describe("overlapped jobs of one answer", () => {
+  test("writes of one object land in the order sent while other objects' jobs overlap them", async () => {
+    const agent = await registeredAgent(cluster, plane, ns.name);
+    // Queued while no agent polls, so they arrive in one answer.
+    await agent.running.stop();
+    const enqueue = async (kind: string, payload: unknown, extra: Record<string, unknown> = {}) => (await plane.admin.enqueueJob(agent.clusterId, { kind, payload, ...extra })).id;
+    const removeKept = { apiVersion: "v1", kind: "ConfigMap", name: "kept", namespace: ns.name };
+    const removeDropped = { apiVersion: "v1", kind: "ConfigMap", name: "dropped", namespace: ns.name };
+    const ids: string[] = [];
+    for (let round = 1; round <= 4; round++) {
+      ids.push(await enqueue("apply", configMap(ns.name, "kept", { round: String(round) })));
+      ids.push(await enqueue("apply", configMap(ns.name, `other-${round}`, { a: "1" })));
+      ids.push(await enqueue("apply", configMap(ns.name, "dropped", { round: String(round) })));
+      if (round < 4) ids.push(await enqueue("delete", removeKept));
+      ids.push(await enqueue("delete", removeDropped));
+    }
+    // The same idempotency key on two objects: the second job sees the first one's key and writes nothing.
+    ids.push(await enqueue("apply", configMap(ns.name, "keyed-first", { a: "1" }), { idempotencyKey: "overlap/keyed" }));
+    const keyedSecond = await enqueue("apply", configMap(ns.name, "keyed-second", { a: "1" }), { idempotencyKey: "overlap/keyed" });
+
+    running = await startAgent(cluster, ns.name, { jobConcurrency: 8 });
+    for (const id of ids) expect((await resultOf(plane, id)).outcome).toBe("succeeded");
+    expect(await resultOf(plane, keyedSecond)).toMatchObject({ outcome: "noop" });
+    expect(((await exists(CONFIG_MAP, "kept", ns.name)) as { data?: Record<string, string> } | undefined)?.data).toEqual({ round: "4" });
+    expect(await exists(CONFIG_MAP, "dropped", ns.name)).toBeUndefined();
+    expect(await exists(CONFIG_MAP, "keyed-second", ns.name)).toBeUndefined();
+    expect(await exists(CONFIG_MAP, "other-4", ns.name)).toBeDefined();
   });
 });
 
