@@ -7,11 +7,13 @@
  */
 import type { JobOrder } from "./job-order";
 import type { JobDisposition } from "./pipeline";
+import type { InOrder } from "./ports";
 
 export interface OverlapOptions<T> {
   concurrency: number;
   order(job: T): JobOrder;
-  run(job: T): Promise<JobDisposition>;
+  /** `inOrder` runs a step of the job after that step of every earlier job (see ./ports). */
+  run(job: T, inOrder: InOrder): Promise<JobDisposition>;
   /** Asked right before each job starts; false ends the batch (the agent paused or is stopping). */
   mayStart(): boolean;
 }
@@ -26,13 +28,25 @@ export async function runOverlapped<T>(jobs: readonly T[], options: OverlapOptio
   let failure: { error: unknown } | undefined;
 
   let previousStarted: Promise<void> = Promise.resolve();
+  let previousTurn: Promise<void> = Promise.resolve();
 
   const start = (job: T, after: Promise<void>[]): Promise<void> => {
-    const turn = previousStarted;
+    const startAfter = previousStarted;
     let started!: () => void;
     previousStarted = new Promise((resolve) => (started = resolve));
+    const turnAfter = previousTurn;
+    let turnTaken!: () => void;
+    previousTurn = new Promise((resolve) => (turnTaken = resolve));
+    const inOrder: InOrder = async (step) => {
+      await turnAfter;
+      try {
+        return await step();
+      } finally {
+        turnTaken();
+      }
+    };
     return (async () => {
-      await turn;
+      await startAfter;
       await Promise.all(after);
       await slots.take();
       started();
@@ -41,10 +55,11 @@ export async function runOverlapped<T>(jobs: readonly T[], options: OverlapOptio
           stopped = true;
           return;
         }
-        if ((await options.run(job)) === "stop") stopped = true;
+        if ((await options.run(job, inOrder)) === "stop") stopped = true;
       } catch (error) {
         failure ??= { error };
       } finally {
+        turnTaken();
         slots.give();
       }
     })();

@@ -34,7 +34,7 @@ import {
 import { ledgerBoundsProblem } from "./ledger";
 import type { LedgerStore } from "./ledger-store";
 import type { AgentMetrics } from "../../observability/agent-metrics";
-import type { JobAcknowledger, ProgressSink, ResultSink } from "./ports";
+import { AT_ONCE, type InOrder, type JobAcknowledger, type ProgressSink, type ResultSink } from "./ports";
 import type { JobWriter, WriteOutcome } from "./writer";
 
 export interface SecuritySettings {
@@ -79,8 +79,12 @@ function fail(code: JobErrorCode, detail: string, outcome: "failed" | "noop" = "
 export class JobPipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
-  /** `stop` means the agent paused (401/403) or is stopping: the rest of the batch waits for redelivery. */
-  async process(raw: unknown, signal: AbortSignal): Promise<JobDisposition> {
+  /**
+   * `stop` means the agent paused (401/403) or is stopping: the rest of the batch waits for redelivery.
+   * Screening runs through `inOrder`, so the replay ledger admits, and the Cluster's conditions and the Audit
+   * trail report, jobs in the order they were sent even while their acks and writes overlap.
+   */
+  async process(raw: unknown, signal: AbortSignal, inOrder: InOrder = AT_ONCE): Promise<JobDisposition> {
     const { logger } = this.deps;
     if (typeof raw !== "object" || raw === null || typeof (raw as { id?: unknown }).id !== "string" || (raw as { id: string }).id === "") {
       logger.warn("job without an id skipped: it cannot be acknowledged");
@@ -89,9 +93,12 @@ export class JobPipeline {
     const envelope = raw as JobEnvelope & Record<string, unknown>;
     const acked = await this.deps.acknowledger.ack(envelope.id, signal);
     if (acked !== "acked") return acked;
-    const screened = await this.#screen(envelope);
-    const finish = screened.admitted ? await this.#decide(envelope, signal) : screened.finish;
-    await this.#finish(envelope, finish, screened.admitted, signal);
+    const checked = await inOrder(async (): Promise<{ admitted: boolean; finish?: Finish }> => {
+      const screened = await this.#screen(envelope);
+      return screened.admitted ? { admitted: true, ...this.#vet(envelope) } : screened;
+    });
+    const finish = checked.finish ?? (await this.#decide(envelope, signal));
+    await this.#finish(envelope, finish, checked.admitted, signal);
     return "processed";
   }
 
@@ -129,21 +136,25 @@ export class JobPipeline {
     return { admitted: true };
   }
 
-  /** Steps 4–9: everything after admission up to the result. */
+  /** Steps 4–5 up to decryption: expiry and the plaintext verdict; a finish when the job ends here. */
+  #vet(job: JobEnvelope & Record<string, unknown>): { finish?: Finish } {
+    if (job.expiresAt && Date.parse(job.expiresAt) > 0 && Date.parse(job.expiresAt) < Date.now()) {
+      return { finish: { result: jobResult({ outcome: "noop", errorCode: "JobExpired", error: EXPIRED_ERROR }) } };
+    }
+    const encrypted = isEncrypted(job);
+    if (encrypted && job.payload !== undefined && job.payload !== null) return { finish: fail("InvalidPayload", "a job must not carry both payload and encryptedPayload") };
+    const plaintextDecision = decidePlaintext(this.deps.security().encryptionMode, encrypted, job.id);
+    if (!encrypted) this.deps.metrics.decryptions.inc({ result: "plaintext" });
+    if (plaintextDecision.audit) this.deps.onSecurityDecision("encryption", job.id, plaintextDecision);
+    if (plaintextDecision.rejection) return { finish: fail(plaintextDecision.rejection.errorCode, plaintextDecision.rejection.error.replace(/^[A-Za-z]+: /, "")) };
+    return {};
+  }
+
+  /** Steps 5–9: decryption, idempotency, decode, authorise and write. */
   async #decide(job: JobEnvelope & Record<string, unknown>, signal: AbortSignal): Promise<Finish> {
     const { ledger, metrics } = this.deps;
     const security = this.deps.security();
-
-    if (job.expiresAt && Date.parse(job.expiresAt) > 0 && Date.parse(job.expiresAt) < Date.now()) {
-      return { result: jobResult({ outcome: "noop", errorCode: "JobExpired", error: EXPIRED_ERROR }) };
-    }
-
-    const encrypted = typeof job.encryptedPayload === "string" && job.encryptedPayload !== "";
-    if (encrypted && job.payload !== undefined && job.payload !== null) return fail("InvalidPayload", "a job must not carry both payload and encryptedPayload");
-    const plaintextDecision = decidePlaintext(security.encryptionMode, encrypted, job.id);
-    if (!encrypted) metrics.decryptions.inc({ result: "plaintext" });
-    if (plaintextDecision.audit) this.deps.onSecurityDecision("encryption", job.id, plaintextDecision);
-    if (plaintextDecision.rejection) return fail(plaintextDecision.rejection.errorCode, plaintextDecision.rejection.error.replace(/^[A-Za-z]+: /, ""));
+    const encrypted = isEncrypted(job);
     let payload: unknown = job.payload;
     if (encrypted) {
       try {
@@ -230,6 +241,10 @@ export class JobPipeline {
         });
     }
   }
+}
+
+function isEncrypted(job: JobEnvelope & Record<string, unknown>): boolean {
+  return typeof job.encryptedPayload === "string" && job.encryptedPayload !== "";
 }
 
 function finishWrite(outcome: WriteOutcome, deletion: boolean): Finish {

@@ -30,3 +30,12 @@ export interface TrackRequest {
 export interface ProgressSink {
   track(request: TrackRequest): void;
 }
+
+/**
+ * Runs a job's step once the same step of every earlier job of its answer has run (or that job ended without
+ * it), whatever else overlaps: the driver's way of keeping verdicts in the order the jobs were sent.
+ */
+export type InOrder = <T>(step: () => Promise<T>) => Promise<T>;
+
+/** A job handled on its own. */
+export const AT_ONCE: InOrder = (step) => step();

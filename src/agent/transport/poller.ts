@@ -111,7 +111,7 @@ export class Poller {
       await runOverlapped(jobs, {
         concurrency: this.deps.jobConcurrency,
         order: jobOrder,
-        run: (job) => pipeline.process(job, inHand),
+        run: (job, inOrder) => pipeline.process(job, inHand, inOrder),
         mayStart: () => !signal.aborted && !this.deps.state.paused,
       });
       metrics.jobLag.set(0);

@@ -147,4 +147,32 @@ describe("overlapped jobs of one answer (docs/connectivity.md#job-pipeline)", ()
     expect((raised as Error).message).toBe("job a failed");
     expect(run.started).toEqual(["a", "b"]);
   });
+
+  test("in-order steps run in array order while the jobs overlap; a job that ends without its step passes its turn on", async () => {
+    const acks = new Map<string, () => void>();
+    const steps: string[] = [];
+    const done = runOverlapped(["a", "skipped", "b", "c"], {
+      concurrency: 4,
+      order: (id): JobOrder => ({ barrier: false, keys: [`id:${id}`] }),
+      mayStart: () => true,
+      run: async (id, inOrder) => {
+        await new Promise<void>((resolve) => acks.set(id, resolve));
+        if (id === "skipped") return "skipped";
+        await inOrder(async () => void steps.push(id));
+        return "processed";
+      },
+    });
+    const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+    await settle();
+    acks.get("c")!();
+    acks.get("b")!();
+    await settle();
+    expect(steps).toEqual([]);
+    acks.get("a")!();
+    await settle();
+    expect(steps).toEqual(["a"]);
+    acks.get("skipped")!();
+    await done;
+    expect(steps).toEqual(["a", "b", "c"]);
+  });
 });
