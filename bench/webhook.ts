@@ -6,7 +6,8 @@
  * Targets: p99 ≤ 1 ms directly (issue 14; issue 4 had 2 ms); through the API server ≤ 1 ms added to the
  * no-webhook p99. The server is the compiled binary in its own process, so the load generator never shares
  * its event loop; direct and floor alternate in --rounds slices so both see the same machine load.
- * Usage: bun bench/webhook.ts [--rate=200] [--seconds=30] [--rounds=3]
+ * Usage: bun bench/webhook.ts [--rate=200] [--seconds=30] [--rounds=3]; VWS_WEBHOOK_BINARY=<path> measures
+ * another build of the operator (e.g. an older commit's) instead of dist/.
  */
 import { resolve } from "node:path";
 import { APPLICATION_INSTANCE } from "../src/api/groups";
@@ -148,6 +149,7 @@ const port = await freePort();
 let operator: BinaryOperator | undefined;
 try {
   operator = await startOperatorBinary({
+    ...(process.env.VWS_WEBHOOK_BINARY ? { binary: process.env.VWS_WEBHOOK_BINARY } : {}),
     args: [
       `--kubeconfig=${KUBECONFIG}`,
       `--namespace=${SYSTEM}`,
