@@ -2,7 +2,8 @@
  * bench/webhook: AdmissionReview latency p50/p99 at a fixed request rate, directly against the admission
  * server and end to end through the API server (create of a valid ApplicationInstance, then its delete),
  * next to the API server's latency for the same write with the webhook configuration removed, and the
- * floor: a bare Bun TLS server (bench/lib/tls-floor.ts) answering a fixed review with the same certificate.
+ * floor: a bare Bun TLS server (bench/lib/tls-floor.ts) answering a fixed review with the same certificate,
+ * and the admission handler alone in this process (no socket), its facts answered as from warm caches.
  * Targets: p99 ≤ 1 ms directly (issue 14; issue 4 had 2 ms); through the API server ≤ 1 ms added to the
  * no-webhook p99. The server is the compiled binary in its own process, so the load generator never shares
  * its event loop; direct and floor alternate in --rounds slices so both see the same machine load.
@@ -20,7 +21,10 @@ import { eventually } from "../test/support/eventually";
 import { startOperatorBinary, type BinaryOperator } from "../test/support/operator";
 import { applicationInstanceWebhook } from "../src/webhook/applicationinstance";
 import { certificatesFromSecret, SECRET_TYPE } from "../src/webhook/cert-secret";
+import { admissionApp } from "../src/webhook/app";
 import { DEFAULT_WEBHOOK_CONFIG } from "../src/webhook/config";
+import { createLogger } from "../src/observability/logger";
+import { OperatorMetrics } from "../src/observability/metrics";
 import { VALIDATING_WEBHOOK_CONFIGURATION } from "../src/webhook/configuration";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -143,6 +147,30 @@ async function webhookInPath(expected: boolean): Promise<void> {
 
 const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
 
+/** The handler alone: `count` reviews through the admission app back to back, the namespace gate a cache hit. */
+async function handlerAlone(review: string, count = 20_000): Promise<{ p50: number; p99: number }> {
+  const app = admissionApp({
+    webhooks: [applicationInstanceWebhook],
+    facts: { namespaceGated: () => true, clusterId: () => "bench" },
+    handlerTimeoutMs: DEFAULT_WEBHOOK_CONFIG.handlerTimeoutMs,
+    metrics: new OperatorMetrics(),
+    logger: createLogger({ level: "silent" }),
+  });
+  const post = async () => {
+    const response = await app.request(applicationInstanceWebhook.path, { method: "POST", body: review, headers: { "content-type": "application/json" } });
+    if (response.status !== 200 || !(await response.text()).includes('"allowed":true')) throw new Error(`handler answered ${response.status}`);
+  };
+  for (let i = 0; i < 1_000; i++) await post();
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    await post();
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p99: percentile(times, 99) };
+}
+
 await ensureNamespace(SYSTEM, {});
 await ensureNamespace(TARGET, { "managed-by": "vworkspace", [BENCH_LABEL]: "webhook" });
 const port = await freePort();
@@ -176,6 +204,7 @@ try {
     kind: "AdmissionReview",
     request: { uid: "bench", kind: { group: "apps.vworkspace.io", version: "v1alpha1", kind: "ApplicationInstance" }, operation: "CREATE", namespace: TARGET, object: instance("direct") },
   });
+  const alone = await handlerAlone(review);
   const floorServer = await startFloor(certs.certPem, certs.keyPem);
   const directPost = reviewPoster(`https://127.0.0.1:${port}${applicationInstanceWebhook.path}`, review, certs.caPem);
   const floorPost = reviewPoster(`https://127.0.0.1:${floorServer.port}${applicationInstanceWebhook.path}`, review, certs.caPem);
@@ -200,6 +229,7 @@ try {
   console.log(`  direct AdmissionReview            p50 ${fmt(direct.p50)}  p99 ${fmt(direct.p99)}  errors ${direct.errors}   (target p99 ≤ 1 ms: ${direct.p99 <= 1 ? "met" : "NOT met"})`);
   console.log(`  floor: bare Bun TLS, fixed answer p50 ${fmt(floor.p50)}  p99 ${fmt(floor.p99)}  errors ${floor.errors}`);
   console.log(`  admission code's share            p50 ${fmt(direct.p50 - floor.p50)}  p99 ${fmt(direct.p99 - floor.p99)}`);
+  console.log(`  handler alone, in process         p50 ${fmt(alone.p50)}  p99 ${fmt(alone.p99)}   (20,000 reviews back to back, no socket)`);
   console.log(`  create+delete via API, webhook    p50 ${fmt(withWebhook.p50)}  p99 ${fmt(withWebhook.p99)}  errors ${withWebhook.errors}`);
   console.log(`  create+delete via API, no webhook p50 ${fmt(without.p50)}  p99 ${fmt(without.p99)}  errors ${without.errors}`);
   console.log(`  added p99                         ${fmt(withWebhook.p99 - without.p99)}   (target ≤ 1 ms)`);
