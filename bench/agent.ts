@@ -4,7 +4,8 @@
  *    applied jobs/s and p50/p99 from ack (the agent's first step after delivery) to the result it posts;
  *    then enforce again with `--agent-job-concurrency=1` (jobs one by one, as before issue 14) in the same
  *    run, so the overlap's gain is a ratio measured under the same machine load.
- * 2. Signature verification alone (the pipeline's check) per job: p50/p99.
+ * 2. Signature verification alone (the pipeline's check) per job: p50/p99; and the ceiling the API server
+ *    sets: the same N server-side applies sent straight from this process, as many in flight as the agent.
  * 3. Events/s delivered by the event sender to the plane.
  * Targets: verification adds ≤ 1 ms p99; ≥ 250 applied jobs/s with signatures enforced (issue 14).
  * Usage: bun bench/agent.ts [--jobs=1000] [--events=10000] [--concurrency=8]
@@ -19,7 +20,8 @@ import { EventSender } from "../src/agent/status/event-sender";
 import { AgentMetrics } from "../src/observability/agent-metrics";
 import { AgentState } from "../src/agent/transport/state";
 import { AgentTransport } from "../src/agent/transport/transport";
-import { CLUSTER } from "../src/api/groups";
+import { APPLICATION_INSTANCE, CLUSTER } from "../src/api/groups";
+import { applyObject } from "../src/kube/apply";
 import { clusterController } from "../src/controllers/cluster/controller";
 import { SECRET } from "../src/controllers/cluster/secrets";
 import { KubeClient } from "../src/kube/client";
@@ -164,6 +166,23 @@ async function verificationCost(): Promise<{ p50: number; p99: number }> {
   return { p50: percentile(times, 50), p99: percentile(times, 99) };
 }
 
+/** The API server alone: N applies of the bench's instances, `concurrency` in flight, applies/s. */
+async function applyCeiling(): Promise<number> {
+  const namespace = `vws-bench-apply-${Math.random().toString(36).slice(2, 7)}`;
+  await client.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, labels: { "managed-by": "vworkspace" } } });
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < jobCount) {
+      const object = instance(namespace, next++) as unknown as KubeObject;
+      await applyObject(client, APPLICATION_INSTANCE, object, { fieldManager: "vworkspace-bench" });
+    }
+  }));
+  const perSecond = jobCount / ((performance.now() - started) / 1000);
+  await deleteNamespace(client, namespace);
+  return perSecond;
+}
+
 /** The event sender against the plane with the agent's real credential: events/s accepted. */
 async function eventsPerSecond(secret: Secret): Promise<number> {
   const credentials = credentialsFromSecret(secret)!;
@@ -214,6 +233,7 @@ await signed.cleanup();
 const oneByOne = await jobsPass(true, false, 1);
 await oneByOne.cleanup();
 const verification = await verificationCost();
+const ceiling = await applyCeiling();
 
 const fmt = (value: number) => value.toFixed(2);
 console.log(`jobs: ${jobCount} apply jobs of ApplicationInstances through the reference control plane (in-process plane and operator), ${concurrency} in flight`);
@@ -221,6 +241,7 @@ console.log(`  signatures off:      ${fmt(unsigned.jobsPerSecond)} jobs/s; ack�
 console.log(`  signatures enforce:  ${fmt(signed.jobsPerSecond)} jobs/s; ack→result p50 ${fmt(signed.p50)} ms, p99 ${fmt(signed.p99)} ms`);
 console.log(`  enforce, one by one: ${fmt(oneByOne.jobsPerSecond)} jobs/s; ack→result p50 ${fmt(oneByOne.p50)} ms, p99 ${fmt(oneByOne.p99)} ms (--agent-job-concurrency=1)`);
 console.log(`  overlap gain (enforce): ×${fmt(signed.jobsPerSecond / oneByOne.jobsPerSecond)}`);
+console.log(`  ceiling: the same ${jobCount} applies straight to the API server, ${concurrency} in flight: ${fmt(ceiling)} applies/s`);
 console.log(`  p99 difference (enforce − off): ${fmt(signed.p99 - unsigned.p99)} ms (run-to-run noise included)`);
 console.log(`verification alone: p50 ${fmt(verification.p50)} ms, p99 ${fmt(verification.p99)} ms per job (target p99 ≤ 1 ms: ${verification.p99 <= 1 ? "met" : "NOT met"})`);
 console.log(`applied jobs/s target ≥ 250 (signatures enforced): ${signed.jobsPerSecond >= 250 ? "met" : "NOT met"}`);
