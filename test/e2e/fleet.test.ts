@@ -14,14 +14,13 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { APPLICATION_INSTANCE, CLUSTER } from "../../src/api/groups";
 import { CONTROL_PLANE_SERVICE_ACCOUNT } from "../../src/api/push-access";
-import { resolveKubeConfig } from "../../src/kube/config";
 import type { Condition, KubeObject } from "../../src/kube/types";
 import type { AgentEvent } from "../../src/protocol";
 import { REPO_ROOT } from "../support/cluster";
 import { runCli, type CliOutcome } from "../support/cli";
 import type { RefControlPlane } from "../support/controlplane";
 import { eventually } from "../support/eventually";
-import { FLEET_CLUSTER_NAME as CLUSTER_NAME, FLEET_OPERATOR_NAMESPACE as OPERATOR_NAMESPACE, FLEET_TENANT as TENANT, fleetCluster, fleetRoleBinding, startFleet, type Fleet, type FleetMember as Member, type FleetMode as Mode } from "../support/fleet";
+import { FLEET_CLUSTER_NAME as CLUSTER_NAME, FLEET_OPERATOR_NAMESPACE as OPERATOR_NAMESPACE, FLEET_TENANT as TENANT, fleetCluster, fleetRoleBinding, issuePushKubeconfig, startFleet, type Fleet, type FleetMember as Member, type FleetMode as Mode } from "../support/fleet";
 import { gitOpsFluxBinaries } from "../support/flux-gitops";
 import { gitAvailable, type GitRepo } from "../support/git-server";
 
@@ -62,16 +61,11 @@ const clusterSpec = (mode: Mode, withChannel: boolean) => (fleet as Fleet).clust
 const clusterIn = (member: Member, match: Parameters<typeof fleetCluster>[1], what: string) => fleetCluster(member, match, what, STEP_MS);
 const roleBinding = (member: Member, present: boolean) => fleetRoleBinding(member, present, STEP_MS);
 
-/** `push-kubeconfig` on the member's API server (TokenRequest, the CA of its kubeconfig), into a 0600 file. */
 async function issueKubeconfig(member: Member): Promise<string> {
-  const caFile = join(WORK_DIR, `${member.mode}-ca.crt`);
-  writeFileSync(caFile, resolveKubeConfig({ kubeconfigPath: member.api.kubeconfigPath, env: {} }).caPem as string);
-  const output = join(WORK_DIR, `${member.id}.kubeconfig`);
-  const issued = await runCli("push-kubeconfig", `--kubeconfig=${member.api.kubeconfigPath}`, `--namespace=${OPERATOR_NAMESPACE}`, "--token-source=request", "--duration=1h", `--ca-file=${caFile}`, `--output=${output}`);
-  expect(issued.code).toBe(0);
+  const issued = await issuePushKubeconfig(member, WORK_DIR);
   say(`$ vworkspace-operator push-kubeconfig --token-source=request --output=${member.id}.kubeconfig   (on ${member.id})`);
-  say(`  ${issued.stderr.trim().split("\n").join(" / ")}`);
-  return output;
+  say(`  ${issued.said.split("\n").join(" / ")}`);
+  return issued.path;
 }
 
 async function liveInstance(member: Member): Promise<KubeObject & { status?: { conditions?: Condition[] } }> {

@@ -6,7 +6,7 @@
  * and the GitRepository verifies them (docs/connectivity.md#signed-desired-state). Each member has the
  * operator namespace, a gated tenant namespace and a Cluster named `fleet`.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_AGENT_CONFIG } from "../../src/agent/config";
 import { CLUSTER } from "../../src/api/groups";
@@ -18,8 +18,10 @@ import { SECRET } from "../../src/controllers/cluster/secrets";
 import { pushAccessController } from "../../src/controllers/pushaccess/controller";
 import { generateSigningKey, stopGpgAgent, type CommitSigningKey } from "../../src/gitops/openpgp";
 import { applyObject } from "../../src/kube/apply";
+import { resolveKubeConfig } from "../../src/kube/config";
 import { CRD_TYPE, crdEstablished } from "../../src/manager/crds";
 import type { KubeObject, ResourceType } from "../../src/kube/types";
+import { runCli } from "./cli";
 import { REPO_ROOT } from "./cluster";
 import { startRefControlPlane, type RefControlPlane } from "./controlplane";
 import { thirdPartyCrds } from "./crds";
@@ -92,6 +94,19 @@ export async function fleetRoleBinding(member: FleetMember, present: boolean, ti
     what: `${member.id}: RoleBinding ${CONTROL_PLANE_ROLE_BINDING} ${present ? "present" : "gone"}`,
     timeoutMs,
   });
+}
+
+/**
+ * `push-kubeconfig` on the member's API server (TokenRequest, the CA of its kubeconfig) into a 0600 file under
+ * `workDir`; returns the file and what the command said on stderr.
+ */
+export async function issuePushKubeconfig(member: FleetMember, workDir: string): Promise<{ path: string; said: string }> {
+  const caFile = join(workDir, `${member.mode}-ca.crt`);
+  writeFileSync(caFile, resolveKubeConfig({ kubeconfigPath: member.api.kubeconfigPath, env: {} }).caPem as string);
+  const path = join(workDir, `${member.id}.kubeconfig`);
+  const issued = await runCli("push-kubeconfig", `--kubeconfig=${member.api.kubeconfigPath}`, `--namespace=${FLEET_OPERATOR_NAMESPACE}`, "--token-source=request", "--duration=1h", `--ca-file=${caFile}`, `--output=${path}`);
+  if (issued.code !== 0) throw new Error(`push-kubeconfig for ${member.id} exited ${issued.code}: ${issued.stderr.trim()}`);
+  return { path, said: issued.stderr.trim() };
 }
 
 async function startMember(id: string, mode: FleetMode): Promise<FleetMember> {
