@@ -38,14 +38,14 @@ export interface ControlPlaneDeps {
 }
 
 export async function startControlPlane(config: ControlPlaneConfig, logger: Logger, deps: ControlPlaneDeps = {}): Promise<RunningControlPlane> {
+  // A GitOps signing key that GnuPG does not know fails the start, not the first commit.
+  if (config.gitopsSigningKey) await armoredPublicKey(config.gitopsSigningKey);
   const db: Database = openDatabase(config.db);
   const state = createState(db, config, logger);
   if (deps.now) state.now = deps.now;
   seed(state);
   // The first signing key exists before the first request, so the JWKS is never empty while signing is on.
   if (config.signing !== "off") await state.signingKeys.active();
-  // A GitOps signing key that GnuPG does not know fails the start, not the first commit.
-  if (config.gitopsSigningKey) await armoredPublicKey(config.gitopsSigningKey);
   state.statusWatches.reconcile();
   const app = controlPlaneApp(state);
   const clientCaPem = config.tls?.clientCaPem;

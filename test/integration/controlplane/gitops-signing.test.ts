@@ -81,6 +81,19 @@ describe("a control plane with a GitOps signing key", () => {
   });
 });
 
+describe("control-plane serve's signing flags", () => {
+  test("go together, and a key GnuPG does not know fails the start", async () => {
+    const alone = await runCli("control-plane", "serve", `--gitops-signing-key=${key.fingerprint}`);
+    expect(alone.code).not.toBe(0);
+    expect(alone.stderr).toContain("--gitops-signing-gnupg-home and --gitops-signing-key go together");
+    const unknown = "0".repeat(40);
+    const serve = ["control-plane", "serve", "--listen=127.0.0.1:0", "--db=:memory:", "--admin-token=not-used", `--gitops-signing-gnupg-home=${key.gnupgHome}`];
+    const started = await runCli(...serve, `--gitops-signing-key=${unknown}`);
+    expect(started.code).not.toBe(0);
+    expect(started.stderr).toContain(unknown);
+  });
+});
+
 describe("a control plane without one", () => {
   test("answers the key request 404 NotConfigured", async () => {
     const unsigned = await startRefControlPlane();
