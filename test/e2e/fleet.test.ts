@@ -2,8 +2,9 @@
  * The hybrid fleet (docs/connectivity.md#one-control-plane-three-modes, docs/connectivity.md#mixed-fleets-and-changing-mode):
  * one reference control plane, three private API servers with one operator each, in Pull, Push (no status
  * channel: the plane watches) and GitOps (real source-controller and kustomize-controller, a loopback Git
- * server, the agent's status channel; the plane signs its commits and the GitRepository verifies them). The plane deploys the same ApplicationInstance to all three with the
- * same `enqueue --apply` and reads the same status vocabulary back from each. Then the Pull cluster moves to
+ * server, the agent's status channel; the plane signs its commits and the GitRepository verifies them), set
+ * up by test/support/fleet.ts. The plane deploys the same ApplicationInstance to all three with the same
+ * `enqueue --apply` and reads the same status vocabulary back from each. Then the Pull cluster moves to
  * Push and the Push cluster to Pull in the documented order, with no instance rewritten, no generation
  * changed, no SSA conflict, and nothing lost from the event stream; a change made through the new mode
  * reports back through the new path into the same stream. Prints a transcript of the run as it goes
