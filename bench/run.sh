@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every measurement against the local cluster and prints the figures; never part of npm test.
 # Usage: bench/run.sh [bench ...], each one of footprint, agent (the two run by default), reconcile,
-# webhook, operations, controlplane, handover, peer (a private cluster of its own; VWS_PEER_BINARY adds another operator).
+# webhook, operations, controlplane, handover, peer (a private cluster of its own; VWS_PEER_BINARY adds another operator),
+# modes (Pull, Push and GitOps side by side on private API servers with real Flux; --n=100 by default).
 # bench/node-chart.ts (the chart's Pod on a real node) runs on its own private cluster: bun bench/node-chart.ts.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -2,6 +2,7 @@
 import { timingSafeEqual, createHash } from "node:crypto";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import * as v from "valibot";
+import { armoredPublicKey } from "../gitops/openpgp";
 import { AGENT_ENDPOINTS, type AgentEndpoint } from "../protocol/endpoints";
 import { DEFAULT_REGISTRATION_TOKEN_TTL_MS } from "./config";
 import { decodeBody, parseJsonText } from "./body";
@@ -195,6 +196,11 @@ export function adminApi(state: ControlPlaneState): Hono {
   app.delete("/api/admin/faults", (c) => {
     state.faults.clear();
     return noContent(c);
+  });
+  app.get("/api/admin/gitops/signing-key", async (c) => {
+    const key = state.config.gitopsSigningKey;
+    if (!key) return problem(c, 404, "NotConfigured", "GitOps commits are not signed: the plane has no --gitops-signing-key", { admin: true });
+    return adminJson(c, 200, { fingerprint: key.fingerprint, publicKey: await armoredPublicKey(key) });
   });
   app.post("/api/admin/signing-keys/rotate", async (c) => adminJson(c, 201, { kid: await state.signingKeys.rotate() }));
   return app;

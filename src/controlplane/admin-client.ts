@@ -181,6 +181,11 @@ export class AdminClient {
     return (await this.#json<{ kid: string }>("POST", "/api/admin/signing-keys/rotate", {}, 201)).kid;
   }
 
+  /** The key the plane signs its GitOps commits with: fingerprint and armored public key (for the keys Secret). */
+  gitopsSigningKey(): Promise<{ fingerprint: string; publicKey: string }> {
+    return this.#json("GET", "/api/admin/gitops/signing-key");
+  }
+
   /** The public JWKS (no admin token needed, sent anyway). */
   jwks(): Promise<{ keys: Record<string, unknown>[] }> {
     return this.#json("GET", "/.well-known/vworkspace/jwks.json");

@@ -1,4 +1,5 @@
 /** Settings of the reference control plane (docs/connectivity.md#the-reference-control-plane); the CLI fills them from flags. */
+import type { CommitSigningKey } from "../gitops/openpgp";
 
 export interface ControlPlaneTls {
   certPem: string;
@@ -36,6 +37,8 @@ export interface ControlPlaneConfig {
   retryAfterSeconds: number;
   /** GitOps mode: where the per-cluster work trees live. */
   gitopsDir: string;
+  /** GitOps mode: the OpenPGP key every commit is signed with; unsigned commits when absent. */
+  gitopsSigningKey?: CommitSigningKey;
   /** Server-side length of the Push status watches, seconds. */
   statusWatchTimeoutSeconds: number;
 }

@@ -18,10 +18,17 @@ const IDENTITY = {
   GIT_COMMITTER_EMAIL: "control-plane@vworkspace.invalid",
 };
 
-export async function git(cwd: string, args: string[], options: { remote?: string; allowFailure?: boolean } = {}): Promise<{ code: number; stdout: string }> {
+export interface GitOptions {
+  remote?: string;
+  allowFailure?: boolean;
+  /** GNUPGHOME for a signed commit. */
+  gnupgHome?: string;
+}
+
+export async function git(cwd: string, args: string[], options: GitOptions = {}): Promise<{ code: number; stdout: string }> {
   const proc = Bun.spawn(["git", ...args], {
     cwd,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0", ...IDENTITY },
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0", ...IDENTITY, ...(options.gnupgHome ? { GNUPGHOME: options.gnupgHome } : {}) },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

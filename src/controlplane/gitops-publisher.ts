@@ -3,11 +3,14 @@
  * with one object changed, rendered by `render`'s own code into a work tree synced to the remote branch,
  * committed and pushed. The desired state is stored only once the push went through, and the work tree is
  * reset to the remote before each change, so a failed push leaves nothing half-done behind. One change at a
- * time per cluster.
+ * time per cluster. With a signing key every commit is signed (docs/connectivity.md#signed-desired-state), so
+ * a GitRepository verifying against its public key applies the plane's commits and nobody else's.
  */
 import { mkdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { commitCommand } from "../gitops/commit";
 import { clusterDir } from "../gitops/layout";
+import type { CommitSigningKey } from "../gitops/openpgp";
 import { renderDesiredState } from "../gitops/render/desired-state";
 import { planChanges, planRender } from "../gitops/render/plan";
 import { applyRenderPlan, scanClusterTree } from "../gitops/render/tree";
@@ -43,6 +46,7 @@ export class GitOpsPublisher {
   constructor(
     private readonly baseDir: string,
     private readonly desired: DesiredObjectStore,
+    private readonly signingKey?: CommitSigningKey,
   ) {}
 
   publish(clusterId: string, target: GitOpsTarget, write: Write, jobId: string): Promise<GitOpsOutcome> {
@@ -70,7 +74,8 @@ export class GitOpsPublisher {
       if (planChanges(plan) > 0) {
         await applyRenderPlan(dir, plan);
         await git(dir, ["add", "--all", "--", clusterDir(clusterId)]);
-        await git(dir, ["commit", "--quiet", "-m", `${write.action} ${identity} (job ${jobId})`]);
+        const signing = this.signingKey ? { gnupgHome: this.signingKey.gnupgHome } : {};
+        await git(dir, [...commitCommand(this.signingKey), "--quiet", "-m", `${write.action} ${identity} (job ${jobId})`], signing);
         await git(dir, ["push", "--quiet", "origin", `HEAD:refs/heads/${target.branch}`], { remote: target.remote });
         commit = (await git(dir, ["rev-parse", "HEAD"])).stdout.trim();
       }

@@ -4,6 +4,7 @@
  */
 import type { Database } from "bun:sqlite";
 import type { Logger } from "../observability/logger";
+import { armoredPublicKey, stopGpgAgent } from "../gitops/openpgp";
 import { controlPlaneApp } from "./app";
 import { DEFAULT_REGISTRATION_TOKEN_TTL_MS, type ControlPlaneConfig, type ControlPlaneTls } from "./config";
 import { createState, type ControlPlaneState } from "./state";
@@ -23,12 +24,22 @@ function seed(state: ControlPlaneState): void {
   if (seedRegistrationToken) state.tokens.seedRegistrationToken(seedRegistrationToken, seedClusterId, DEFAULT_REGISTRATION_TOKEN_TTL_MS, state.now());
 }
 
+/** After the listeners: the status watches, the gpg-agent that signing started, the database. */
+async function closeState(state: ControlPlaneState, db: Database): Promise<void> {
+  await state.statusWatches.stop();
+  const signingKey = state.config.gitopsSigningKey;
+  if (signingKey) await stopGpgAgent(signingKey.gnupgHome).catch((err: unknown) => state.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "stopping the GitOps signing gpg-agent failed"));
+  db.close();
+}
+
 export interface ControlPlaneDeps {
   /** Milliseconds since the epoch; tests move it to cross windows (token expiry, status window) without waiting. */
   now?: () => number;
 }
 
 export async function startControlPlane(config: ControlPlaneConfig, logger: Logger, deps: ControlPlaneDeps = {}): Promise<RunningControlPlane> {
+  // A GitOps signing key that GnuPG does not know fails the start, not the first commit.
+  if (config.gitopsSigningKey) await armoredPublicKey(config.gitopsSigningKey);
   const db: Database = openDatabase(config.db);
   const state = createState(db, config, logger);
   if (deps.now) state.now = deps.now;
@@ -64,8 +75,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
     stop: async () => {
       state.signal.releaseAll();
       await server.stop(true);
-      await state.statusWatches.stop();
-      db.close();
+      await closeState(state, db);
     },
   };
 }
@@ -101,8 +111,7 @@ async function startWithIdentity(
       state.signal.releaseAll();
       await terminator.stop();
       await internal.stop(true);
-      await state.statusWatches.stop();
-      db.close();
+      await closeState(state, db);
     },
   };
 }

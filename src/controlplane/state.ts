@@ -43,7 +43,7 @@ export function createState(db: Database, config: ControlPlaneConfig, logger: Lo
     logger,
     clusters: new ClusterStore(db),
     connectivity,
-    gitops: new GitOpsPublisher(config.gitopsDir, new DesiredObjectStore(db)),
+    gitops: new GitOpsPublisher(config.gitopsDir, new DesiredObjectStore(db), config.gitopsSigningKey),
     statusWatches: new StatusWatches({ connectivity, events, logger, now: () => state.now(), watchTimeoutSeconds: config.statusWatchTimeoutSeconds }),
     tokens: new TokenStore(db),
     jobs: new JobStore(db),

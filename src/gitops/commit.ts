@@ -22,11 +22,18 @@ export interface CommitOptions {
 export async function commitAll(workDir: string, message: string, options: CommitOptions): Promise<string> {
   const env = gitEnv(options);
   await runTool(["git", "add", "--all"], { cwd: workDir, env });
-  const signing = options.signingKey
-    ? ["-c", "gpg.format=openpgp", "-c", "gpg.program=gpg", "-c", `user.signingKey=${options.signingKey.fingerprint}`, "commit", `--gpg-sign=${options.signingKey.fingerprint}`]
-    : ["commit", "--no-gpg-sign"];
-  await runTool(["git", ...signing, "--quiet", "--allow-empty", "--file=-"], { cwd: workDir, env, stdin: message });
+  await runTool(["git", ...commitCommand(options.signingKey), "--quiet", "--allow-empty", "--file=-"], { cwd: workDir, env, stdin: message });
   return (await runTool(["git", "rev-parse", "HEAD"], { cwd: workDir, env })).trim();
+}
+
+/**
+ * `git` arguments up to and including `commit`: signed with the key (GNUPGHOME must name its home) or
+ * explicitly unsigned, whatever a configuration might say.
+ */
+export function commitCommand(signingKey: CommitSigningKey | undefined): string[] {
+  if (!signingKey) return ["commit", "--no-gpg-sign"];
+  const { fingerprint } = signingKey;
+  return ["-c", "gpg.format=openpgp", "-c", "gpg.program=gpg", "-c", `user.signingKey=${fingerprint}`, "commit", `--gpg-sign=${fingerprint}`];
 }
 
 function gitEnv(options: CommitOptions): Record<string, string> {

@@ -2,8 +2,9 @@
  * The hybrid fleet (docs/connectivity.md#one-control-plane-three-modes, docs/connectivity.md#mixed-fleets-and-changing-mode):
  * one reference control plane, three private API servers with one operator each, in Pull, Push (no status
  * channel: the plane watches) and GitOps (real source-controller and kustomize-controller, a loopback Git
- * server, the agent's status channel). The plane deploys the same ApplicationInstance to all three with the
- * same `enqueue --apply` and reads the same status vocabulary back from each. Then the Pull cluster moves to
+ * server, the agent's status channel; the plane signs its commits and the GitRepository verifies them), set
+ * up by test/support/fleet.ts. The plane deploys the same ApplicationInstance to all three with the same
+ * `enqueue --apply` and reads the same status vocabulary back from each. Then the Pull cluster moves to
  * Push and the Push cluster to Pull in the documented order, with no instance rewritten, no generation
  * changed, no SSA conflict, and nothing lost from the event stream; a change made through the new mode
  * reports back through the new path into the same stream. Prints a transcript of the run as it goes
@@ -12,53 +13,22 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_AGENT_CONFIG } from "../../src/agent/config";
 import { APPLICATION_INSTANCE, CLUSTER } from "../../src/api/groups";
-import { CONTROL_PLANE_ROLE_BINDING, CONTROL_PLANE_SERVICE_ACCOUNT } from "../../src/api/push-access";
-import { applicationInstanceController } from "../../src/controllers/applicationinstance/controller";
-import { clusterController } from "../../src/controllers/cluster/controller";
-import { pushAccessController } from "../../src/controllers/pushaccess/controller";
-import { SECRET } from "../../src/controllers/cluster/secrets";
-import { applyObject } from "../../src/kube/apply";
-import { resolveKubeConfig } from "../../src/kube/config";
-import { CRD_TYPE, crdEstablished } from "../../src/manager/crds";
-import type { Condition, KubeObject, ResourceType } from "../../src/kube/types";
+import { CONTROL_PLANE_SERVICE_ACCOUNT } from "../../src/api/push-access";
+import type { Condition, KubeObject } from "../../src/kube/types";
 import type { AgentEvent } from "../../src/protocol";
 import { REPO_ROOT } from "../support/cluster";
 import { runCli, type CliOutcome } from "../support/cli";
-import { startRefControlPlane, type RefControlPlane } from "../support/controlplane";
-import { thirdPartyCrds } from "../support/crds";
+import type { RefControlPlane } from "../support/controlplane";
 import { eventually } from "../support/eventually";
-import { gitOpsFluxBinaries, startGitOpsFlux, type RunningGitOpsFlux } from "../support/flux-gitops";
-import { gitAvailable, startGitServer, type GitRepo, type GitServer } from "../support/git-server";
-import { GATE_LABEL } from "../support/namespace";
-import { getIfPresent } from "../support/objects";
-import { startOperatorInProcess, type InProcessOperator } from "../support/operator";
-import { startPrivatePlane, type PrivatePlane } from "../support/private-plane";
-import { installPushAccess } from "../support/push-access";
+import { FLEET_CLUSTER_NAME as CLUSTER_NAME, FLEET_OPERATOR_NAMESPACE as OPERATOR_NAMESPACE, FLEET_TENANT as TENANT, fleetCluster, fleetRoleBinding, issuePushKubeconfig, startFleet, type Fleet, type FleetMember as Member, type FleetMode as Mode } from "../support/fleet";
+import { gitOpsFluxBinaries } from "../support/flux-gitops";
+import { gitAvailable, type GitRepo } from "../support/git-server";
 
 const binaries = gitOpsFluxBinaries();
-const NAMESPACES: ResourceType = { group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false };
-const ROLE_BINDINGS: ResourceType = { group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding", plural: "rolebindings", namespaced: true };
-const GIT_REPOSITORIES: ResourceType = { group: "source.toolkit.fluxcd.io", version: "v1", kind: "GitRepository", plural: "gitrepositories", namespaced: true };
-const KUSTOMIZATIONS: ResourceType = { group: "kustomize.toolkit.fluxcd.io", version: "v1", kind: "Kustomization", plural: "kustomizations", namespaced: true };
-const OPERATOR_NAMESPACE = "vws-system";
-const TENANT = "tenant-a";
 const INSTANCE = "shop";
-const DESIRED_STATE = "vworkspace-desired-state";
-const CLUSTER_NAME = "fleet";
 const STEP_MS = 120_000;
 const WORK_DIR = join(REPO_ROOT, ".local/test-logs/fleet");
-
-type Mode = "pull" | "push" | "gitops";
-
-interface Member {
-  /** The control plane's cluster id, also the member's name in the transcript. */
-  id: string;
-  mode: Mode;
-  api: PrivatePlane;
-  operator?: InProcessOperator;
-}
 
 const transcript: string[] = [];
 const started = performance.now();
@@ -69,11 +39,10 @@ function say(line: string): void {
   console.info(stamped);
 }
 
+let fleet: Fleet | undefined;
 let plane: RefControlPlane;
-let git: GitServer;
 let repo: GitRepo;
-let flux: RunningGitOpsFlux | undefined;
-const members: Record<Mode, Member> = {} as Record<Mode, Member>;
+let members: Record<Mode, Member>;
 
 function instance(): KubeObject {
   return { apiVersion: "apps.vworkspace.io/v1alpha1", kind: "ApplicationInstance", metadata: { name: INSTANCE, namespace: TENANT }, spec: { appRef: { catalogId: "nextcloud" }, mode: "placeholder" } };
@@ -88,67 +57,16 @@ async function cpCli(...args: string[]): Promise<CliOutcome> {
   return result;
 }
 
-async function startMember(id: string, mode: Mode): Promise<Member> {
-  const api = await startPrivatePlane(`fleet-${mode}`);
-  for (const crd of thirdPartyCrds(REPO_ROOT).filter((object) => object.metadata.name.endsWith("fluxcd.io"))) await applyObject(api.client, CRD_TYPE, crd, { fieldManager: "vws-tests", force: true });
-  for (const crd of thirdPartyCrds(REPO_ROOT).filter((object) => object.metadata.name.endsWith("fluxcd.io"))) {
-    await eventually(async () => crdEstablished(await api.client.get(CRD_TYPE, crd.metadata.name)), { what: `CRD ${crd.metadata.name} Established` });
-  }
-  await api.client.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name: OPERATOR_NAMESPACE } });
-  await api.client.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name: TENANT, labels: { [GATE_LABEL.key]: GATE_LABEL.value } } });
-  await installPushAccess(api.client, OPERATOR_NAMESPACE, { tokenSecret: false });
-  return { id, mode, api };
-}
+const giveCredentials = (member: Member) => (fleet as Fleet).giveCredentials(member);
+const clusterSpec = (mode: Mode, withChannel: boolean) => (fleet as Fleet).clusterSpec(mode, withChannel);
+const clusterIn = (member: Member, match: Parameters<typeof fleetCluster>[1], what: string) => fleetCluster(member, match, what, STEP_MS);
+const roleBinding = (member: Member, present: boolean) => fleetRoleBinding(member, present, STEP_MS);
 
-async function startOperator(member: Member): Promise<void> {
-  member.operator = await startOperatorInProcess({
-    kubeconfigPath: member.api.kubeconfigPath,
-    logFile: join(WORK_DIR, `operator-${member.mode}.log`),
-    config: {
-      watchNamespaces: [OPERATOR_NAMESPACE, TENANT],
-      namespace: OPERATOR_NAMESPACE,
-      agent: { ...DEFAULT_AGENT_CONFIG, pollIntervalMs: 2_000, heartbeatIntervalOverrideMs: 2_000, eventFlushMs: 200 },
-    },
-    controllers: [applicationInstanceController, clusterController, pushAccessController],
-  });
-}
-
-/** A registration token bound to the member's id, in the Secret the Cluster names. */
-async function giveCredentials(member: Member): Promise<void> {
-  const { token } = await plane.admin.createRegistrationToken(member.id);
-  await member.api.client.create(SECRET, { apiVersion: "v1", kind: "Secret", metadata: { name: "registration", namespace: OPERATOR_NAMESPACE }, data: { registrationToken: Buffer.from(token).toString("base64") } });
-}
-
-function clusterSpec(mode: Mode, withChannel: boolean): Record<string, unknown> {
-  return { connectivityMode: mode, ...(withChannel ? { controlPlaneEndpoint: plane.url, registrationTokenSecretRef: { name: "registration" } } : {}) };
-}
-
-type ClusterObject = KubeObject & { spec: { clusterId?: string }; status?: { phase?: string; connectivityMode?: string } };
-
-async function clusterIn(member: Member, match: (cluster: ClusterObject) => boolean, what: string): Promise<ClusterObject> {
-  return eventually(async () => {
-    const found = await getIfPresent<ClusterObject>(member.api.client, CLUSTER, CLUSTER_NAME, undefined);
-    return found && match(found) ? found : undefined;
-  }, { what: `${member.id}: ${what}`, timeoutMs: STEP_MS });
-}
-
-async function roleBinding(member: Member, present: boolean): Promise<void> {
-  await eventually(async () => ((await getIfPresent(member.api.client, ROLE_BINDINGS, CONTROL_PLANE_ROLE_BINDING, TENANT)) !== undefined) === present, {
-    what: `${member.id}: RoleBinding ${CONTROL_PLANE_ROLE_BINDING} ${present ? "present" : "gone"}`,
-    timeoutMs: STEP_MS,
-  });
-}
-
-/** `push-kubeconfig` on the member's API server (TokenRequest, the CA of its kubeconfig), into a 0600 file. */
 async function issueKubeconfig(member: Member): Promise<string> {
-  const caFile = join(WORK_DIR, `${member.mode}-ca.crt`);
-  writeFileSync(caFile, resolveKubeConfig({ kubeconfigPath: member.api.kubeconfigPath, env: {} }).caPem as string);
-  const output = join(WORK_DIR, `${member.id}.kubeconfig`);
-  const issued = await runCli("push-kubeconfig", `--kubeconfig=${member.api.kubeconfigPath}`, `--namespace=${OPERATOR_NAMESPACE}`, "--token-source=request", "--duration=1h", `--ca-file=${caFile}`, `--output=${output}`);
-  expect(issued.code).toBe(0);
+  const issued = await issuePushKubeconfig(member, WORK_DIR);
   say(`$ vworkspace-operator push-kubeconfig --token-source=request --output=${member.id}.kubeconfig   (on ${member.id})`);
-  say(`  ${issued.stderr.trim().split("\n").join(" / ")}`);
-  return output;
+  say(`  ${issued.said.split("\n").join(" / ")}`);
+  return issued.path;
 }
 
 async function liveInstance(member: Member): Promise<KubeObject & { status?: { conditions?: Condition[] } }> {
@@ -180,45 +98,13 @@ describe.skipIf(!binaries || !gitAvailable())("hybrid fleet: one control plane, 
   beforeAll(async () => {
     rmSync(WORK_DIR, { recursive: true, force: true });
     mkdirSync(WORK_DIR, { recursive: true });
-    plane = await startRefControlPlane({ settings: { statusWatchTimeoutSeconds: 30 } });
-    say(`reference control plane at ${plane.url}`);
-    const [pull, push, gitops] = await Promise.all([startMember("edge-pull", "pull"), startMember("edge-push", "push"), startMember("edge-gitops", "gitops")]);
-    Object.assign(members, { pull, push, gitops });
-    for (const member of Object.values(members)) say(`${member.id}: private API server ${member.api.plane.apiUrl}`);
-
-    git = startGitServer(join(WORK_DIR, "git"));
-    repo = git.createRepo("fleet");
-    await repo.commit("fleet repository", { "README.md": "desired state of the fleet\n" });
-    flux = await startGitOpsFlux({ binaries: binaries!, kubeconfigPath: gitops.api.kubeconfigPath, name: "fleet-gitops", namespace: OPERATOR_NAMESPACE });
-    await gitops.api.client.create(GIT_REPOSITORIES, { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { name: DESIRED_STATE, namespace: OPERATOR_NAMESPACE }, spec: { url: repo.url, ref: { branch: "main" }, interval: "5s", timeout: "20s" } });
-    await gitops.api.client.create(KUSTOMIZATIONS, {
-      apiVersion: "kustomize.toolkit.fluxcd.io/v1",
-      kind: "Kustomization",
-      metadata: { name: DESIRED_STATE, namespace: OPERATOR_NAMESPACE },
-      spec: { sourceRef: { kind: "GitRepository", name: DESIRED_STATE }, path: `./clusters/${gitops.id}`, prune: true, interval: "5s", retryInterval: "5s", serviceAccountName: CONTROL_PLANE_SERVICE_ACCOUNT },
-    });
-    say(`${gitops.id}: source-controller and kustomize-controller watching ${repo.url} path ./clusters/${gitops.id}`);
-
-    await giveCredentials(pull);
-    await giveCredentials(gitops);
-    await Promise.all(Object.values(members).map(startOperator));
-    for (const member of Object.values(members)) {
-      await member.api.client.create(CLUSTER, { apiVersion: "ops.vworkspace.io/v1alpha1", kind: "Cluster", metadata: { name: CLUSTER_NAME }, spec: clusterSpec(member.mode, member.mode !== "push") });
-    }
-    await clusterIn(pull, (cluster) => cluster.status?.phase === "Connected", "Cluster Connected");
-    await clusterIn(gitops, (cluster) => cluster.spec.clusterId === gitops.id, "registered");
-    await roleBinding(push, true);
-    await roleBinding(gitops, true);
-    say("three operators running: edge-pull (pull, agent polling), edge-push (push, no status channel), edge-gitops (gitops, status channel)");
+    fleet = await startFleet({ workDir: WORK_DIR, binaries: binaries!, gitInterval: "5s", say, stepMs: STEP_MS });
+    ({ plane, repo, members } = fleet);
   }, STEP_MS * 3);
 
   afterAll(async () => {
     writeFileSync(join(WORK_DIR, "transcript.txt"), `${transcript.join("\n")}\n`);
-    await Promise.allSettled(Object.values(members).map((member) => member.operator?.stop()));
-    await flux?.stop();
-    await plane?.stop();
-    git?.close();
-    await Promise.allSettled(Object.values(members).map((member) => member.api.stop()));
+    await fleet?.stop();
   }, STEP_MS);
 
   test("the plane knows each cluster's mode", async () => {

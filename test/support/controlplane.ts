@@ -91,6 +91,7 @@ function flagArgs(config: ControlPlaneConfig, files: { cert?: string; key?: stri
   if (config.tls?.clientCertIdentity) args.push("--client-cert-identity");
   if (config.seedRegistrationToken) args.push(`--seed-registration-token=${config.seedRegistrationToken}`);
   if (config.seedClusterId) args.push(`--seed-cluster-id=${config.seedClusterId}`);
+  if (config.gitopsSigningKey) args.push(`--gitops-signing-gnupg-home=${config.gitopsSigningKey.gnupgHome}`, `--gitops-signing-key=${config.gitopsSigningKey.fingerprint}`);
   return args;
 }
 

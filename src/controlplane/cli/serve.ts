@@ -32,6 +32,8 @@ export const SERVE_FLAGS: FlagSpec[] = [
   { name: "rate-limit", type: "int", default: String(d.rateLimitPerSecond), help: "requests per second per token (burst twice that) before 429" },
   { name: "retry-after", type: "int", default: String(d.retryAfterSeconds), help: "Retry-After seconds on 429 and 503" },
   { name: "gitops-dir", type: "string", default: d.gitopsDir, help: "GitOps mode: directory of the per-cluster Git work trees" },
+  { name: "gitops-signing-gnupg-home", type: "string", help: "GitOps mode: GnuPG home holding the key the commits are signed with" },
+  { name: "gitops-signing-key", type: "string", help: "GitOps mode: fingerprint of that key (with --gitops-signing-gnupg-home)" },
   { name: "log-level", type: "string", env: "VWS_LOG_LEVEL", default: "info", help: "trace, debug, info, warn or error" },
 ];
 
@@ -90,6 +92,10 @@ function serveConfig(parsed: ParsedFlags, io: CommandIO): ControlPlaneConfig {
     statusWatchTimeoutSeconds: d.statusWatchTimeoutSeconds,
   };
   if (certPem && keyPem) config.tls = { certPem, keyPem, ...(clientCaPem ? { clientCaPem, clientCertIdentity } : {}) };
+  const gnupgHome = str("gitops-signing-gnupg-home");
+  const fingerprint = str("gitops-signing-key");
+  if (Boolean(gnupgHome) !== Boolean(fingerprint)) throw new FlagError("--gitops-signing-gnupg-home and --gitops-signing-key go together");
+  if (gnupgHome && fingerprint) config.gitopsSigningKey = { gnupgHome, fingerprint };
   const seedToken = str("seed-registration-token");
   const seedCluster = str("seed-cluster-id");
   if (seedToken) config.seedRegistrationToken = seedToken;
