@@ -117,6 +117,18 @@ export const clusterController: ControllerFactory = (context: ManagerContext) =>
       },
     });
   }
+  // Turned on while the driver runs: no startup snapshot will come, so the current conditions go now.
+  let reportedBefore = reportsHelmReleases();
+  const reportCurrentWhenTurnedOn = () => {
+    const now = reportsHelmReleases();
+    if (now && !reportedBefore) {
+      for (const helmRelease of committedHelmReleases.list()) {
+        if (gate.isGated(helmRelease.metadata.namespace ?? "")) reconciler.observe(undefined, reportedHelmRelease(helmRelease));
+      }
+    }
+    reportedBefore = now;
+  };
+  clusters.addHandlers({ add: reportCurrentWhenTurnedOn, update: reportCurrentWhenTurnedOn, delete: reportCurrentWhenTurnedOn });
   committedHelmReleases.addHandlers({
     add: (helmRelease) => {
       if (committedHelmReleases.hasSynced() && reportsHelmReleases() && gate.isGated(helmRelease.metadata.namespace ?? "")) reconciler.observe(undefined, reportedHelmRelease(helmRelease));
