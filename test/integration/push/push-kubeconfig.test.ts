@@ -183,10 +183,16 @@ describe("the chart's Push RBAC", () => {
       .map((object) => `${object.kind}/${object.metadata.name}`)
       .sort();
 
-  test("nothing by default; push.enabled adds the ServiceAccount, both ClusterRoles and the binding; push.tokenSecret the token Secret", () => {
+  test("nothing by default; push.enabled adds the ServiceAccount, the three ClusterRoles and the binding; push.tokenSecret the token Secret", () => {
     expect(pushObjects()).toEqual([]);
     expect(pushObjects("push.tokenSecret=true")).toEqual([]);
-    const withoutSecret = ["ClusterRole/vworkspace-control-plane-clusters", "ClusterRole/vworkspace-control-plane-namespaced", "ClusterRoleBinding/vworkspace-control-plane-clusters", "ServiceAccount/vworkspace-control-plane"];
+    const withoutSecret = [
+      "ClusterRole/vworkspace-control-plane-clusters",
+      "ClusterRole/vworkspace-control-plane-helmreleases",
+      "ClusterRole/vworkspace-control-plane-namespaced",
+      "ClusterRoleBinding/vworkspace-control-plane-clusters",
+      "ServiceAccount/vworkspace-control-plane",
+    ];
     expect(pushObjects("push.enabled=true")).toEqual(withoutSecret);
     expect(pushObjects("push.enabled=true", "push.tokenSecret=true")).toEqual([...withoutSecret, "Secret/vworkspace-control-plane-token"].sort());
   });
@@ -197,6 +203,17 @@ describe("the chart's Push RBAC", () => {
     expect(role.rules).toEqual([
       { apiGroups: ["apps.vworkspace.io"], resources: ["applicationinstances"], verbs },
       { apiGroups: ["ops.vworkspace.io"], resources: ["operations"], verbs },
+    ]);
+  });
+
+  test("the HelmRelease-authoritative ClusterRole adds exactly HelmReleases and chart sources to it", () => {
+    const role = findRendered(helmTemplate(names.operator, "push.enabled=true").objects, "ClusterRole", "vworkspace-control-plane-helmreleases") as KubeObject & { rules: unknown[] };
+    const verbs = ["create", "get", "list", "watch", "patch", "update", "delete"];
+    expect(role.rules).toEqual([
+      { apiGroups: ["apps.vworkspace.io"], resources: ["applicationinstances"], verbs },
+      { apiGroups: ["ops.vworkspace.io"], resources: ["operations"], verbs },
+      { apiGroups: ["helm.toolkit.fluxcd.io"], resources: ["helmreleases"], verbs },
+      { apiGroups: ["source.toolkit.fluxcd.io"], resources: ["helmrepositories", "ocirepositories"], verbs },
     ]);
   });
 });
