@@ -1,8 +1,8 @@
 /**
  * The Flux webhooks (docs/operations.md#flux-object-rules): a HelmRelease, HelmRepository or OCIRepository the
  * control plane writes (labelled `app.vworkspace.io/managed-by=control-plane`, or written as its
- * ServiceAccount, which is what kustomize-controller impersonates in GitOps mode) in a gated namespace must
- * pass the tenant lockdown of src/policy/flux.ts. Jobs get that lockdown by rewriting; admission never
+ * ServiceAccount, which is what kustomize-controller impersonates in GitOps mode) must be in a gated namespace
+ * and pass the tenant lockdown of src/policy/flux.ts. Jobs get that lockdown by rewriting; admission never
  * mutates, so here a HelmRelease must name the tenant ServiceAccount itself. Every other Flux write is
  * not the control plane's and passes untouched; `matchConditions` keep it from reaching the webhook at all,
  * so a stopped operator cannot block Flux outside what the control plane writes.
@@ -10,6 +10,7 @@
 import { LABEL_MANAGED_BY, MANAGED_BY_CONTROL_PLANE } from "../api/labels";
 import { CONTROL_PLANE_SERVICE_ACCOUNT } from "../api/push-access";
 import { tenantServiceAccount } from "../api/tenant";
+import { namespaceNotGatedMessage } from "../api/validation/identity";
 import { HELM_RELEASE, HELM_REPOSITORY, OCI_REPOSITORY } from "../flux/types";
 import type { ResourceType } from "../kube/types";
 import { checkFluxObject } from "../policy/flux";
@@ -56,8 +57,8 @@ async function validateFluxWrite(type: ResourceType, username: string, request: 
   // The same scope as matchConditions, for API servers or configurations that do not filter.
   if (labels[LABEL_MANAGED_BY] !== MANAGED_BY_CONTROL_PLANE && request.userInfo?.username !== username) return {};
   const namespace = typeof metadata.namespace === "string" && metadata.namespace !== "" ? metadata.namespace : (request.namespace ?? "");
-  // RBAC keeps the control plane out of ungated namespaces; a label there claims nothing the operator serves.
-  if (!(await facts.namespaceGated(namespace, signal))) return {};
+  // RBAC keeps the control plane out of ungated namespaces too, but a binding outlives an ungating for a moment.
+  if (!(await facts.namespaceGated(namespace, signal))) return { denial: denial("NamespaceNotGated", namespaceNotGatedMessage(namespace)) };
   const name = typeof metadata.name === "string" ? metadata.name : (request.name ?? "");
   const namespaceLabels = await facts.namespaceLabels(namespace, signal);
   const manifest = { ...object, kind: type.kind, metadata: { ...metadata, name } };

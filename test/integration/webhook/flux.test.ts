@@ -112,13 +112,17 @@ describe("outside what the control plane writes", () => {
     await Promise.all(extra.map((name) => deleteNamespace(cluster.client, name)));
   });
 
-  test("RBAC alone keeps the control plane out of an ungated namespace", async () => {
+  test("RBAC keeps the control plane out of an ungated namespace, and so does the webhook", async () => {
     const ungated = `${ns.name}-ungated`;
     extra.push(ungated);
     await cluster.client.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name: ungated, labels: { [TEST_RUN_LABEL]: cluster.runId, [TEST_LABEL]: SLUG } } });
     const err = await refusal(createHelmRelease(asControlPlane, helmRelease(ungated, TENANT, LABELLED)));
     expect(err?.status).toBe(403);
     expect(err?.reason).toBe("Forbidden");
+    // Past RBAC (an admin's write, or a binding not yet removed after an ungating) the webhook refuses it too.
+    const labelled = await refusal(createHelmRelease(cluster.client, helmRelease(ungated, TENANT, LABELLED)));
+    expect(labelled?.serverMessage).toBe(denied(`namespace "${ungated}" is not managed by vworkspace (label managed-by=vworkspace missing)`, HR_WEBHOOK));
+    expect(labelled?.status).toBe(403);
   });
 
   test("an admin's unlabelled HelmRelease is not judged; a stopped webhook blocks only the control plane's writes", async () => {

@@ -82,11 +82,19 @@ describe("HelmReleases the control plane writes", () => {
 });
 
 describe("Flux writes that are not the control plane's pass untouched", () => {
-  test("unlabelled and written by someone else, or in an ungated namespace", async () => {
+  test("unlabelled and written by someone else, in a gated namespace or not", async () => {
     const wide = { ...LOCKED_DOWN, serviceAccountName: undefined, targetNamespace: "kube-system" };
     expect(await denialOf({ spec: wide, labels: {} })).toBeUndefined();
     expect(await denialOf({ spec: wide, labels: { "app.vworkspace.io/managed-by": "vworkspace-operator" } })).toBeUndefined();
-    expect(await denialOf({ spec: wide, gated: false })).toBeUndefined();
+    expect(await denialOf({ spec: wide, labels: {}, gated: false })).toBeUndefined();
+  });
+});
+
+describe("the control plane's writes outside gated namespaces", () => {
+  test("are refused as NamespaceNotGated (403), labelled or by its ServiceAccount", async () => {
+    const notGated = { reason: "NamespaceNotGated", code: 403, message: 'namespace "team-a" is not managed by vworkspace (label managed-by=vworkspace missing)' };
+    expect(await denialOf({ gated: false })).toEqual(notGated);
+    expect(await denialOf({ gated: false, labels: {}, username: CONTROL_PLANE })).toEqual(notGated);
   });
 });
 
