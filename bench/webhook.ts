@@ -151,7 +151,7 @@ const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
 async function handlerAlone(review: string, count = 20_000): Promise<{ p50: number; p99: number }> {
   const app = admissionApp({
     webhooks: [applicationInstanceWebhook],
-    facts: { namespaceGated: () => true, clusterId: () => "bench" },
+    facts: { namespaceGated: () => true, namespaceLabels: async () => ({}), clusterId: () => "bench" },
     handlerTimeoutMs: DEFAULT_WEBHOOK_CONFIG.handlerTimeoutMs,
     metrics: new OperatorMetrics(),
     logger: createLogger({ level: "silent" }),

@@ -122,6 +122,23 @@ export const clusterSpecSchema = v.pipe(
       30,
     ),
     security: v.optional(securitySchema, {}),
+    gitops: v.optional(
+      v.pipe(
+        v.object({
+          helmReleasesAuthoritative: v.optional(
+            v.pipe(
+              v.boolean(),
+              v.description(
+                "In gitops mode: HelmReleases committed to Git (labelled as control-plane managed, in gated namespaces) " +
+                  "are authoritative; ApplicationInstances are not materialised into HelmReleases.",
+              ),
+            ),
+            false,
+          ),
+        }),
+        v.description("Settings of the gitops connectivity mode."),
+      ),
+    ),
     allowedJobKinds: v.optional(
       v.pipe(
         v.array(

@@ -12,6 +12,11 @@ export const CONTROL_PLANE_TOKEN_SECRET = "vworkspace-control-plane-token";
 export const CONTROL_PLANE_CLUSTERS_ROLE = "vworkspace-control-plane-clusters";
 /** ApplicationInstances and Operations only, bound per gated namespace. */
 export const CONTROL_PLANE_NAMESPACED_ROLE = "vworkspace-control-plane-namespaced";
+/**
+ * The namespaced role plus Flux HelmReleases and chart sources, bound instead of it while committed
+ * HelmReleases are authoritative (docs/connectivity.md#helmrelease-authoritative-gitops).
+ */
+export const CONTROL_PLANE_HELMRELEASES_ROLE = "vworkspace-control-plane-helmreleases";
 /** The RoleBinding in each gated namespace. */
 export const CONTROL_PLANE_ROLE_BINDING = "vworkspace-control-plane";
 /** The field manager of the control plane's own server-side applies in Push mode. */

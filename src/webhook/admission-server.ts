@@ -15,14 +15,13 @@ import type { CheckResult } from "../observability/health";
 import type { Logger } from "../observability/logger";
 import type { OperatorMetrics } from "../observability/metrics";
 import { admissionApp } from "./app";
-import { applicationInstanceWebhook } from "./applicationinstance";
 import { certificateNotAfter, DEFAULT_CERTIFICATE_POLICY, servingNames } from "./certificates";
 import { watchCertificateFiles } from "./cert-file-watch";
 import { certificateFilePaths } from "./cert-files";
 import { certificatesFromSecret, ensureCertificateSecret, SECRET_TYPE } from "./cert-secret";
 import { writesCaBundle, type WebhookConfig } from "./config";
 import { applyConfiguration, renderConfiguration, type WebhookEndpoint } from "./configuration";
-import { operationWebhook } from "./operation";
+import { operatorWebhooks } from "./registry";
 import { operationAdmissionFacts } from "./operation-facts";
 import { DEFAULT_OPERATIONS_CONFIG, type OperationsConfig } from "../operations/config";
 import type { AdmissionFacts, KindWebhook } from "./rules";
@@ -62,7 +61,7 @@ export class AdmissionServer {
   constructor(options: AdmissionServerOptions) {
     this.#options = options;
     this.#logger = options.logger.child({ component: "webhook" });
-    this.#webhooks = options.webhooks ?? [applicationInstanceWebhook, operationWebhook];
+    this.#webhooks = options.webhooks ?? operatorWebhooks(options.namespace);
     const { client, config, clock, resyncMs } = options;
     // Labels and annotations are all admission reads of a namespace.
     this.#namespaces = new Informer({ api: client, type: NAMESPACE_TYPE, logger: this.#logger, watcher: { resyncMs, clock, metadataOnly: true } });
@@ -77,6 +76,7 @@ export class AdmissionServer {
           });
     const facts: AdmissionFacts = {
       namespaceGated: (name, signal) => this.#namespaceGated(name, signal),
+      namespaceLabels: async (name, signal) => (await this.#namespace(name, signal))?.metadata.labels,
       clusterId: options.clusterId,
       operations: operationAdmissionFacts({
         client,

@@ -50,6 +50,7 @@ export function renderConfiguration(options: ConfigurationOptions): KubeObject {
           scope: "Namespaced",
         },
       ],
+      ...(webhook.matchConditions ? { matchConditions: webhook.matchConditions.map((condition) => ({ ...condition })) } : {}),
       failurePolicy: "Fail",
       sideEffects: "None",
       timeoutSeconds: 5,

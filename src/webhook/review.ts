@@ -19,6 +19,7 @@ const admissionRequestSchema = v.object({
   object: v.optional(v.unknown()),
   oldObject: v.optional(v.unknown()),
   dryRun: v.optional(v.boolean()),
+  userInfo: v.optional(v.object({ username: v.optional(v.string()) })),
 });
 
 const admissionReviewSchema = v.object({

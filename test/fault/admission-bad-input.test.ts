@@ -19,7 +19,7 @@ let url: string;
 
 const app = admissionApp({
   webhooks: [applicationInstanceWebhook],
-  facts: { namespaceGated: async () => true, clusterId: () => "c1" },
+  facts: { namespaceGated: async () => true, namespaceLabels: async () => ({}), clusterId: () => "c1" },
   handlerTimeoutMs: 4_000,
   metrics: new OperatorMetrics(),
   logger: createLogger({ level: "silent" }),

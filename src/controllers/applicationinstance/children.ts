@@ -1,5 +1,6 @@
 /** I/O on an instance's Flux children: apply, find, delete. Every write is scoped to objects the instance owns. */
 import type { ApplicationInstance } from "../../api/applicationinstance";
+import { isControlPlaneManaged } from "../../api/helmrelease-authority";
 import { LABEL_APPLICATION_INSTANCE } from "../../api/labels";
 import { HELM_RELEASE, type HelmRelease } from "../../flux/types";
 import { applyObject } from "../../kube/apply";
@@ -21,8 +22,13 @@ export async function applyChild<T extends KubeObject>(client: ChildApi, child: 
   }
 }
 
-/** docs/applications.md#chart-sources, docs/applications.md#deletion: controlled by the instance, or labelled with its name. */
+/**
+ * docs/applications.md#chart-sources, docs/applications.md#deletion: controlled by the instance, or labelled with its name. An object
+ * the control plane wrote (committed to Git) is its own whatever references it still carries, so an instance never deletes it
+ * (docs/connectivity.md#helmrelease-authoritative-gitops).
+ */
 export function ownedBy(child: KubeObject, instance: Pick<ApplicationInstance, "metadata">): boolean {
+  if (isControlPlaneManaged(child)) return false;
   return isControlledBy(child, instance) || child.metadata.labels?.[LABEL_APPLICATION_INSTANCE] === instance.metadata.name;
 }
 

@@ -5,7 +5,9 @@
 import { APPLICATION_INSTANCE } from "../../api/groups";
 import { LABEL_APPLICATION_INSTANCE } from "../../api/labels";
 import { tenantServiceAccount } from "../../api/tenant";
-import { FLUX_TYPES, HELM_RELEASE, HELM_REPOSITORY, OCI_REPOSITORY } from "../../flux/types";
+import { CONTROL_PLANE_MANAGED_SELECTOR, helmReleasesAuthoritative } from "../../api/helmrelease-authority";
+import { honouredCluster } from "../../api/honoured-cluster";
+import { FLUX_TYPES, HELM_RELEASE, HELM_REPOSITORY, OCI_REPOSITORY, type HelmRelease } from "../../flux/types";
 import { AppliedObjects } from "../../kube/applied";
 import { Discovery } from "../../kube/discovery";
 import { ReleasedFinalizers } from "../../kube/released-finalizers";
@@ -36,6 +38,9 @@ export const applicationInstanceController: ControllerFactory = (context: Manage
   const applied = new AppliedObjects();
   const released = new ReleasedFinalizers();
   instances.addHandlers({ delete: (instance) => released.forget(instance) });
+  // Committed HelmReleases (docs/connectivity.md#helmrelease-authoritative-gitops) are only read: an instance mirrors the one of its release name.
+  const committed = informers.for<KubeObject>({ type: HELM_RELEASE, labelSelector: CONTROL_PLANE_MANAGED_SELECTOR });
+  const authoritative = () => helmReleasesAuthoritative(honouredCluster(clusterIdentity.view.list()));
   const discovery = new Discovery(context.client, { ttlMs: 10_000, clock: context.clock });
   const controller = new Controller({
     name: "applicationinstance",
@@ -54,6 +59,8 @@ export const applicationInstanceController: ControllerFactory = (context: Manage
       released,
       gate,
       clusterId: () => clusterIdentity.clusterId(),
+      helmReleasesAuthoritative: authoritative,
+      committedHelmRelease: (namespace, name) => committed.get(objectKey({ name, namespace })) as HelmRelease | undefined,
       fluxServed: async (signal) => (await Promise.all(FLUX_TYPES.map((type) => discovery.isServed(type, signal)))).every(Boolean),
       status: context.status,
       events: context.events,
@@ -81,6 +88,28 @@ export const applicationInstanceController: ControllerFactory = (context: Manage
       if (tenantServiceAccount(previous.metadata.labels) !== tenantServiceAccount(current.metadata.labels)) enqueueNamespace(current.metadata.name);
     },
   });
+  // Turning HelmRelease authority on or off changes what every instance does.
+  let wasAuthoritative = authoritative();
+  clusterIdentity.view.addHandlers({
+    add: () => enqueueIfAuthorityChanged(),
+    update: () => enqueueIfAuthorityChanged(),
+    delete: () => enqueueIfAuthorityChanged(),
+  });
+  function enqueueIfAuthorityChanged(): void {
+    const now = authoritative();
+    if (now === wasAuthoritative) return;
+    wasAuthoritative = now;
+    for (const instance of instances.list()) controller.queue.add(objectKey(instance.metadata));
+  }
+  const enqueueMirrors = (helmRelease: KubeObject) => {
+    const namespace = helmRelease.metadata.namespace ?? "";
+    for (const instance of instances.list(namespace)) {
+      const release = (instance.spec as { release?: { name?: unknown } } | undefined)?.release;
+      if (release?.name === helmRelease.metadata.name) controller.queue.add(objectKey(instance.metadata));
+    }
+  };
+  committed.addHandlers({ add: enqueueMirrors, update: (_previous, current) => enqueueMirrors(current), delete: enqueueMirrors });
+
   // A new cluster id may block or release any instance (docs/applications.md#watches-and-writes).
   clusterIdentity.onChange(() => {
     for (const instance of instances.list()) controller.queue.add(objectKey(instance.metadata));

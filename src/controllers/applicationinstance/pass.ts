@@ -1,5 +1,6 @@
 /** The deps and state of one reconcile pass, and the status report every step ends with. */
 import type { ApplicationInstance } from "../../api/applicationinstance";
+import type { HelmRelease } from "../../flux/types";
 import { APPLICATION_INSTANCE } from "../../api/groups";
 import type { Clock } from "../../kube/clock";
 import type { EventRecorder } from "../../kube/events";
@@ -36,6 +37,10 @@ export interface ReconcilerDeps {
   clusterId(): string;
   /** Whether helm.toolkit.fluxcd.io/v2 and source.toolkit.fluxcd.io/v1 are served (docs/applications.md#reconcile-flow step 8). */
   fluxServed(signal: AbortSignal): Promise<boolean>;
+  /** docs/connectivity.md#helmrelease-authoritative-gitops: HelmReleases come from Git; nothing is materialised. */
+  helmReleasesAuthoritative(): boolean;
+  /** The control-plane-managed (committed) HelmRelease of that name, from its informer cache. */
+  committedHelmRelease(namespace: string, name: string): HelmRelease | undefined;
   status: Pick<StatusWriter, "apply" | "mergePatch">;
   events: Pick<EventRecorder, "record">;
   clock: Clock;

@@ -59,6 +59,11 @@ async function reconcileLive(pass: Pass): Promise<WorkResult | void> {
     await report(pass, { row: "Blocked", reason: "MissingDependencies", message });
     return { requeueAfterMs: deps.settings.dependencyRecheckMs };
   }
+  if (deps.helmReleasesAuthoritative()) {
+    // The committed HelmRelease of the instance's release name is read, never written (docs/connectivity.md#helmrelease-authoritative-gitops).
+    const committed = deps.committedHelmRelease(namespace, (instance as ManagedInstance).spec.release.name);
+    return report(pass, { row: "HelmRelease", helmRelease: committed });
+  }
   const serviceAccountName = tenantServiceAccount(deps.gate.labels(namespace));
   return applyChildren(pass, instance as ManagedInstance, { ...deps.settings, clusterId, serviceAccountName });
 }

@@ -1,11 +1,14 @@
 /**
  * Wiring of the Cluster controller: every Cluster change, a change of a Secret in the operator namespace, a
  * namespace gate flip, a Push RoleBinding change or an agent observation re-runs the one reconcile over all Clusters. ApplicationInstance
- * and Operation condition changes in gated namespaces feed the agent's event sender. A mode switch's
- * field-ownership hand-over covers the gated namespaces in the watch scope.
+ * and Operation condition changes in gated namespaces feed the agent's event sender, and so do committed HelmReleases' when they are
+ * authoritative. A mode switch's field-ownership hand-over covers the gated namespaces in the watch scope.
  */
 import { AgentMetrics } from "../../observability/agent-metrics";
 import { APPLICATION_INSTANCE, CLUSTER, OPERATION } from "../../api/groups";
+import { CONTROL_PLANE_MANAGED_SELECTOR, helmReleasesAuthoritative, reportedHelmRelease } from "../../api/helmrelease-authority";
+import { honouredCluster } from "../../api/honoured-cluster";
+import { HELM_RELEASE } from "../../flux/types";
 import type { Secret } from "../../agent/credentials/credentials";
 import { Discovery } from "../../kube/discovery";
 import type { KubeObject, ResourceType } from "../../kube/types";
@@ -55,7 +58,11 @@ export const clusterController: ControllerFactory = (context: ManagerContext) =>
     return view.get(`${objectNamespace}/${name}`) ?? null;
   };
   const gatedNamespaces = () => gate.view.list().map((object) => object.metadata.name).filter((name) => gate.isGated(name) && inScope(name));
-  const managedObjects = () => [...instances.list(), ...operations.list()].filter((object) => gate.isGated(object.metadata.namespace ?? ""));
+  // docs/connectivity.md#helmrelease-authoritative-gitops: committed HelmReleases are reported like instances.
+  const committedHelmReleases = informers.for<KubeObject>({ type: HELM_RELEASE, labelSelector: CONTROL_PLANE_MANAGED_SELECTOR });
+  const reportsHelmReleases = () => helmReleasesAuthoritative(honouredCluster(clusters.list()));
+  const reported = () => (reportsHelmReleases() ? committedHelmReleases.list().map(reportedHelmRelease) : []);
+  const managedObjects = () => [...instances.list(), ...operations.list(), ...reported()].filter((object) => gate.isGated(object.metadata.namespace ?? ""));
 
   let controller: ClusterController | undefined;
   const discovery = new Discovery(context.client, { ttlMs: 10_000, clock: context.clock });
@@ -110,5 +117,25 @@ export const clusterController: ControllerFactory = (context: ManagerContext) =>
       },
     });
   }
+  // Turned on while the driver runs: no startup snapshot will come, so the current conditions go now.
+  let reportedBefore = reportsHelmReleases();
+  const reportCurrentWhenTurnedOn = () => {
+    const now = reportsHelmReleases();
+    if (now && !reportedBefore) {
+      for (const helmRelease of committedHelmReleases.list()) {
+        if (gate.isGated(helmRelease.metadata.namespace ?? "")) reconciler.observe(undefined, reportedHelmRelease(helmRelease));
+      }
+    }
+    reportedBefore = now;
+  };
+  clusters.addHandlers({ add: reportCurrentWhenTurnedOn, update: reportCurrentWhenTurnedOn, delete: reportCurrentWhenTurnedOn });
+  committedHelmReleases.addHandlers({
+    add: (helmRelease) => {
+      if (committedHelmReleases.hasSynced() && reportsHelmReleases() && gate.isGated(helmRelease.metadata.namespace ?? "")) reconciler.observe(undefined, reportedHelmRelease(helmRelease));
+    },
+    update: (previous, current) => {
+      if (reportsHelmReleases() && gate.isGated(current.metadata.namespace ?? "")) reconciler.observe(reportedHelmRelease(previous), reportedHelmRelease(current));
+    },
+  });
   return controller;
 };

@@ -12,7 +12,7 @@ import type { KubeObject } from "../../kube/types";
 import { Controller } from "../../manager/controller";
 import type { ControllerFactory, ManagerContext } from "../../manager/operator";
 import { MANAGED_SELECTOR, ROLE_BINDING } from "../tenant/desired";
-import { pushAccessWanted } from "./desired";
+import { pushAccessRole, pushAccessWanted } from "./desired";
 import { reconcilePushAccess } from "./reconciler";
 
 export const pushAccessController: ControllerFactory = (context: ManagerContext) => {
@@ -25,6 +25,7 @@ export const pushAccessController: ControllerFactory = (context: ManagerContext)
     namespaces: gate.view,
     inScope,
     wanted: () => pushAccessWanted(honouredCluster(clusters.list() as Cluster[])),
+    role: () => pushAccessRole(honouredCluster(clusters.list() as Cluster[])),
     roleBindings,
     operatorNamespace: config.namespace,
     events: context.events,

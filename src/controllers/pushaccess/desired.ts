@@ -1,10 +1,12 @@
 /**
  * The Push RoleBinding of a namespace, pure (docs/connectivity.md#push-mode): while the honoured Cluster's
  * mode is push or gitops, every gated namespace holds RoleBinding `vworkspace-control-plane` granting the
- * control plane's ServiceAccount the namespaced ClusterRole, so RBAC alone confines the control plane (and
- * Flux impersonating it) to gated namespaces. Only a binding with the operator's label is ever changed.
+ * control plane's ServiceAccount the namespaced ClusterRole (with HelmReleases and chart sources while they
+ * are authoritative), so RBAC alone confines the control plane (and Flux impersonating it) to gated
+ * namespaces. Only a binding with the operator's label is ever changed.
  */
-import { CONTROL_PLANE_NAMESPACED_ROLE, CONTROL_PLANE_ROLE_BINDING, CONTROL_PLANE_SERVICE_ACCOUNT } from "../../api/push-access";
+import { CONTROL_PLANE_HELMRELEASES_ROLE, CONTROL_PLANE_NAMESPACED_ROLE, CONTROL_PLANE_ROLE_BINDING, CONTROL_PLANE_SERVICE_ACCOUNT } from "../../api/push-access";
+import { helmReleasesAuthoritative } from "../../api/helmrelease-authority";
 import type { Cluster, ConnectivityMode } from "../../api/cluster";
 import { LABEL_MANAGED_BY, MANAGED_BY_OPERATOR } from "../../api/labels";
 import { apiVersionOf, type KubeObject } from "../../kube/types";
@@ -33,12 +35,17 @@ export function pushAccessWanted(honoured: Cluster | undefined): boolean {
   return modeNeedsPushAccess(wanted) && modeNeedsPushAccess(honoured.status?.connectivityMode ?? wanted);
 }
 
-export function desiredPushRoleBinding(namespace: string, operatorNamespace: string): RoleBinding {
+/** The ClusterRole the binding grants: Flux objects only while committed HelmReleases are authoritative. */
+export function pushAccessRole(honoured: Cluster | undefined): string {
+  return helmReleasesAuthoritative(honoured) ? CONTROL_PLANE_HELMRELEASES_ROLE : CONTROL_PLANE_NAMESPACED_ROLE;
+}
+
+export function desiredPushRoleBinding(namespace: string, operatorNamespace: string, role = CONTROL_PLANE_NAMESPACED_ROLE): RoleBinding {
   return {
     apiVersion: apiVersionOf(ROLE_BINDING),
     kind: ROLE_BINDING.kind,
     metadata: { name: CONTROL_PLANE_ROLE_BINDING, namespace, labels: { [LABEL_MANAGED_BY]: MANAGED_BY_OPERATOR } },
-    roleRef: { apiGroup: ROLE_BINDING.group, kind: "ClusterRole", name: CONTROL_PLANE_NAMESPACED_ROLE },
+    roleRef: { apiGroup: ROLE_BINDING.group, kind: "ClusterRole", name: role },
     subjects: [{ kind: "ServiceAccount", name: CONTROL_PLANE_SERVICE_ACCOUNT, namespace: operatorNamespace }],
   };
 }
@@ -48,6 +55,8 @@ export interface PushAccessObservation {
   operatorNamespace: string;
   /** Push access wanted by the Cluster and the namespace gated, live and in the watch scope. */
   wanted: boolean;
+  /** The ClusterRole to bind (pushAccessRole); the namespaced one when absent. */
+  role?: string;
   /** The labelled binding named `vworkspace-control-plane` there; undefined when absent. */
   current: RoleBinding | undefined;
 }
@@ -57,7 +66,7 @@ export function pushAccessActions(observed: PushAccessObservation): PushAccessAc
   const { current } = observed;
   if (current && (!isManaged(current) || current.metadata.deletionTimestamp !== undefined)) return [];
   if (!observed.wanted) return current ? [{ verb: "delete", current }] : [];
-  const body = desiredPushRoleBinding(observed.namespace, observed.operatorNamespace);
+  const body = desiredPushRoleBinding(observed.namespace, observed.operatorNamespace, observed.role);
   if (!current) return [{ verb: "create", body }];
   return sameGrant(current, body) ? [] : [{ verb: "recreate", current, body }];
 }
@@ -65,7 +74,8 @@ export function pushAccessActions(observed: PushAccessObservation): PushAccessAc
 /** Whether the labelled binding in a namespace grants Push access (status.managedNamespaces[].pushAccess). */
 export function grantsPushAccess(binding: KubeObject | undefined, operatorNamespace: string): boolean {
   if (!binding || !isManaged(binding) || binding.metadata.deletionTimestamp !== undefined) return false;
-  return sameGrant(binding as RoleBinding, desiredPushRoleBinding(binding.metadata.namespace ?? "", operatorNamespace));
+  const namespace = binding.metadata.namespace ?? "";
+  return [CONTROL_PLANE_NAMESPACED_ROLE, CONTROL_PLANE_HELMRELEASES_ROLE].some((role) => sameGrant(binding as RoleBinding, desiredPushRoleBinding(namespace, operatorNamespace, role)));
 }
 
 function sameGrant(current: RoleBinding, desired: RoleBinding): boolean {

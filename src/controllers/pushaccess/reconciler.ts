@@ -20,6 +20,8 @@ export interface PushAccessDeps {
   inScope(namespace: string): boolean;
   /** Whether the honoured Cluster's mode asks for Push access now. */
   wanted(): boolean;
+  /** The ClusterRole the binding grants now (pushAccessRole). */
+  role(): string;
   /** The operator's labelled RoleBindings, by `namespace/name`. */
   roleBindings: { get(key: string): KubeObject | undefined };
   /** Where the control plane's ServiceAccount lives. */
@@ -37,6 +39,7 @@ export async function reconcilePushAccess(deps: PushAccessDeps, namespace: strin
     namespace,
     operatorNamespace: deps.operatorNamespace,
     wanted: deps.wanted() && isGatedNamespace(object.metadata.labels),
+    role: deps.role(),
     current: deps.roleBindings.get(objectKey({ name: CONTROL_PLANE_ROLE_BINDING, namespace })) as RoleBinding | undefined,
   });
   for (const action of actions) {
@@ -64,7 +67,7 @@ async function perform(deps: PushAccessDeps, action: PushAccessAction, signal: A
       return createLabelled(creates, ROLE_BINDING, action.body);
     case "recreate":
       await deleteObserved(deps.client, ROLE_BINDING, action.current, signal);
-      logger.info({ namespace: action.current.metadata.namespace }, "recreating the Push RoleBinding: its roleRef or subjects were changed");
+      logger.info({ namespace: action.current.metadata.namespace }, "recreating the Push RoleBinding: its roleRef or subjects differ from what the Cluster asks for");
       return createLabelled(creates, ROLE_BINDING, action.body);
     case "delete":
       await deleteObserved(deps.client, ROLE_BINDING, action.current, signal);

@@ -9,11 +9,10 @@ import { parseFlags } from "../../../src/commandline/flags";
 import { applyObject } from "../../../src/kube/apply";
 import type { KubeObject, ResourceType } from "../../../src/kube/types";
 import { configFromFlags, RUN_FLAGS } from "../../../src/manager/config";
-import { applicationInstanceWebhook } from "../../../src/webhook/applicationinstance";
 import { servingNames } from "../../../src/webhook/certificates";
 import { DEFAULT_WEBHOOK_CONFIG } from "../../../src/webhook/config";
 import { renderConfiguration } from "../../../src/webhook/configuration";
-import { operationWebhook } from "../../../src/webhook/operation";
+import { operatorWebhooks } from "../../../src/webhook/registry";
 import { getCluster, type TestCluster } from "../../support/cluster";
 import { findRendered, helmTemplate } from "../../support/chart";
 import { useNamespace } from "../../support/namespace";
@@ -58,7 +57,7 @@ describe("Helm chart", () => {
     const rendered = findRendered(objects, "ValidatingWebhookConfiguration", DEFAULT_WEBHOOK_CONFIG.configName) as KubeObject & { webhooks: unknown[] };
     const ours = renderConfiguration({
       name: DEFAULT_WEBHOOK_CONFIG.configName,
-      webhooks: [applicationInstanceWebhook, operationWebhook],
+      webhooks: operatorWebhooks(ns.name),
       endpoint: { service: { name: DEFAULT_WEBHOOK_CONFIG.serviceName, namespace: ns.name, port: 443 } },
       caPem: "",
     }) as KubeObject & { webhooks: Array<{ clientConfig: Record<string, unknown> }> };
@@ -77,14 +76,14 @@ describe("Helm chart", () => {
     expect(configuration.metadata.annotations).toEqual({ "cert-manager.io/inject-ca-from": `${ns.name}/vworkspace-operator-webhook` });
   });
 
-  test("external mode needs caBundle and writes it into both webhooks; an unknown mode is refused", () => {
+  test("external mode needs caBundle and writes it into every webhook; an unknown mode is refused", () => {
     const missing = helmTemplate(ns.name, "webhooks.certMode=external");
     expect(missing.exitCode).not.toBe(0);
     expect(missing.stderr).toContain("webhooks.certMode=external needs webhooks.caBundle");
     const bundle = Buffer.from("-----BEGIN CERTIFICATE-----\n").toString("base64");
     const { objects } = helmTemplate(ns.name, "webhooks.certMode=external", `webhooks.caBundle=${bundle}`);
     const configuration = findRendered(objects, "ValidatingWebhookConfiguration") as KubeObject & { webhooks: Array<{ clientConfig: { caBundle?: string } }> };
-    expect(configuration.webhooks.map((webhook) => webhook.clientConfig.caBundle)).toEqual([bundle, bundle]);
+    expect(configuration.webhooks.map((webhook) => webhook.clientConfig.caBundle)).toEqual(operatorWebhooks(ns.name).map(() => bundle));
     expect(helmTemplate(ns.name, "webhooks.certMode=vault").stderr).toContain("webhooks.certMode must be self-signed, cert-manager or external");
   });
 

@@ -183,20 +183,32 @@ describe("the chart's Push RBAC", () => {
       .map((object) => `${object.kind}/${object.metadata.name}`)
       .sort();
 
-  test("nothing by default; push.enabled adds the ServiceAccount, both ClusterRoles and the binding; push.tokenSecret the token Secret", () => {
+  test("nothing by default; push.enabled adds the ServiceAccount, the three ClusterRoles and the binding; push.tokenSecret the token Secret", () => {
     expect(pushObjects()).toEqual([]);
     expect(pushObjects("push.tokenSecret=true")).toEqual([]);
-    const withoutSecret = ["ClusterRole/vworkspace-control-plane-clusters", "ClusterRole/vworkspace-control-plane-namespaced", "ClusterRoleBinding/vworkspace-control-plane-clusters", "ServiceAccount/vworkspace-control-plane"];
+    const withoutSecret = [
+      "ClusterRole/vworkspace-control-plane-clusters",
+      "ClusterRole/vworkspace-control-plane-helmreleases",
+      "ClusterRole/vworkspace-control-plane-namespaced",
+      "ClusterRoleBinding/vworkspace-control-plane-clusters",
+      "ServiceAccount/vworkspace-control-plane",
+    ];
     expect(pushObjects("push.enabled=true")).toEqual(withoutSecret);
     expect(pushObjects("push.enabled=true", "push.tokenSecret=true")).toEqual([...withoutSecret, "Secret/vworkspace-control-plane-token"].sort());
   });
 
-  test("the namespaced ClusterRole grants ApplicationInstances and Operations and nothing else", () => {
-    const role = findRendered(helmTemplate(names.operator, "push.enabled=true").objects, "ClusterRole", "vworkspace-control-plane-namespaced") as KubeObject & { rules: unknown[] };
+  test("the namespaced ClusterRole grants ApplicationInstances and Operations and nothing else; the HelmRelease-authoritative one adds exactly HelmReleases and chart sources", () => {
+    const rulesOf = (name: string) => (findRendered(helmTemplate(names.operator, "push.enabled=true").objects, "ClusterRole", name) as KubeObject & { rules: unknown[] }).rules;
     const verbs = ["create", "get", "list", "watch", "patch", "update", "delete"];
-    expect(role.rules).toEqual([
+    const namespaced = [
       { apiGroups: ["apps.vworkspace.io"], resources: ["applicationinstances"], verbs },
       { apiGroups: ["ops.vworkspace.io"], resources: ["operations"], verbs },
+    ];
+    expect(rulesOf("vworkspace-control-plane-namespaced")).toEqual(namespaced);
+    expect(rulesOf("vworkspace-control-plane-helmreleases")).toEqual([
+      ...namespaced,
+      { apiGroups: ["helm.toolkit.fluxcd.io"], resources: ["helmreleases"], verbs },
+      { apiGroups: ["source.toolkit.fluxcd.io"], resources: ["helmrepositories", "ocirepositories"], verbs },
     ]);
   });
 });

@@ -38,12 +38,12 @@ describe("ClusterRole vworkspace-tenant as the chart renders it", () => {
     expect(rules.flatMap((rule) => rule.apiGroups).includes("*")).toBe(false);
   });
 
-  test("the operator may bind this ClusterRole and the control plane's namespaced one (Push access), no other", () => {
+  test("the operator may bind this ClusterRole and the control plane's two namespaced ones (Push access), no other", () => {
     const operatorRole = findRendered(helmTemplate(ns.name).objects, "ClusterRole", "vworkspace-operator");
     const binding = rulesOf(operatorRole).filter((rule) => rule.verbs.includes("bind") || rule.verbs.includes("escalate") || rule.verbs.includes("*"));
     expect(binding).toEqual([
       { apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles"], resourceNames: ["vworkspace-tenant"], verbs: ["bind"] },
-      { apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles"], resourceNames: ["vworkspace-control-plane-namespaced"], verbs: ["bind"] },
+      { apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles"], resourceNames: ["vworkspace-control-plane-namespaced", "vworkspace-control-plane-helmreleases"], verbs: ["bind"] },
     ]);
   });
 });

@@ -260,6 +260,7 @@ describe("validation keywords", () => {
       "connectivityMode",
       "controlPlaneBaseUrl",
       "controlPlaneEndpoint",
+      "gitops",
       "heartbeatIntervalSeconds",
       "registrationToken",
       "registrationTokenSecretRef",

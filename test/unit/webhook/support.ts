@@ -22,7 +22,7 @@ export function testApp(facts: Partial<AdmissionFacts> = {}, handlerTimeoutMs = 
   const metrics = new OperatorMetrics();
   const app = admissionApp({
     webhooks: [applicationInstanceWebhook, operationWebhook],
-    facts: { namespaceGated: async () => true, clusterId: () => "c1", ...facts },
+    facts: { namespaceGated: async () => true, namespaceLabels: async () => ({}), clusterId: () => "c1", ...facts },
     handlerTimeoutMs,
     metrics,
     logger: createLogger({ level: "silent" }),

@@ -15,7 +15,17 @@ interface Recorded {
   status: Array<Record<string, unknown>>;
 }
 
-function setup(options: { gated?: boolean; fluxServed?: boolean; clusterId?: string; spec?: Record<string, unknown>; deleting?: boolean } = {}) {
+interface SetupOptions {
+  gated?: boolean;
+  fluxServed?: boolean;
+  clusterId?: string;
+  spec?: Record<string, unknown>;
+  deleting?: boolean;
+  /** HelmReleases committed to Git are authoritative; these are in the cache of committed ones. */
+  committed?: KubeObject[];
+}
+
+function setup(options: SetupOptions = {}) {
   let object = applicationInstanceObject(options.spec ?? {}) as unknown as KubeObject;
   const cache = new Map<string, KubeObject>();
   object.metadata.uid = "uid-1";
@@ -60,6 +70,8 @@ function setup(options: { gated?: boolean; fluxServed?: boolean; clusterId?: str
     gate: { isGated: () => options.gated ?? true, labels: () => namespaceLabels },
     clusterId: () => options.clusterId ?? "c1",
     fluxServed: async () => options.fluxServed ?? true,
+    helmReleasesAuthoritative: () => options.committed !== undefined,
+    committedHelmRelease: (namespace: string, name: string) => options.committed?.find((hr) => hr.metadata.namespace === namespace && hr.metadata.name === name),
     status: { apply: write, mergePatch: write },
     events: { record: () => undefined },
     clock: new ManualClock(),
@@ -81,7 +93,7 @@ function summary(status: Record<string, unknown> | undefined, type: string): str
 }
 
 describe("reconcile flow early exits", () => {
-  test.each<[string, Parameters<typeof setup>[0], string, string[]]>([
+  test.each<[string, SetupOptions, string, string[]]>([
     ["ungated namespace: no finalizer, no child", { gated: false }, "True/NamespaceNotGated", []],
     ["cluster id mismatch: no finalizer, no child", { clusterId: "other" }, "True/ClusterMismatch", []],
     ["validation failure after the finalizer", { spec: { chart: undefined } }, "True/ValidationFailed", ["json ApplicationInstance shop"]],
@@ -148,5 +160,45 @@ describe("deletion once the children are gone", () => {
     observe({ resourceVersion: "9", finalizers: ["apps.vworkspace.io/finalizer"] });
     await run();
     expect(recorded.calls.filter((call) => !call.startsWith("get "))).toEqual(["json ApplicationInstance shop"]);
+  });
+});
+
+describe("HelmRelease-authoritative GitOps (docs/connectivity.md#helmrelease-authoritative-gitops)", () => {
+  const committed = (conditions: Condition[], observedGeneration = 4): KubeObject => ({
+    apiVersion: "helm.toolkit.fluxcd.io/v2",
+    kind: "HelmRelease",
+    metadata: { name: "shop", namespace: "team-a", generation: 4, labels: { "app.vworkspace.io/managed-by": "control-plane" } },
+    status: { observedGeneration, conditions },
+  });
+  const ready = { type: "Ready", status: "True", reason: "InstallSucceeded", message: "Helm install succeeded" } as Condition;
+
+  test("no source and no HelmRelease is written; the instance mirrors the committed HelmRelease of its release name", async () => {
+    const { recorded, run } = setup({ committed: [committed([ready])] });
+    await run();
+    expect(recorded.calls).toEqual(["json ApplicationInstance shop"]);
+    expect(summary(recorded.status[0], "Ready")).toBe("True/HelmReleaseReady");
+    expect(summary(recorded.status[0], "Reconciling")).toBe("False/Stable");
+  });
+
+  test("a committed HelmRelease helm-controller has not caught up with leaves the instance progressing", async () => {
+    const { recorded, run } = setup({ committed: [committed([ready], 3)] });
+    await run();
+    expect(recorded.calls).toEqual(["json ApplicationInstance shop"]);
+    expect(summary(recorded.status[0], "Ready")).toBe("Unknown/Progressing");
+  });
+
+  test("without a committed HelmRelease the instance waits for one and writes none", async () => {
+    const { recorded, run, appliedHelmRelease } = setup({ committed: [] });
+    await run();
+    expect(recorded.calls).toEqual(["json ApplicationInstance shop"]);
+    expect(appliedHelmRelease()).toBeUndefined();
+    expect(summary(recorded.status[0], "Ready")).toBe("Unknown/Reconciling");
+  });
+
+  test("the gate still applies: an ungated namespace blocks the instance before any read", async () => {
+    const { recorded, run } = setup({ gated: false, committed: [committed([ready])] });
+    await run();
+    expect(recorded.calls).toEqual([]);
+    expect(summary(recorded.status[0], "Blocked")).toBe("True/NamespaceNotGated");
   });
 });

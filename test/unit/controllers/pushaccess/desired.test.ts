@@ -1,7 +1,7 @@
 /** The Push RoleBinding decisions, pure: which writes bring a namespace to the access its mode asks for. */
 import { describe, expect, test } from "bun:test";
 import type { Cluster } from "../../../../src/api/cluster";
-import { desiredPushRoleBinding, grantsPushAccess, pushAccessActions, pushAccessWanted } from "../../../../src/controllers/pushaccess/desired";
+import { desiredPushRoleBinding, grantsPushAccess, pushAccessActions, pushAccessRole, pushAccessWanted } from "../../../../src/controllers/pushaccess/desired";
 import type { RoleBinding } from "../../../../src/controllers/tenant/desired";
 
 const cluster = (mode: string | undefined, deleting = false) =>
@@ -65,5 +65,27 @@ describe("grantsPushAccess", () => {
     expect(grantsPushAccess(foreign(), "vworkspace-system")).toBe(false);
     expect(grantsPushAccess(undefined, "vworkspace-system")).toBe(false);
     expect(grantsPushAccess(ours(), "elsewhere")).toBe(false);
+  });
+});
+
+describe("HelmRelease-authoritative GitOps widens the grant to Flux objects, and only then", () => {
+  const authoritative = (mode: string, on: boolean) => ({ metadata: { name: "main" }, spec: { connectivityMode: mode, gitops: { helmReleasesAuthoritative: on } } }) as unknown as Cluster;
+  const observe = (role: string, current: RoleBinding | undefined) => pushAccessActions({ namespace: "team-a", operatorNamespace: "vworkspace-system", wanted: true, role, current });
+
+  test("the role: with HelmReleases in gitops mode with the setting on, the namespaced one otherwise", () => {
+    expect(pushAccessRole(authoritative("gitops", true))).toBe("vworkspace-control-plane-helmreleases");
+    expect(pushAccessRole(authoritative("gitops", false))).toBe("vworkspace-control-plane-namespaced");
+    expect(pushAccessRole(authoritative("push", true))).toBe("vworkspace-control-plane-namespaced");
+    expect(pushAccessRole(undefined)).toBe("vworkspace-control-plane-namespaced");
+  });
+
+  test("turning the setting on or off recreates the binding with the other role; either counts as Push access", () => {
+    const widened = desiredPushRoleBinding("team-a", "vworkspace-system", "vworkspace-control-plane-helmreleases");
+    const on = observe("vworkspace-control-plane-helmreleases", ours());
+    expect(on.map((action) => action.verb)).toEqual(["recreate"]);
+    expect(on[0]).toMatchObject({ body: { roleRef: { name: "vworkspace-control-plane-helmreleases" } } });
+    expect(observe("vworkspace-control-plane-helmreleases", widened)).toEqual([]);
+    expect(observe("vworkspace-control-plane-namespaced", widened).map((action) => action.verb)).toEqual(["recreate"]);
+    expect(grantsPushAccess(widened, "vworkspace-system")).toBe(true);
   });
 });
