@@ -154,4 +154,9 @@ describe("Cluster", () => {
     const object: KubeObject = { apiVersion: "ops.vworkspace.io/v1alpha1", kind: "Cluster", metadata: { name: `hb-${ns.name}` }, spec: { heartbeatIntervalSeconds: 5 } };
     expect(await rejection(client.create(CLUSTER, object))).toContain("spec.heartbeatIntervalSeconds");
   });
+
+  test("a connectivity mode no driver serves is rejected", async () => {
+    const object: KubeObject = { apiVersion: "ops.vworkspace.io/v1alpha1", kind: "Cluster", metadata: { name: `mode-${ns.name}` }, spec: { connectivityMode: "carrier-pigeon" } };
+    expect(await rejection(client.create(CLUSTER, object))).toContain('spec.connectivityMode: Unsupported value: "carrier-pigeon"');
+  });
 });
