@@ -186,3 +186,25 @@ describe("Push RoleBindings", () => {
     expect(active.status?.connectivityMode).toBe("push");
   });
 });
+
+describe("GitOps status channel", () => {
+  test("gitops with a status channel: an unreachable control plane sets Connected=False, Disconnected stays False/GitOpsMode, no job is polled", async () => {
+    const { token } = await plane.admin.createRegistrationToken();
+    await createTokenSecret(cluster.client, ns.name, token);
+    running = await start([ns.name]);
+    await cluster.client.create(CLUSTER, clusterObject(plane, { connectivityMode: "gitops" }));
+    const connected = await waitForClusterCondition(cluster.client, "Connected", { status: "True" });
+    expect(condition(connected, "Disconnected")).toMatchObject({ status: "False", reason: "GitOpsMode" });
+    const clusterId = connected.spec.clusterId!;
+    await plane.admin.injectFault({ endpoint: "events", clusterId, status: 500, count: 100_000 });
+    try {
+      const unreachable = await waitForClusterCondition(cluster.client, "Connected", { status: "False", reason: "ControlPlaneUnreachable" });
+      expect(condition(unreachable, "Disconnected")).toMatchObject({ status: "False", reason: "GitOpsMode" });
+      expect(await heartbeatsSent(running)).toBeGreaterThan(0);
+      const text = await running.operator.metrics.registry.getSingleMetricAsString("vworkspace_operator_agent_requests_total");
+      expect(text).not.toContain('endpoint="jobs"');
+    } finally {
+      await plane.admin.clearFaults();
+    }
+  });
+});
