@@ -101,9 +101,9 @@ bash scripts/build.sh
 # Lane b holds everything that needs the host-wide node or compiled binaries, plus the connectivity suites
 # (agent, Cluster, control plane, Push) to even the lanes out; test files never share a cluster across lanes, so
 # cluster-scoped objects (Cluster, webhooks) cannot interfere.
-# Arguments narrow the run to one lane on the default cluster.
+# Arguments narrow the run to one lane on the default cluster, or on $VWS_CLUSTER_DIR when set.
 LANE_NAMES=(a)
-LANE_DIRS=(.local/cluster)
+LANE_DIRS=("${VWS_CLUSTER_DIR:-.local/cluster}")
 LANE_PATHS=("${*:-}")
 if [ $# -eq 0 ]; then
   LANE_NAMES=(a b)
@@ -149,7 +149,9 @@ watchdog_pid=$!
 run_lane() {
   local name=$1 dir=$2 paths=$3
   # shellcheck disable=SC2086 # paths is a space-separated list of test paths
-  KUBECONFIG="$PWD/$dir/kubeconfig" "$BUN" test --timeout=120000 ${paths:-test} 2>&1 \
+  local kubeconfig="$dir/kubeconfig"
+  [[ $kubeconfig == /* ]] || kubeconfig="$PWD/$kubeconfig"
+  KUBECONFIG="$kubeconfig" "$BUN" test --timeout=120000 ${paths:-test} 2>&1 \
     | tee ".local/test-output-$name.log" | "$BUN" scripts/test-timing.ts record ".local/test-timing-$name.log"
   echo "${PIPESTATUS[0]}" > ".local/test-rc-$name"
 }
