@@ -3,67 +3,47 @@
  * it stores the token, creates the Cluster, prints progress and succeeds once registered; a second run with a
  * new token forces a re-exchange; bad usage exits 2; the token never reaches the output.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { main } from "../../../src/cli/main";
-import { getCluster, type TestCluster } from "../../support/cluster";
-import { startRefControlPlane, type RefControlPlane } from "../../support/controlplane";
 import { useNamespace } from "../../support/namespace";
-import { deleteClusters, finishAgentTest, getClusterObject, startAgent, type AgentRun } from "../agent/harness";
+import { getClusterObject, startAgent, useAgentSuite } from "../agent/harness";
 
 const ns = useNamespace({ slug: "cluster-register" });
-let cluster: TestCluster;
-let plane: RefControlPlane;
-let running: AgentRun | undefined;
-
-beforeAll(async () => {
-  cluster = await getCluster();
-  await deleteClusters(cluster.client);
-  plane = await startRefControlPlane();
-});
-
-afterEach(async () => {
-  const finished = running;
-  running = undefined;
-  await finishAgentTest(cluster, finished);
-});
-
-afterAll(async () => {
-  await plane.stop();
-});
+const suite = useAgentSuite();
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(["register", ...args], { KUBECONFIG: cluster.kubeconfigPath }, { out: (text) => out.push(text), err: (text) => err.push(text) });
+  const code = await main(["register", ...args], { KUBECONFIG: suite.cluster.kubeconfigPath }, { out: (text) => out.push(text), err: (text) => err.push(text) });
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
 describe("register", () => {
   test("registers through the running operator with progress output, and re-registers on demand", async () => {
-    running = await startAgent(cluster, ns.name);
-    const { token } = await plane.admin.createRegistrationToken();
-    const first = await run(["--token", token, "--control-plane-endpoint", plane.url, "--namespace", ns.name, "--cluster-name", "vws-test", "--timeout", "60s"]);
+    suite.running = await startAgent(suite.cluster, ns.name);
+    const { token } = await suite.plane.admin.createRegistrationToken();
+    const first = await run(["--token", token, "--control-plane-endpoint", suite.plane.url, "--namespace", ns.name, "--cluster-name", "vws-test", "--timeout", "60s"]);
     expect(first.code).toBe(0);
     expect(first.err).toContain("created Cluster vws-test");
     expect(first.err).toContain("phase ");
     expect(first.out).toMatch(/^registered: Cluster vws-test is (Connected|Registering) as cluster id \S+/);
     expect(first.out + first.err).not.toContain(token);
-    const registered = await getClusterObject(cluster.client);
+    const registered = await getClusterObject(suite.cluster.client);
     const firstId = registered!.spec.clusterId!;
 
-    const { token: second } = await plane.admin.createRegistrationToken(firstId);
-    const again = await run(["--token", second, "--control-plane-endpoint", plane.url, "--namespace", ns.name, "--cluster-name", "vws-test", "--timeout", "60s"]);
+    const { token: second } = await suite.plane.admin.createRegistrationToken(firstId);
+    const again = await run(["--token", second, "--control-plane-endpoint", suite.plane.url, "--namespace", ns.name, "--cluster-name", "vws-test", "--timeout", "60s"]);
     expect(again.code).toBe(0);
     expect(again.err).toContain("requested a re-exchange");
-    const after = await getClusterObject(cluster.client);
+    const after = await getClusterObject(suite.cluster.client);
     expect(after?.metadata.annotations?.["ops.vworkspace.io/rotate-credentials"]).toBeUndefined();
     expect(after?.spec.clusterId).toBe(firstId);
     expect(after?.status?.observedToken).not.toBe(registered?.status?.observedToken);
   });
 
   test("usage errors exit 2 without touching the cluster", async () => {
-    expect((await run(["--control-plane-endpoint", plane.url])).code).toBe(2);
+    expect((await run(["--control-plane-endpoint", suite.plane.url])).code).toBe(2);
     expect((await run(["--token", "x", "--control-plane-endpoint", "ftp://example"])).code).toBe(2);
-    expect(await getClusterObject(cluster.client)).toBeUndefined();
+    expect(await getClusterObject(suite.cluster.client)).toBeUndefined();
   });
 });
