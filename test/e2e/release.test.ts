@@ -23,6 +23,7 @@ import { Discovery } from "../../src/kube/discovery";
 import type { KubeObject } from "../../src/kube/types";
 import { CRD_TYPE, crdEstablished } from "../../src/manager/crds";
 import { VALIDATING_WEBHOOK_CONFIGURATION } from "../../src/webhook/configuration";
+import { operatorWebhooks } from "../../src/webhook/registry";
 import { REPO_ROOT } from "../support/cluster";
 import { thirdPartyCrds } from "../support/crds";
 import { eventually } from "../support/eventually";
@@ -258,10 +259,10 @@ describe("crds.yaml + operator.yaml on a private API server", () => {
     // The leader points the rendered configuration at its loopback listener and fills in caBundle.
     const configuration = await eventually(async () => {
       const current = await admin.get(VALIDATING_WEBHOOK_CONFIGURATION, "vworkspace-operator-validating-webhook");
-      const webhooks = current.webhooks as Array<{ clientConfig: { url?: string; caBundle?: string } }>;
+      const webhooks = current.webhooks as Array<{ name: string; clientConfig: { url?: string; caBundle?: string } }>;
       return webhooks.every((webhook) => webhook.clientConfig.url && webhook.clientConfig.caBundle) ? webhooks : undefined;
     }, { what: "webhook configuration registered by the leader" });
-    expect(configuration).toHaveLength(2);
+    expect(configuration.map((webhook) => webhook.name).sort()).toEqual(operatorWebhooks(NAMESPACE).map((webhook) => webhook.name).sort());
 
     await admin.create({ group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false }, { apiVersion: "v1", kind: "Namespace", metadata: { name: GATED, labels: { "managed-by": "vworkspace" } } });
     const instance: KubeObject = {
