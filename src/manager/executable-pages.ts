@@ -107,7 +107,15 @@ export function reclaimExecutablePages(options: ReclaimOptions): () => void {
 
 type Madvise = (start: bigint, length: bigint, advice: number) => number;
 
-async function loadMadvise(): Promise<Madvise | undefined> {
+let madviseLoaded: Promise<Madvise | undefined> | undefined;
+
+/** libc is opened once per process; every later reclaim reuses the same binding. */
+function loadMadvise(): Promise<Madvise | undefined> {
+  madviseLoaded ??= openMadvise();
+  return madviseLoaded;
+}
+
+async function openMadvise(): Promise<Madvise | undefined> {
   try {
     const { dlopen, FFIType } = await import("bun:ffi");
     const libc = dlopen("libc.so.6", { madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 } });
