@@ -174,7 +174,8 @@ export class KubeClient {
       // A continue token carries its snapshot's version: the server refuses a resourceVersion beside it.
       const version = token ? { resourceVersion: undefined, resourceVersionMatch: undefined } : {};
       page = await this.list<T>(type, { ...rest, ...version, limit: pageSize, continue: token });
-      items.push(...page.items);
+      // An empty PartialObjectMetadataList comes back with `items: null`.
+      items.push(...(page.items ?? []));
       token = page.metadata.continue || undefined;
     } while (token);
     return { ...page, metadata: { resourceVersion: page.metadata.resourceVersion }, items };

@@ -50,6 +50,12 @@ describe("KubeClient against a real apiserver", () => {
     expect(byName.items.map((item) => item.metadata.name)).toEqual(["page-3"]);
   });
 
+  test("an empty metadata-only list is an empty list, not null", async () => {
+    const none = await client.listAll(CONFIG_MAPS, { namespace: ns.name, labelSelector: "vws-nothing-has-this", metadataOnly: true, resourceVersion: "0" });
+    expect(none.kind).toBe("PartialObjectMetadataList");
+    expect(none.items).toEqual([]);
+  });
+
   test("json, merge and strategic patches", async () => {
     await client.create(CONFIG_MAPS, configMap(ns.name, "p", { a: "1" }));
     await client.patch(CONFIG_MAPS, "p", { type: "merge", body: { data: { b: "2" } } }, { namespace: ns.name });
