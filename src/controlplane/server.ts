@@ -10,6 +10,7 @@ import { DEFAULT_REGISTRATION_TOKEN_TTL_MS, type ControlPlaneConfig, type Contro
 import { createState, type ControlPlaneState } from "./state";
 import { startTlsTerminator, type TlsTerminator } from "./tls-terminator";
 import { openDatabase } from "./store/db";
+import { serverErrors } from "../observability/server-errors";
 
 export interface RunningControlPlane {
   /** Base URL with the bound port, e.g. https://127.0.0.1:41234 */
@@ -60,6 +61,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   const server = Bun.serve({
     hostname: config.hostname,
     port: config.port,
+    ...serverErrors(logger, "control-plane"),
     ...(tls ? { tls } : {}),
     fetch: (request, bunServer) => app.fetch(request, { server: bunServer }),
   });
@@ -92,6 +94,7 @@ async function startWithIdentity(
   const internal = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
+    ...serverErrors(state.logger, "control-plane-behind-tls"),
     fetch: (request, bunServer) => {
       const peer = identityOf(bunServer.requestIP(request)?.port ?? -1);
       if (!peer) return new Response(JSON.stringify({ error: "MisdirectedRequest", message: "connect through the TLS listener" }), { status: 421 });

@@ -222,11 +222,11 @@ function startListeners(config: OperatorConfig, health: HealthChecks, metrics: O
   const metricsAddress = parseBindAddress(config.metricsBindAddress);
   if (healthAddress) {
     const app = health.app();
-    listeners[0] = listen(healthAddress, app.fetch);
+    listeners[0] = listen(healthAddress, app.fetch, "health", logger);
     logger.info({ healthAddress: listeners[0].url }, "serving health probes");
   }
   if (metricsAddress) {
-    listeners[1] = listen(metricsAddress, metricsApp(metrics).fetch);
+    listeners[1] = listen(metricsAddress, metricsApp(metrics).fetch, "metrics", logger);
     logger.info({ metricsAddress: listeners[1].url }, "serving metrics");
   }
 }

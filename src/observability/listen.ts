@@ -1,3 +1,6 @@
+import type { Logger } from "./logger";
+import { serverErrors } from "./server-errors";
+
 /** Binds a fetch handler to a Go-style bind address (":8081", "127.0.0.1:0"); "0" means disabled. */
 
 export interface Listener {
@@ -22,8 +25,8 @@ export function parseBindAddress(address: string): BindAddress | undefined {
   return { hostname: host === "" ? "0.0.0.0" : host, port };
 }
 
-export function listen(address: BindAddress, fetch: (request: Request) => Response | Promise<Response>): Listener {
-  const server = Bun.serve({ hostname: address.hostname, port: address.port, fetch, idleTimeout: 30 });
+export function listen(address: BindAddress, fetch: (request: Request) => Response | Promise<Response>, name: string, logger?: Logger): Listener {
+  const server = Bun.serve({ hostname: address.hostname, port: address.port, fetch, idleTimeout: 30, ...serverErrors(logger, name) });
   const shownHost = address.hostname === "0.0.0.0" ? "127.0.0.1" : address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
   return {
     url: `http://${shownHost}:${server.port}`,

@@ -86,7 +86,7 @@ export class AdmissionServer {
       }),
     };
     const app = admissionApp({ webhooks: this.#webhooks, facts, handlerTimeoutMs: config.handlerTimeoutMs, metrics: options.metrics, logger: this.#logger });
-    this.#tls = new TlsServer({ hostname: config.host || "0.0.0.0", port: config.port, fetch: app.fetch });
+    this.#tls = new TlsServer({ hostname: config.host || "0.0.0.0", port: config.port, fetch: app.fetch, logger: this.#logger });
   }
 
   /** https://host:port of the listener once a certificate is served. */

@@ -4,6 +4,8 @@
  * old one gracefully: new connections get the new certificate, in-flight requests finish on the old one.
  */
 import type { Server } from "bun";
+import type { Logger } from "../observability/logger";
+import { serverErrors } from "../observability/server-errors";
 
 export interface ServingPair {
   certPem: string;
@@ -19,6 +21,7 @@ export interface TlsServerOptions {
   hostname: string;
   port: number;
   fetch: (request: Request) => Response | Promise<Response>;
+  logger?: Logger;
 }
 
 /** Above the API server's 5 s webhook timeout so it can reuse connections (docs/operations.md#admission-webhooks). */
@@ -50,6 +53,7 @@ export class TlsServer {
       hostname: this.options.hostname,
       port: this.#port,
       reusePort: true,
+      ...serverErrors(this.options.logger, "webhook"),
       idleTimeout: IDLE_TIMEOUT_SECONDS,
       maxRequestBodySize: MAX_BODY_BYTES,
       tls: { cert: pair.certPem, key: pair.keyPem },

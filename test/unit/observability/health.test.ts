@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { HealthChecks } from "../../../src/observability/health";
-import { parseBindAddress } from "../../../src/observability/listen";
+import { listen, parseBindAddress } from "../../../src/observability/listen";
+import { createLogger } from "../../../src/observability/logger";
 import { OperatorMetrics } from "../../../src/observability/metrics";
 
 describe("health endpoints", () => {
@@ -54,4 +55,19 @@ describe("bind addresses", () => {
 
   test("0 disables the listener", () => expect(parseBindAddress("0")).toBeUndefined());
   test.each(["8081", "host:99999", "host:x"])("%s is rejected", (text) => expect(() => parseBindAddress(text)).toThrow(text));
+});
+
+describe("listen", () => {
+  test("a handler that throws gets a bare 500 that shows neither the error nor its stack", async () => {
+    const logged: string[] = [];
+    const logger = createLogger({ level: "error", destination: { write: (line: string) => void logged.push(line) } });
+    const listener = listen({ hostname: "127.0.0.1", port: 0 }, () => {
+      throw new Error("internal detail that must not leave the process");
+    }, "health", logger);
+    const response = await fetch(`${listener.url}/`);
+    expect(response.status).toBe(500);
+    expect(await response.text()).not.toContain("internal detail");
+    expect(logged.join("")).toContain("internal detail");
+    await listener.stop();
+  });
 });

@@ -47,4 +47,22 @@ describe("TlsServer (docs/operations.md#serving-certificate reload)", () => {
     expect([response.status, await response.text()]).toEqual([200, "ok"]);
     await server.stop();
   });
+
+  test("a handler that throws gets a bare 500 that shows neither the error nor its stack", async () => {
+    const ca = await createCa({ cn: "throw-ca" });
+    const server = new TlsServer({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () => {
+        throw new Error("internal detail that must not leave the process");
+      },
+    });
+    server.serve(await issueCert(ca, { cn: "throw", sans: { ips: ["127.0.0.1"] }, usage: "server" }));
+    const response = await fetch(`https://127.0.0.1:${server.port}/`, { tls: { ca: ca.certPem } });
+    const body = await response.text();
+    expect(response.status).toBe(500);
+    expect(body).not.toContain("internal detail");
+    expect(response.headers.get("content-type") ?? "").not.toContain("html");
+    await server.stop();
+  });
 });
