@@ -41,6 +41,7 @@ import { connectionFrom, resolveKubeConfig } from "../src/kube/config";
 import type { KubeObject, ResourceType } from "../src/kube/types";
 import { CRD_TYPE, crdEstablished } from "../src/manager/crds";
 import { thirdPartyCrds } from "../test/support/crds";
+import { controlPlanePids, cpuSeconds } from "./lib/cpu-time";
 import { countDuring, describe, total, type RequestCounts } from "./lib/request-counts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -71,6 +72,10 @@ interface Figures {
   idlePerMin: number;
   idleDetail: string;
   toReleasesSeconds: number;
+  applySeconds: number;
+  applyDetail: string;
+  operatorCpuSeconds: number;
+  apiServerCpuSeconds: number;
   loadedRssMiB: number;
   loadedAnonMiB: number;
   steadyPerMin: number;
@@ -161,7 +166,8 @@ async function statusCount(client: KubeClient, namespaces: string[]): Promise<nu
   return lists.reduce((sum, list) => sum + list.items.filter((item) => item.status !== undefined).length, 0);
 }
 
-async function measure(subject: Subject, client: KubeClient, kubeconfig: string, baselinePerMin: number, port: number): Promise<Figures> {
+async function measure(subject: Subject, client: KubeClient, cluster: BenchCluster, baselinePerMin: number, port: number): Promise<Figures> {
+  const { kubeconfig } = cluster;
   const quiet = await Running.start(subject, kubeconfig, port);
   await quiet.stop();
   const restartMs: number[] = [];
@@ -179,11 +185,18 @@ async function measure(subject: Subject, client: KubeClient, kubeconfig: string,
 
   const run = Math.random().toString(36).slice(2, 7);
   const namespaces = Array.from({ length: namespaceCount }, (_, i) => `vws-bench-peer-${subject.name}-${run}-${i}`);
+  const apiServer = controlPlanePids(cluster.dir);
+  const cpuBefore = { operator: cpuSeconds([running.proc.pid]), apiServer: cpuSeconds(apiServer) };
   const applyStarted = performance.now();
-  for (const name of namespaces) await client.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { [LABEL_GATE]: GATE_VALUE } } });
-  for (let i = 0; i < n; i++) await client.create(APPLICATION_INSTANCE, instance(`app-${i}`, namespaces[i % namespaceCount]!));
-  await until(`${n} HelmReleases`, async () => (await releaseCount(client, namespaces)) >= n, 600_000);
+  let applySeconds = 0;
+  const applyRequests = await countDuring(client, async () => {
+    await applyInstances(client, namespaces, GATE_VALUE);
+    applySeconds = (performance.now() - applyStarted) / 1000;
+    await until(`${n} HelmReleases`, async () => (await releaseCount(client, namespaces)) >= n, 600_000);
+  });
   const toReleasesSeconds = (performance.now() - applyStarted) / 1000;
+  const operatorCpuSeconds = cpuSeconds([running.proc.pid]) - cpuBefore.operator;
+  const apiServerCpuSeconds = cpuSeconds(apiServer) - cpuBefore.apiServer;
   await until(`${n} first statuses`, async () => (await statusCount(client, namespaces)) >= n, 300_000, 1_000);
   await Bun.sleep(10_000);
   const steady = await countDuring(client, () => Bun.sleep(steadySeconds * 1000));
@@ -216,6 +229,10 @@ async function measure(subject: Subject, client: KubeClient, kubeconfig: string,
     idlePerMin: perMinute(idle, idleSeconds, baselinePerMin),
     idleDetail: describe(idle),
     toReleasesSeconds,
+    applySeconds,
+    applyDetail: describe(applyRequests),
+    operatorCpuSeconds,
+    apiServerCpuSeconds,
     loadedRssMiB,
     loadedAnonMiB,
     steadyPerMin: perMinute(steady, steadySeconds, baselinePerMin),
@@ -225,7 +242,32 @@ async function measure(subject: Subject, client: KubeClient, kubeconfig: string,
   };
 }
 
-async function privateCluster(): Promise<{ kubeconfig: string; down: () => Promise<void> }> {
+/** The bench's namespaces and its N instances, created one by one as `kubectl apply` does. */
+async function applyInstances(client: KubeClient, namespaces: string[], gate: string | undefined): Promise<void> {
+  const labels: Record<string, string> = gate ? { [LABEL_GATE]: gate } : {};
+  for (const name of namespaces) await client.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name, labels } });
+  for (let i = 0; i < n; i++) await client.create(APPLICATION_INSTANCE, instance(`app-${i}`, namespaces[i % namespaceCount]!));
+}
+
+/** The same apply with no operator running: how long the API server alone takes for it, the floor under every subject's figure. */
+async function applyAlone(client: KubeClient): Promise<number> {
+  const namespaces = Array.from({ length: namespaceCount }, (_, i) => `vws-bench-peer-alone-${i}`);
+  const started = performance.now();
+  await applyInstances(client, namespaces, undefined);
+  const seconds = (performance.now() - started) / 1000;
+  for (const name of namespaces) await client.delete(NAMESPACES, name);
+  await until("floor namespaces gone", async () => (await client.listAll(NAMESPACES)).items.every((item) => !namespaces.includes(item.metadata.name)), 300_000, 1_000);
+  return seconds;
+}
+
+interface BenchCluster {
+  kubeconfig: string;
+  /** Where scripts/local-cluster.ts keeps the cluster's state (its pids). */
+  dir: string;
+  down: () => Promise<void>;
+}
+
+async function privateCluster(): Promise<BenchCluster> {
   const dir = mkdtempSync(join(tmpdir(), "vws-bench-peer-"));
   const env = { ...process.env, VWS_CLUSTER_DIR: dir };
   const script = join(ROOT, "scripts/local-cluster.ts");
@@ -233,6 +275,7 @@ async function privateCluster(): Promise<{ kubeconfig: string; down: () => Promi
   if (up.exitCode !== 0) throw new Error(`private cluster did not start (exit ${up.exitCode})`);
   return {
     kubeconfig: join(dir, "kubeconfig"),
+    dir,
     down: async () => void Bun.spawnSync([BUN, script, "down", "--purge", "--quiet"], { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] }),
   };
 }
@@ -263,6 +306,9 @@ function table(results: Array<{ subject: Subject; figures: Figures }>): string {
   add(`idle RssAnon after ${idleSeconds} s`, (f) => f.idleAnonMiB, mib);
   add("API requests/min at rest, above baseline", (f) => f.idlePerMin, (v) => v.toFixed(1));
   add(`${n} instances → ${n} HelmReleases, from the apply's start`, (f) => f.toReleasesSeconds, (v) => `${v.toFixed(1)} s`);
+  add(`the apply alone (${n} creates), the operator running`, (f) => f.applySeconds, (v) => `${v.toFixed(1)} s`);
+  add("CPU until the last HelmRelease: operator", (f) => f.operatorCpuSeconds, (v) => `${v.toFixed(1)} s`);
+  add("CPU until the last HelmRelease: API server and kine", (f) => f.apiServerCpuSeconds, (v) => `${v.toFixed(1)} s`);
   add(`RSS at ${n} instances`, (f) => f.loadedRssMiB, mib);
   add(`RssAnon at ${n} instances`, (f) => f.loadedAnonMiB, mib);
   add(`API requests/min, ${n} instances not Ready, above baseline`, (f) => f.steadyPerMin, (v) => v.toFixed(1));
@@ -270,7 +316,8 @@ function table(results: Array<{ subject: Subject; figures: Figures }>): string {
   return lines.join("\n");
 }
 
-const cluster = shared ? { kubeconfig: process.env.KUBECONFIG ?? resolve(ROOT, ".local/cluster/kubeconfig"), down: async () => {} } : await privateCluster();
+const sharedDir = resolve(ROOT, process.env.VWS_CLUSTER_DIR ?? ".local/cluster");
+const cluster: BenchCluster = shared ? { kubeconfig: process.env.KUBECONFIG ?? join(sharedDir, "kubeconfig"), dir: sharedDir, down: async () => {} } : await privateCluster();
 try {
   const client = new KubeClient({ connection: connectionFrom(resolveKubeConfig({ kubeconfigPath: cluster.kubeconfig })) });
   await installCrds(client);
@@ -278,10 +325,13 @@ try {
   const baseline = await countDuring(client, () => Bun.sleep(idleSeconds * 1000));
   const baselinePerMin = (total(baseline) * 60) / idleSeconds;
   console.log(`baseline without an operator: ${baselinePerMin.toFixed(1)} requests/min (${describe(baseline)})`);
+  const floorSeconds = await applyAlone(client);
+  console.log(`the apply alone with no operator running (${n} creates): ${floorSeconds.toFixed(1)} s`);
   const results: Array<{ subject: Subject; figures: Figures }> = [];
   for (const [index, subject] of subjects().entries()) {
-    const figures = await measure(subject, client, cluster.kubeconfig, baselinePerMin, 39_300 + index);
+    const figures = await measure(subject, client, cluster, baselinePerMin, 39_300 + index);
     console.log(`${subject.name}: at rest ${figures.idleDetail}`);
+    console.log(`${subject.name}: until the last of ${n} HelmReleases ${figures.applyDetail}`);
     console.log(`${subject.name}: ${n} not Ready ${figures.steadyDetail}`);
     console.log(`${subject.name}: writes for ${newInstances} new instances ${figures.writesDetail}`);
     results.push({ subject, figures });

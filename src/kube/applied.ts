@@ -36,12 +36,16 @@ export class AppliedObjects {
   }
 
   /**
-   * True when `desired` is exactly what was applied last and the cache does not hold the object yet: our
-   * own apply has not come back through the watch. A delete seen since then would have been forgotten.
+   * When `desired` is exactly what was applied last and the cache does not hold the object yet (our own
+   * apply has not come back through the watch), the object as that apply left it as far as this memo
+   * knows: the desired body at the uid and generation the server gave it, with no status. A delete seen
+   * since then would have been forgotten.
    */
-  awaitingCache(type: ResourceType, desired: KubeObject, cached: KubeObject | undefined): boolean {
-    if (cached) return false;
-    return this.#entries.get(keyOf(type, desired))?.digest === digestOf(desired);
+  appliedNotCached(type: ResourceType, desired: KubeObject, cached: KubeObject | undefined): KubeObject | undefined {
+    if (cached) return undefined;
+    const entry = this.#entries.get(keyOf(type, desired));
+    if (entry?.digest !== digestOf(desired)) return undefined;
+    return { ...desired, metadata: { ...desired.metadata, uid: entry.uid, generation: entry.generation } };
   }
 
   /** A deleted object's entry goes; a late delete of an older incarnation leaves the newer one's entry. */

@@ -25,6 +25,14 @@ export interface ObjectOptions {
   signal?: AbortSignal;
 }
 
+export interface GetOptions extends ObjectOptions {
+  /**
+   * "0": any version the API server holds, answered from its watch cache without a read of the store. That
+   * cache feeds every informer, so it is never behind ours.
+   */
+  resourceVersion?: "0";
+}
+
 /** Accept headers that make the API server answer with metadata only (labels, annotations, owners, …). */
 const METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
 const METADATA_OBJECT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
@@ -136,11 +144,12 @@ export class KubeClient {
     });
   }
 
-  get<T extends KubeObject = KubeObject>(type: ResourceType, name: string, options: ObjectOptions = {}): Promise<T> {
+  get<T extends KubeObject = KubeObject>(type: ResourceType, name: string, options: GetOptions = {}): Promise<T> {
     return this.request<T>({
       verb: "get",
       method: "GET",
       path: objectPath(type, name, options.namespace),
+      query: { resourceVersion: options.resourceVersion },
       signal: options.signal,
     });
   }

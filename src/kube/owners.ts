@@ -4,6 +4,7 @@
  * patch silently applying to a newer object.
  */
 import type { JsonPatchOp, KubeClient } from "./client";
+import { isNotFound } from "./errors";
 import type { KubeObject, OwnerReference, ResourceType } from "./types";
 
 /** The ownerReference a controller puts on its children: garbage collection follows the owner. */
@@ -69,13 +70,23 @@ export async function addFinalizer<T extends KubeObject>(
   return patchFinalizers(client, type, object, addFinalizerOps(object, finalizer));
 }
 
+/**
+ * Removes the finalizer; returns the updated object. An object already gone (404) is what the removal was
+ * for: a pass working from a cached copy that still shows the finalizer after an earlier pass removed it
+ * gets that answer, and it is not an error.
+ */
 export async function removeFinalizer<T extends KubeObject>(
   client: FinalizerApi,
   type: ResourceType,
   object: T,
   finalizer: string,
 ): Promise<T> {
-  return patchFinalizers(client, type, object, removeFinalizerOps(object, finalizer));
+  try {
+    return await patchFinalizers(client, type, object, removeFinalizerOps(object, finalizer));
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    return { ...object, metadata: { ...object.metadata, finalizers: object.metadata.finalizers?.filter((name) => name !== finalizer) } };
+  }
 }
 
 async function patchFinalizers<T extends KubeObject>(

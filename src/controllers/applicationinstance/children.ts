@@ -4,7 +4,7 @@ import { isControlPlaneManaged } from "../../api/helmrelease-authority";
 import { LABEL_APPLICATION_INSTANCE } from "../../api/labels";
 import { HELM_RELEASE, type HelmRelease } from "../../flux/types";
 import { applyObject } from "../../kube/apply";
-import type { KubeClient } from "../../kube/client";
+import type { GetOptions, KubeClient } from "../../kube/client";
 import { classifyError } from "../../kube/errors";
 import { controllerOf, isControlledBy } from "../../kube/owners";
 import type { KubeObject, OwnerReference, ResourceType } from "../../kube/types";
@@ -47,9 +47,16 @@ export function refuseForeign(type: ResourceType, existing: KubeObject | undefin
 }
 
 /** The named object, or undefined when it does not exist. */
-export async function getOptional<T extends KubeObject>(client: Pick<KubeClient, "get">, type: ResourceType, name: string, namespace: string, signal: AbortSignal): Promise<T | undefined> {
+export async function getOptional<T extends KubeObject>(
+  client: Pick<KubeClient, "get">,
+  type: ResourceType,
+  name: string,
+  namespace: string,
+  signal: AbortSignal,
+  options: Pick<GetOptions, "resourceVersion"> = {},
+): Promise<T | undefined> {
   try {
-    return await client.get<T>(type, name, { namespace, signal });
+    return await client.get<T>(type, name, { namespace, signal, ...options });
   } catch (err) {
     if (classifyError(err) === "notFound") return undefined;
     throw err;

@@ -75,17 +75,15 @@ async function applyChildren(pass: Pass, instance: ManagedInstance, settings: Ch
   try {
     const refreshAt = needsIndexRefresh(instance) ? deps.clock.now() : undefined;
     const source = desiredSource(instance, settings, refreshAt);
-    if (!currentChild(pass, source) && !awaitingCache(pass, source)) await applyOwned(pass, source);
+    if (!currentChild(pass, source) && !appliedNotCached(pass, source)) await applyOwned(pass, source);
     await deleteStaleSource(pass, instance);
     // The generation docs/applications.md#status-mapping compares against is the one our apply produced (docs/applications.md#adopting-existing-objects): from the response, or
     // from a cached copy that still carries exactly that apply's generation.
     const desired = desiredHelmRelease(instance, settings);
-    const current = currentChild<HelmRelease>(pass, desired);
+    const current = currentChild<HelmRelease>(pass, desired) ?? appliedNotCached<HelmRelease>(pass, desired);
     if (current) {
+      // Just applied by an earlier pass and not cached yet, it maps as that pass saw it: present, no status.
       helmRelease = current;
-    } else if (awaitingCache(pass, desired)) {
-      // Just applied by an earlier pass: it has no status yet, which maps like an absent HelmRelease.
-      helmRelease = undefined;
     } else {
       await takeOver(pass, desired);
       helmRelease = await applyOwned<HelmRelease>(pass, desired);
@@ -118,10 +116,10 @@ function currentChild<T extends KubeObject>(pass: Pass, child: DesiredChild): T 
   return pass.deps.applied.isCurrent(child.type, child.body, cached) ? (cached as T) : undefined;
 }
 
-/** The child was applied as desired by an earlier pass whose write the informer has not delivered yet. */
-function awaitingCache(pass: Pass, child: DesiredChild): boolean {
+/** The child as an earlier pass applied it, while the informer has not delivered that write yet. */
+function appliedNotCached<T extends KubeObject>(pass: Pass, child: DesiredChild): T | undefined {
   const cached = pass.deps.children.get(child.type, objectKey(child.body.metadata));
-  return pass.deps.applied.awaitingCache(child.type, child.body, cached);
+  return pass.deps.applied.appliedNotCached(child.type, child.body, cached) as T | undefined;
 }
 
 /**
@@ -150,13 +148,15 @@ async function applyRecorded<T extends KubeObject>(pass: Pass, child: DesiredChi
 
 /**
  * docs/applications.md#adopting-existing-objects takeover. The cache holds no managedFields, so only a HelmRelease missing from it or not labelled
- * as ours is read live; after our first apply it carries our label and this costs nothing.
+ * as ours is read, from the API server's watch cache: a store read costs the API server three times as much,
+ * and that cache is never behind the informer that found nothing. After our first apply the HelmRelease
+ * carries our label and this costs nothing.
  */
 async function takeOver(pass: Pass, desired: DesiredChild): Promise<void> {
   const { name, namespace = "" } = desired.body.metadata;
   const cached = pass.deps.children.get(HELM_RELEASE, objectKey({ name, namespace }));
   if (cached?.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_OPERATOR) return;
-  const live = await getOptional<HelmRelease>(pass.deps.client, HELM_RELEASE, name, namespace, pass.signal);
+  const live = await getOptional<HelmRelease>(pass.deps.client, HELM_RELEASE, name, namespace, pass.signal, { resourceVersion: "0" });
   if (!live) return;
   // A HelmRelease another object controls (not one the Go operator left) is not stripped for our apply.
   refuseForeign(HELM_RELEASE, live, pass.current);

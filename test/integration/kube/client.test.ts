@@ -78,6 +78,10 @@ describe("KubeClient against a real apiserver", () => {
     expect(classifyError(stale)).toBe("conflict");
     const released = await removeFinalizer(client, CONFIG_MAPS, held, finalizer);
     expect(released.metadata.finalizers).toBeUndefined();
+    // A pass that still sees the released copy after the object is gone has nothing left to do.
+    await client.delete(CONFIG_MAPS, "f", { namespace: ns.name });
+    const gone = await removeFinalizer(client, CONFIG_MAPS, held, finalizer);
+    expect(gone.metadata.finalizers).toEqual([]);
   });
 
   test("raw requests, discovery, and the call recorder", async () => {

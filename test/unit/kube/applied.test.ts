@@ -35,12 +35,17 @@ function memoAfterApply(body = desired()): AppliedObjects {
 describe("AppliedObjects", () => {
   test("our apply not yet in the cache is awaited, not repeated; a changed body, a cached copy or a seen delete end the wait", () => {
     const memo = memoAfterApply();
-    expect(memo.awaitingCache(RELEASES, desired(), undefined)).toBe(true);
-    expect(memo.awaitingCache(RELEASES, desired("2.0.0"), undefined)).toBe(false);
-    expect(memo.awaitingCache(RELEASES, desired(), stored(desired()))).toBe(false);
+    expect(memo.appliedNotCached(RELEASES, desired(), undefined)).toBeDefined();
+    expect(memo.appliedNotCached(RELEASES, desired("2.0.0"), undefined)).toBeUndefined();
+    expect(memo.appliedNotCached(RELEASES, desired(), stored(desired()))).toBeUndefined();
     memo.forget(RELEASES, desired());
-    expect(memo.awaitingCache(RELEASES, desired(), undefined)).toBe(false);
-    expect(new AppliedObjects().awaitingCache(RELEASES, desired(), undefined)).toBe(false);
+    expect(memo.appliedNotCached(RELEASES, desired(), undefined)).toBeUndefined();
+    expect(new AppliedObjects().appliedNotCached(RELEASES, desired(), undefined)).toBeUndefined();
+  });
+
+  test("an apply the cache has not delivered stands for the object as the server answered it: its uid and generation, no status", () => {
+    const awaited = memoAfterApply().appliedNotCached(RELEASES, desired(), undefined);
+    expect(awaited).toEqual({ ...desired(), metadata: { ...desired().metadata, uid: "u-hr", generation: 4 } });
   });
 
   test("the same body over the object our apply produced is current, whatever else the server added", () => {
@@ -69,7 +74,7 @@ describe("AppliedObjects", () => {
   test("a delete of the incarnation we applied forgets it; a late delete of an older one does not", () => {
     const memo = memoAfterApply();
     memo.forget(RELEASES, stored(desired(), { uid: "u-before" }));
-    expect(memo.awaitingCache(RELEASES, desired(), undefined)).toBe(true);
+    expect(memo.appliedNotCached(RELEASES, desired(), undefined)).toBeDefined();
     memo.forget(RELEASES, stored(desired()));
     expect(memo.size).toBe(0);
   });
