@@ -3,8 +3,7 @@
  * exemptions, then the kind's rules under the handler timeout (expiry or a thrown rule → `InternalError`).
  * Every answer to a decodable review is HTTP 200 with the verdict inside, as the API server expects.
  */
-import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { Hono, type Context } from "hono";
 import type { Logger } from "../observability/logger";
 import type { OperatorMetrics } from "../observability/metrics";
 import { isExempt } from "./exemptions";
@@ -24,13 +23,11 @@ export interface AdmissionAppOptions {
 
 export function admissionApp(options: AdmissionAppOptions): Hono {
   const app = new Hono();
-  const limit = bodyLimit({
-    maxSize: MAX_REVIEW_BYTES,
-    onError: (c) => c.text(`request body exceeds ${MAX_REVIEW_BYTES} bytes\n`, 413),
-  });
   for (const webhook of options.webhooks) {
-    app.post(webhook.path, limit, async (c) => {
-      const decoded = decodeReview(new Uint8Array(await c.req.arrayBuffer()));
+    app.post(webhook.path, async (c) => {
+      const body = await reviewBody(c);
+      if (!body) return c.text(`request body exceeds ${MAX_REVIEW_BYTES} bytes\n`, 413);
+      const decoded = decodeReview(body);
       if (!decoded.ok) return c.text(`${decoded.error}\n`, 400);
       const started = performance.now();
       const verdict = await judge(webhook, decoded.request, options);
@@ -39,6 +36,17 @@ export function admissionApp(options: AdmissionAppOptions): Hono {
     });
   }
   return app;
+}
+
+/**
+ * The body, or undefined past the limit. The declared length refuses a large body unread; one sent chunked
+ * is read (the listener caps that read) and then measured. hono's body-limit middleware is not used: it
+ * touches `request.body`, which makes Bun build a stream that every review then pays for.
+ */
+async function reviewBody(c: Context): Promise<Uint8Array | undefined> {
+  if (Number(c.req.header("content-length")) > MAX_REVIEW_BYTES) return undefined;
+  const body = new Uint8Array(await c.req.raw.arrayBuffer());
+  return body.byteLength > MAX_REVIEW_BYTES ? undefined : body;
 }
 
 async function judge(webhook: KindWebhook, request: AdmissionRequest, options: AdmissionAppOptions): Promise<Verdict> {

@@ -37,6 +37,19 @@ describe("admission app (docs/operations.md#admission-webhooks, docs/operations.
     expect((await post(AI_PATH, "x".repeat(3 * 1024 * 1024 + 1))).status).toBe(413);
   });
 
+  test("a body sent without a length (chunked) is measured too: 3 MiB + 1 byte → 413", async () => {
+    const { app } = testApp();
+    const chunk = new Uint8Array(1024 * 1024 + 1).fill(0x78);
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 3; i++) controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+    const response = await app.request(AI_PATH, { method: "POST", body: chunked, headers: { "content-type": "application/json" } });
+    expect(response.status).toBe(413);
+  });
+
   test.each<[string, string | Uint8Array]>([
     ["malformed JSON", "{not json"],
     ["non-UTF-8", new Uint8Array([0x7b, 0xc3, 0x28, 0x7d])],
