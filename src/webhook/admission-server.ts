@@ -24,7 +24,7 @@ import { applyConfiguration, renderConfiguration, type WebhookEndpoint } from ".
 import { operatorWebhooks } from "./registry";
 import { operationAdmissionFacts } from "./operation-facts";
 import { DEFAULT_OPERATIONS_CONFIG, type OperationsConfig } from "../operations/config";
-import type { AdmissionFacts, KindWebhook } from "./rules";
+import { whenKnown, type AdmissionFacts, type KindWebhook } from "./rules";
 import { TlsServer, type ServedCertificates } from "./server";
 
 export interface AdmissionServerOptions {
@@ -80,7 +80,7 @@ export class AdmissionServer {
       clusterId: options.clusterId,
       operations: operationAdmissionFacts({
         client,
-        namespace: (name, signal) => this.#namespace(name, signal),
+        namespace: async (name, signal) => this.#namespace(name, signal),
         config: options.operations ?? DEFAULT_OPERATIONS_CONFIG,
         now: () => clock.now(),
       }),
@@ -126,15 +126,16 @@ export class AdmissionServer {
   }
 
   #namespaceGated(name: string, signal: AbortSignal): boolean | Promise<boolean> {
-    const cached = this.#namespaces.store.get(name);
-    if (cached) return isGatedNamespace(cached.metadata.labels);
-    return this.#namespace(name, signal).then((namespace) => isGatedNamespace(namespace?.metadata.labels));
+    return whenKnown(this.#namespace(name, signal), (namespace) => isGatedNamespace(namespace?.metadata.labels));
   }
 
-  async #namespace(name: string, signal: AbortSignal): Promise<KubeObject | undefined> {
-    const cached = this.#namespaces.store.get(name);
-    if (cached) return cached;
-    // A namespace created a moment ago may not have reached the cache yet: one GET (docs/operations.md#admission-webhooks).
+  /** The cached namespace at once; only a cache miss waits on a read. */
+  #namespace(name: string, signal: AbortSignal): KubeObject | Promise<KubeObject | undefined> {
+    return this.#namespaces.store.get(name) ?? this.#readNamespace(name, signal);
+  }
+
+  /** A namespace created a moment ago may not have reached the cache yet: one GET (docs/operations.md#admission-webhooks). */
+  async #readNamespace(name: string, signal: AbortSignal): Promise<KubeObject | undefined> {
     try {
       return await this.#options.client.get(NAMESPACE_TYPE, name, { signal });
     } catch (err) {
