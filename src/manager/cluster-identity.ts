@@ -5,31 +5,16 @@
  */
 import { clusterIdOf } from "../api/honoured-cluster";
 import type { KubeObject } from "../kube/types";
+import { ClusterSetting } from "./cluster-setting";
 import type { SharedView } from "./informers";
 
-export class ClusterIdentity {
-  readonly #listeners = new Set<(clusterId: string) => void>();
-  #clusterId: string;
-
+export class ClusterIdentity extends ClusterSetting<string> {
   /** Controllers wait for this view's sync before their first pass, like any watched cache. */
-  constructor(readonly view: SharedView<KubeObject>, private readonly fallback: string) {
-    this.#clusterId = fallback;
-    const refresh = () => this.#refresh();
-    view.addHandlers({ add: refresh, update: refresh, delete: refresh });
+  constructor(view: SharedView<KubeObject>, fallback: string) {
+    super(view, (clusters) => clusterIdOf(clusters) || fallback);
   }
 
   clusterId(): string {
-    return this.#clusterId;
-  }
-
-  onChange(listener: (clusterId: string) => void): void {
-    this.#listeners.add(listener);
-  }
-
-  #refresh(): void {
-    const next = clusterIdOf(this.view.list()) || this.fallback;
-    if (next === this.#clusterId) return;
-    this.#clusterId = next;
-    for (const listener of this.#listeners) listener(next);
+    return this.current();
   }
 }

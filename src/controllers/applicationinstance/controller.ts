@@ -10,6 +10,7 @@ import { honouredCluster } from "../../api/honoured-cluster";
 import { FLUX_TYPES, HELM_RELEASE, HELM_REPOSITORY, OCI_REPOSITORY, type HelmRelease } from "../../flux/types";
 import { AppliedObjects } from "../../kube/applied";
 import { Discovery } from "../../kube/discovery";
+import { ClusterSetting } from "../../manager/cluster-setting";
 import { ReleasedFinalizers } from "../../kube/released-finalizers";
 import { controllerOf } from "../../kube/owners";
 import { objectKey, type KubeObject, type ResourceType } from "../../kube/types";
@@ -40,7 +41,7 @@ export const applicationInstanceController: ControllerFactory = (context: Manage
   instances.addHandlers({ delete: (instance) => released.forget(instance) });
   // Committed HelmReleases (docs/connectivity.md#helmrelease-authoritative-gitops) are only read: an instance mirrors the one of its release name.
   const committed = informers.for<KubeObject>({ type: HELM_RELEASE, labelSelector: CONTROL_PLANE_MANAGED_SELECTOR });
-  const authoritative = () => helmReleasesAuthoritative(honouredCluster(clusterIdentity.view.list()));
+  const authority = new ClusterSetting(clusterIdentity.view, (clusters) => helmReleasesAuthoritative(honouredCluster(clusters)));
   const discovery = new Discovery(context.client, { ttlMs: 10_000, clock: context.clock });
   const controller = new Controller({
     name: "applicationinstance",
@@ -59,7 +60,7 @@ export const applicationInstanceController: ControllerFactory = (context: Manage
       released,
       gate,
       clusterId: () => clusterIdentity.clusterId(),
-      helmReleasesAuthoritative: authoritative,
+      helmReleasesAuthoritative: () => authority.current(),
       committedHelmRelease: (namespace, name) => committed.get(objectKey({ name, namespace })) as HelmRelease | undefined,
       fluxServed: async (signal) => (await Promise.all(FLUX_TYPES.map((type) => discovery.isServed(type, signal)))).every(Boolean),
       status: context.status,
@@ -88,19 +89,11 @@ export const applicationInstanceController: ControllerFactory = (context: Manage
       if (tenantServiceAccount(previous.metadata.labels) !== tenantServiceAccount(current.metadata.labels)) enqueueNamespace(current.metadata.name);
     },
   });
-  // Turning HelmRelease authority on or off changes what every instance does.
-  let wasAuthoritative = authoritative();
-  clusterIdentity.view.addHandlers({
-    add: () => enqueueIfAuthorityChanged(),
-    update: () => enqueueIfAuthorityChanged(),
-    delete: () => enqueueIfAuthorityChanged(),
-  });
-  function enqueueIfAuthorityChanged(): void {
-    const now = authoritative();
-    if (now === wasAuthoritative) return;
-    wasAuthoritative = now;
+  const enqueueAll = () => {
     for (const instance of instances.list()) controller.queue.add(objectKey(instance.metadata));
-  }
+  };
+  // Turning HelmRelease authority on or off changes what every instance does.
+  authority.onChange(enqueueAll);
   const enqueueMirrors = (helmRelease: KubeObject) => {
     const namespace = helmRelease.metadata.namespace ?? "";
     for (const instance of instances.list(namespace)) {
@@ -111,9 +104,7 @@ export const applicationInstanceController: ControllerFactory = (context: Manage
   committed.addHandlers({ add: enqueueMirrors, update: (_previous, current) => enqueueMirrors(current), delete: enqueueMirrors });
 
   // A new cluster id may block or release any instance (docs/applications.md#watches-and-writes).
-  clusterIdentity.onChange(() => {
-    for (const instance of instances.list()) controller.queue.add(objectKey(instance.metadata));
-  });
+  clusterIdentity.onChange(enqueueAll);
 
   // Flux children only trigger passes (reconciles read them live; the HR cache merely lets the takeover
   // check be skipped), so their informers are not waited for: without the Flux CRDs they never sync, and

@@ -11,6 +11,7 @@ import { honouredCluster } from "../../api/honoured-cluster";
 import { HELM_RELEASE } from "../../flux/types";
 import type { Secret } from "../../agent/credentials/credentials";
 import { Discovery } from "../../kube/discovery";
+import { ClusterSetting } from "../../manager/cluster-setting";
 import type { KubeObject, ResourceType } from "../../kube/types";
 import { Controller } from "../../manager/controller";
 import type { ControllerFactory, ManagerContext } from "../../manager/operator";
@@ -60,7 +61,8 @@ export const clusterController: ControllerFactory = (context: ManagerContext) =>
   const gatedNamespaces = () => gate.view.list().map((object) => object.metadata.name).filter((name) => gate.isGated(name) && inScope(name));
   // docs/connectivity.md#helmrelease-authoritative-gitops: committed HelmReleases are reported like instances.
   const committedHelmReleases = informers.for<KubeObject>({ type: HELM_RELEASE, labelSelector: CONTROL_PLANE_MANAGED_SELECTOR });
-  const reportsHelmReleases = () => helmReleasesAuthoritative(honouredCluster(clusters.list()));
+  const authority = new ClusterSetting(clusters, (all) => helmReleasesAuthoritative(honouredCluster(all)));
+  const reportsHelmReleases = () => authority.current();
   const reported = () => (reportsHelmReleases() ? committedHelmReleases.list().map(reportedHelmRelease) : []);
   const managedObjects = () => [...instances.list(), ...operations.list(), ...reported()].filter((object) => gate.isGated(object.metadata.namespace ?? ""));
 
@@ -118,17 +120,12 @@ export const clusterController: ControllerFactory = (context: ManagerContext) =>
     });
   }
   // Turned on while the driver runs: no startup snapshot will come, so the current conditions go now.
-  let reportedBefore = reportsHelmReleases();
-  const reportCurrentWhenTurnedOn = () => {
-    const now = reportsHelmReleases();
-    if (now && !reportedBefore) {
-      for (const helmRelease of committedHelmReleases.list()) {
-        if (gate.isGated(helmRelease.metadata.namespace ?? "")) reconciler.observe(undefined, reportedHelmRelease(helmRelease));
-      }
+  authority.onChange((reports) => {
+    if (!reports) return;
+    for (const helmRelease of committedHelmReleases.list()) {
+      if (gate.isGated(helmRelease.metadata.namespace ?? "")) reconciler.observe(undefined, reportedHelmRelease(helmRelease));
     }
-    reportedBefore = now;
-  };
-  clusters.addHandlers({ add: reportCurrentWhenTurnedOn, update: reportCurrentWhenTurnedOn, delete: reportCurrentWhenTurnedOn });
+  });
   committedHelmReleases.addHandlers({
     add: (helmRelease) => {
       if (committedHelmReleases.hasSynced() && reportsHelmReleases() && gate.isGated(helmRelease.metadata.namespace ?? "")) reconciler.observe(undefined, reportedHelmRelease(helmRelease));
