@@ -9,6 +9,7 @@ import type { ObjectMeta } from "../kube/types";
 import { verifyClaim } from "../operations/approval-claim";
 import { evaluateOperationRules, operationWarnings, type LooseSpec } from "../operations/rules";
 import { updateViolation } from "./operation-update";
+import { asRecord } from "../policy/shape";
 import { denial, type AdmissionRequest, type Verdict } from "./review";
 import { webhookPath, type AdmissionFacts, type KindWebhook } from "./rules";
 
@@ -51,26 +52,22 @@ export const operationWebhook: KindWebhook = {
   },
 };
 
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
 function specOf(object: unknown): LooseSpec {
-  return (record(record(object)?.spec) ?? {}) as LooseSpec;
+  return (asRecord(asRecord(object)?.spec) ?? {}) as LooseSpec;
 }
 
 function phaseOf(object: unknown): string {
-  const phase = record(record(object)?.status)?.phase;
+  const phase = asRecord(asRecord(object)?.status)?.phase;
   return typeof phase === "string" ? phase : "";
 }
 
 function claimOf(spec: LooseSpec): string {
-  const claim = record(spec.approvals)?.claim;
+  const claim = asRecord(spec.approvals)?.claim;
   return typeof claim === "string" ? claim : "";
 }
 
 function metadataOf(object: unknown): Pick<ObjectMeta, "namespace" | "labels"> & { name?: string } | undefined {
-  const metadata = record(record(object)?.metadata);
+  const metadata = asRecord(asRecord(object)?.metadata);
   if (!metadata) return undefined;
   const { namespace, labels, name } = metadata;
   return {

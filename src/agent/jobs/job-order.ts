@@ -13,13 +13,14 @@
  */
 import { CLUSTER } from "../../api/groups";
 import { PINNED_INTENT_KINDS } from "../../policy/kinds";
+import { asRecord } from "../../policy/shape";
 
 export type JobOrder = { barrier: true } | { barrier: false; keys: string[] };
 
 const BARRIER: JobOrder = { barrier: true };
 
 export function jobOrder(raw: unknown): JobOrder {
-  const job = record(raw);
+  const job = asRecord(raw);
   const id = job?.id;
   if (!job || typeof id !== "string" || id === "") return BARRIER;
   const target = targetOf(job);
@@ -38,11 +39,11 @@ interface Target {
 function targetOf(job: Record<string, unknown>): Target | undefined {
   const encrypted = job.encryptedPayload !== undefined && job.encryptedPayload !== null && job.encryptedPayload !== "";
   if (encrypted) return undefined;
-  const payload = record(job.payload);
+  const payload = asRecord(job.payload);
   if (!payload) return undefined;
   switch (job.kind) {
     case "apply":
-      return typed(payload.apiVersion, payload.kind, record(payload.metadata)?.name);
+      return typed(payload.apiVersion, payload.kind, asRecord(payload.metadata)?.name);
     case "delete":
       return typed(payload.apiVersion, payload.kind, payload.name);
     case "intent":
@@ -55,9 +56,9 @@ function targetOf(job: Record<string, unknown>): Target | undefined {
 function intentTarget(payload: Record<string, unknown>): Target | undefined {
   switch (payload.intent) {
     case "ensure-application-instance":
-      return pinned(PINNED_INTENT_KINDS["ensure-application-instance"], record(record(payload.applicationInstance)?.metadata)?.name);
+      return pinned(PINNED_INTENT_KINDS["ensure-application-instance"], asRecord(asRecord(payload.applicationInstance)?.metadata)?.name);
     case "request-operation":
-      return pinned(PINNED_INTENT_KINDS["request-operation"], record(record(payload.operation)?.metadata)?.name);
+      return pinned(PINNED_INTENT_KINDS["request-operation"], asRecord(asRecord(payload.operation)?.metadata)?.name);
     case "delete-application-instance":
       return pinned(PINNED_INTENT_KINDS["delete-application-instance"], payload.name);
     default:
@@ -74,8 +75,4 @@ function typed(apiVersion: unknown, kind: unknown, name: unknown): Target | unde
   if (typeof apiVersion !== "string" || typeof kind !== "string" || kind === "" || typeof name !== "string" || name === "") return undefined;
   const slash = apiVersion.indexOf("/");
   return { group: slash < 0 ? "" : apiVersion.slice(0, slash), kind, name };
-}
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
